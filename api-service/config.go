@@ -1,0 +1,71 @@
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"net/url"
+	"strings"
+
+	"github.com/pixelmill/pixelmill/services/config"
+	"github.com/pixelmill/pixelmill/services/jobqueue"
+	"github.com/pixelmill/pixelmill/services/objstore"
+	"github.com/pixelmill/pixelmill/services/postgres"
+)
+
+// Config is everything the API service reads from its environment.
+type Config struct {
+	HTTPAddr       string // PIXELMILL_HTTP_ADDR
+	PublicURL      string // PIXELMILL_PUBLIC_URL: the base of every URL the API prints
+	AdminUser      string // PIXELMILL_ADMIN_USER
+	AdminPassword  string // PIXELMILL_ADMIN_PASSWORD; generated and printed once when unset
+	MaxUploadBytes int64  // PIXELMILL_MAX_UPLOAD_BYTES
+	LogFormat      string // PIXELMILL_LOG_FORMAT: json or text
+	LogLevel       string // PIXELMILL_LOG_LEVEL
+	OTLPEndpoint   string // OTEL_EXPORTER_OTLP_ENDPOINT
+	Postgres       postgres.Config
+	ObjStore       objstore.Config
+	JobQueue       jobqueue.Config
+}
+
+// LoadConfig reads the configuration through getenv and reports every bad
+// variable at once.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	env := config.NewEnv(getenv)
+	c := Config{
+		HTTPAddr:       env.String("PIXELMILL_HTTP_ADDR", "127.0.0.1:8080"),
+		AdminUser:      env.String("PIXELMILL_ADMIN_USER", "admin"),
+		AdminPassword:  env.String("PIXELMILL_ADMIN_PASSWORD", ""),
+		MaxUploadBytes: env.Int64("PIXELMILL_MAX_UPLOAD_BYTES", 512<<20),
+		LogFormat:      env.String("PIXELMILL_LOG_FORMAT", "json"),
+		LogLevel:       env.String("PIXELMILL_LOG_LEVEL", "info"),
+		OTLPEndpoint:   env.String("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
+		Postgres:       env.Postgres(),
+		ObjStore:       env.ObjStore(),
+		JobQueue:       env.JobQueue(),
+	}
+	c.PublicURL = strings.TrimRight(env.String("PIXELMILL_PUBLIC_URL", "http://"+c.HTTPAddr), "/")
+	if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
+		env.Check("PIXELMILL_PUBLIC_URL", errors.New("want an absolute URL like http://127.0.0.1:8080"))
+	}
+	if c.MaxUploadBytes < 1 {
+		env.Check("PIXELMILL_MAX_UPLOAD_BYTES", errors.New("must be positive"))
+	}
+	return c, env.Err()
+}
+
+// LogValue shows the effective configuration with secrets masked.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("http_addr", c.HTTPAddr),
+		slog.String("public_url", c.PublicURL),
+		slog.String("admin_user", c.AdminUser),
+		slog.Any("admin_password", config.Masked(c.AdminPassword)),
+		slog.Int64("max_upload_bytes", c.MaxUploadBytes),
+		slog.String("database_url", config.MaskURL(c.Postgres.URL)),
+		slog.String("nats_url", c.JobQueue.URL),
+		slog.String("s3_endpoint", c.ObjStore.Endpoint),
+		slog.String("s3_bucket", c.ObjStore.Bucket),
+		slog.Any("s3_secret_key", config.Masked(c.ObjStore.SecretKey)),
+		slog.String("otlp_endpoint", c.OTLPEndpoint),
+	)
+}

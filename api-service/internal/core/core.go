@@ -1,0 +1,221 @@
+// Package core is the one media core every HTTP dialect calls: it takes an
+// upload from the wire to MinIO, records it with its job in Postgres, and
+// reads items and files back. Dialects translate HTTP to these calls and
+// own nothing else.
+package core
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"image"
+	_ "image/gif" // register decoders for DecodeConfig (header only)
+	_ "image/jpeg"
+	_ "image/png"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	_ "golang.org/x/image/webp"
+
+	"github.com/pixelmill/pixelmill/services/jobqueue"
+	"github.com/pixelmill/pixelmill/services/media"
+	"github.com/pixelmill/pixelmill/services/objstore"
+)
+
+// MediaStore is what the core needs of the Postgres store.
+type MediaStore interface {
+	CreateMedia(ctx context.Context, m *media.Media, original media.File, trace map[string]string) (*media.Job, error)
+	FindMediaByID(ctx context.Context, id int64) (*media.Media, error)
+	FindFileByPath(ctx context.Context, path string) (media.File, media.Visibility, error)
+	RequeueMedia(ctx context.Context, id int64, sizes []string, trace map[string]string) (*media.Job, error)
+}
+
+// Objects is what the core needs of object storage.
+type Objects interface {
+	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) (objstore.PutInfo, error)
+	Get(ctx context.Context, key string) (*objstore.Object, error)
+	Delete(ctx context.Context, key string) error
+}
+
+// Kicker wakes the outbox relay after a commit that added a job.
+type Kicker interface{ Kick() }
+
+// Service is the media core.
+type Service struct {
+	store   MediaStore
+	objects Objects
+	relay   Kicker
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// New returns the core over its adapters.
+func New(store MediaStore, objects Objects, relay Kicker, log *slog.Logger) *Service {
+	return &Service{store: store, objects: objects, relay: relay, log: log, now: time.Now}
+}
+
+// Upload is a file arriving from a client, with the fields sent with it.
+type Upload struct {
+	Body           io.Reader
+	ClientFilename string
+	// ContentMD5, when set, must equal the hex MD5 of the body.
+	ContentMD5 string
+	Author     *media.User
+	// Title empty means WordPress's default (see media store).
+	Title, Caption, Description, AltText string
+	PostID                               *int64
+}
+
+// Refusals a dialect may want to tell apart; both carry CodeInvalid.
+var (
+	ErrEmptyFile    = errors.New("File is empty. Please upload something more substantial.")
+	ErrFileType     = errors.New("Sorry, you are not allowed to upload this file type.")
+	ErrHashMismatch = errors.New("Content hash did not match expected.")
+)
+
+// headerBytes is how much of the start of a file is kept to read its
+// dimensions: JPEG's SOF marker can follow up to 64 KiB of EXIF, plus ICC.
+const headerBytes = 256 << 10
+
+// Upload streams the file to object storage (never holding it whole in
+// memory), then records the item and its job in one transaction. The object
+// is written first and removed again if the row can't be written, so a
+// failure leaves neither a row without a file nor, for long, a file without
+// a row.
+func (s *Service) Upload(ctx context.Context, up Upload) (*media.Media, error) {
+	br := bufio.NewReaderSize(up.Body, 64<<10)
+	head, err := br.Peek(512)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, readError(err)
+	}
+	if len(head) == 0 {
+		return nil, media.WrapError(media.CodeInvalid, ErrEmptyFile.Error(), ErrEmptyFile)
+	}
+	ft, ok := media.SniffType(head)
+	if !ok {
+		return nil, media.WrapError(media.CodeInvalid, ErrFileType.Error(), ErrFileType)
+	}
+	stem, ext, ok := media.DecideName(up.ClientFilename, ft)
+	if !ok {
+		return nil, media.WrapError(media.CodeInvalid, ErrFileType.Error(), ErrFileType)
+	}
+
+	m := &media.Media{
+		AuthorID: up.Author.ID, PostID: up.PostID,
+		Title: up.Title, Caption: up.Caption, Description: up.Description, AltText: up.AltText,
+		MIME: ft.MIME, Dir: s.now().UTC().Format("2006/01"), Stem: stem, Ext: ext,
+		ClientFilename: up.ClientFilename,
+	}
+	m.Key = newKey()
+	key := objstore.OriginalKey(m.Key)
+	sum := md5.New()
+	headBuf := &capped{max: headerBytes}
+	info, err := s.objects.Put(ctx, key, io.TeeReader(br, io.MultiWriter(sum, headBuf)), -1, ft.MIME)
+	if err != nil {
+		s.removeObject(key)
+		return nil, readError(err)
+	}
+	if err := checkMD5(up.ContentMD5, sum); err != nil {
+		s.removeObject(key)
+		return nil, err
+	}
+	m.OriginalFilesize = info.Size
+	if cfg, _, err := image.DecodeConfig(bytes.NewReader(headBuf.Bytes())); err == nil {
+		m.Width, m.Height = cfg.Width, cfg.Height
+	}
+	original := media.File{Key: key, MIME: ft.MIME, Width: m.Width, Height: m.Height, Filesize: info.Size}
+	if _, err := s.store.CreateMedia(ctx, m, original, jobqueue.InjectTrace(ctx)); err != nil {
+		s.removeObject(key)
+		return nil, err
+	}
+	s.relay.Kick()
+	return m, nil
+}
+
+// removeObject deletes an object whose row was never written. It runs on
+// its own context: the request's may be what failed.
+func (s *Service) removeObject(key string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.objects.Delete(ctx, key); err != nil {
+		s.log.Warn("orphan_object_left", "key", key, "err", err)
+	}
+}
+
+// FindMedia returns an item with its files.
+func (s *Service) FindMedia(ctx context.Context, id int64) (*media.Media, error) {
+	return s.store.FindMediaByID(ctx, id)
+}
+
+// Requeue asks the workers to make the listed sizes (all missing when
+// empty) of an item.
+func (s *Service) Requeue(ctx context.Context, id int64, sizes []string) error {
+	if _, err := s.store.RequeueMedia(ctx, id, sizes, jobqueue.InjectTrace(ctx)); err != nil {
+		return err
+	}
+	s.relay.Kick()
+	return nil
+}
+
+// OpenFile opens the stored file a URL path names ("2026/11/x-300x188.jpg").
+// Private items' files are not found for anonymous readers.
+func (s *Service) OpenFile(ctx context.Context, path string, viewer *media.User) (media.File, *objstore.Object, error) {
+	f, vis, err := s.store.FindFileByPath(ctx, path)
+	if err != nil {
+		return media.File{}, nil, err
+	}
+	if vis != media.VisibilityInherit && viewer == nil {
+		return media.File{}, nil, media.Errorf(media.CodeNotFound, "file not found")
+	}
+	obj, err := s.objects.Get(ctx, f.Key)
+	if err != nil {
+		return media.File{}, nil, err
+	}
+	return f, obj, nil
+}
+
+func checkMD5(want string, sum hash.Hash) error {
+	want = strings.ToLower(strings.TrimSpace(want))
+	if want == "" {
+		return nil
+	}
+	if want != hex.EncodeToString(sum.Sum(nil)) {
+		return media.WrapError(media.CodeInvalid, ErrHashMismatch.Error(), ErrHashMismatch)
+	}
+	return nil
+}
+
+// readError classifies a failure while reading the request body.
+func readError(err error) error {
+	var mbe *http.MaxBytesError
+	// minio-go does not always wrap the reader's error, so the text is
+	// checked too.
+	if errors.As(err, &mbe) || strings.Contains(err.Error(), "http: request body too large") {
+		return media.WrapError(media.CodeTooLarge, "The uploaded file exceeds the maximum upload size for this site.", err)
+	}
+	if media.ErrorCode(err) != media.CodeInternal {
+		return err
+	}
+	return fmt.Errorf("read upload: %w", err)
+}
+
+// capped keeps the first max bytes written to it and discards the rest.
+type capped struct {
+	bytes.Buffer
+	max int
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if room := c.max - c.Len(); room > 0 {
+		c.Buffer.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
+}

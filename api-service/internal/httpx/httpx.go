@@ -1,0 +1,162 @@
+// Package httpx holds what Pixelmill's HTTP dialects share: middleware,
+// authentication, health endpoints and JSON helpers. It knows no dialect's
+// error format; each dialect writes its own.
+package httpx
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+)
+
+// WriteJSON writes v as JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+type ctxKey int
+
+const (
+	requestIDKey ctxKey = iota
+	userKey
+)
+
+// RequestID returns the request's id, as set by the middleware.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// Middleware wraps h in the stack every route shares, outermost first:
+// OpenTelemetry, request id, access log, panic recovery.
+func Middleware(h http.Handler, log *slog.Logger, service string) http.Handler {
+	h = recoverer(h, log)
+	h = accessLog(h, log)
+	h = requestID(h)
+	return otelhttp.NewHandler(h, service, otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+		if r.Pattern != "" {
+			return r.Pattern
+		}
+		return r.Method + " " + r.URL.Path
+	}))
+}
+
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 128 {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(s int) {
+	if w.status == 0 {
+		w.status = s
+	}
+	w.ResponseWriter.WriteHeader(s)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer (flush,
+// deadlines).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func accessLog(next http.Handler, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		log.InfoContext(r.Context(), "http_request",
+			"method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes,
+			"duration_ms", time.Since(start).Milliseconds(), "request_id", RequestID(r.Context()))
+	})
+}
+
+func recoverer(next http.Handler, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.ErrorContext(r.Context(), "http_panic", "panic", v, "stack", string(debug.Stack()))
+				http.Error(w, `{"code":"internal_error","message":"Internal error."}`, http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Check is one dependency of /readyz.
+type Check struct {
+	Name string
+	Ping func(context.Context) error
+}
+
+// HandleHealthz answers 200 while the process is alive.
+func HandleHealthz(w http.ResponseWriter, _ *http.Request) {
+	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// HandleReadyz answers 200 when every dependency answers within a short
+// deadline, else 503 with the ones that did not.
+func HandleReadyz(checks ...Check) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		status, result := http.StatusOK, map[string]string{}
+		type res struct {
+			name string
+			err  error
+		}
+		ch := make(chan res, len(checks))
+		for _, c := range checks {
+			go func() { ch <- res{c.Name, c.Ping(ctx)} }()
+		}
+		for range checks {
+			r := <-ch
+			result[r.name] = "ok"
+			if r.err != nil {
+				status, result[r.name] = http.StatusServiceUnavailable, r.err.Error()
+			}
+		}
+		WriteJSON(w, status, map[string]any{"status": http.StatusText(status), "checks": result})
+	}
+}
+
+// ErrBodyTooLarge reports whether err came from an http.MaxBytesReader.
+func ErrBodyTooLarge(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe)
+}

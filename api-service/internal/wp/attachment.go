@@ -1,0 +1,245 @@
+package wp
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html"
+	"strings"
+	"time"
+
+	"github.com/pixelmill/pixelmill/services/media"
+)
+
+// field is one key of a JSON object in WordPress's output order, with the
+// contexts (view, edit, embed) it appears in.
+type field struct {
+	key      string
+	value    any
+	contexts string // letters: v=view, e=edit, m=embed
+}
+
+// object is a JSON object that keeps its key order, as WordPress's
+// responses do.
+type object []field
+
+// MarshalJSON writes the fields in order.
+func (o object) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range o {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(f.key)
+		b.Write(k)
+		b.WriteByte(':')
+		v, err := marshalNoEscape(f.value)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+func marshalNoEscape(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
+}
+
+// filter keeps the fields visible in context ctx ("view", "edit", "embed"),
+// recursively.
+func (o object) filter(ctx string) object {
+	letter := map[string]string{"view": "v", "edit": "e", "embed": "m"}[ctx]
+	out := make(object, 0, len(o))
+	for _, f := range o {
+		if f.contexts != "" && !strings.Contains(f.contexts, letter) {
+			continue
+		}
+		if sub, ok := f.value.(object); ok {
+			f.value = sub.filter(ctx)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// wpDate formats a time as WordPress does: no zone suffix. The site's
+// timezone is UTC, so date and date_gmt agree.
+func wpDate(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05") }
+
+func (h *Handler) fileURL(m *media.Media, name string) string {
+	return h.publicURL + "/wp-content/uploads/" + m.Dir + "/" + name
+}
+
+// attachment renders an item as WordPress's attachment object, all
+// contexts; call filter to narrow it.
+func (h *Handler) attachment(m *media.Media) object {
+	source := h.fileURL(m, m.File)
+	rendered := func(raw string) object {
+		return object{{"raw", raw, "e"}, {"rendered", html.EscapeString(raw), ""}}
+	}
+	paragraph := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "<p>" + html.EscapeString(s) + "</p>\n"
+	}
+	mediaType := "file"
+	if m.IsImage() {
+		mediaType = "image"
+	}
+	var post any
+	if m.PostID != nil {
+		post = *m.PostID
+	}
+	var filesize any
+	if m.OriginalFilesize > 0 {
+		filesize = m.OriginalFilesize
+	}
+	o := object{
+		{"id", m.ID, "vem"},
+		{"date", wpDate(m.CreatedAt), "vem"},
+		{"date_gmt", wpDate(m.CreatedAt), "ve"},
+		{"guid", object{{"rendered", h.fileURL(m, m.OriginalName()), ""}, {"raw", h.fileURL(m, m.OriginalName()), "e"}}, "ve"},
+		{"modified", wpDate(m.UpdatedAt), "ve"},
+		{"modified_gmt", wpDate(m.UpdatedAt), "ve"},
+		{"slug", m.Slug, "vem"},
+		{"status", string(m.Visibility), "ve"},
+		{"type", "attachment", "vem"},
+		{"link", fmt.Sprintf("%s/?attachment_id=%d", h.publicURL, m.ID), "vem"},
+		{"title", rendered(m.Title), "vem"},
+		{"author", m.AuthorID, "vem"},
+		{"featured_media", 0, "vem"},
+		{"comment_status", "open", "ve"},
+		{"ping_status", "closed", "ve"},
+		{"template", "", "ve"},
+		{"meta", []any{}, "ve"},
+		{"class_list", []string{fmt.Sprintf("post-%d", m.ID), "attachment", "type-attachment", "status-" + string(m.Visibility), "hentry"}, "ve"},
+		{"permalink_template", fmt.Sprintf("%s/?attachment_id=%d", h.publicURL, m.ID), "e"},
+		{"generated_slug", media.Slugify(m.Title), "e"},
+		{"alt_text", m.AltText, "vem"},
+		{"caption", object{{"raw", m.Caption, "e"}, {"rendered", paragraph(m.Caption), ""}}, "vem"},
+		{"description", object{{"raw", m.Description, "e"}, {"rendered", h.descriptionHTML(m), ""}}, "ve"},
+		{"media_type", mediaType, "vem"},
+		{"mime_type", m.MIME, "vem"},
+		{"media_details", h.mediaDetails(m), "vem"},
+		{"post", post, "ve"},
+		{"source_url", source, "vem"},
+	}
+	if m.IsImage() {
+		o = append(o, field{"missing_image_sizes", h.missingSizes(m), "e"})
+	} else {
+		o = append(o, field{"missing_image_sizes", []string{}, "e"})
+	}
+	o = append(o,
+		field{"filename", m.OriginalName(), "ve"},
+		field{"filesize", filesize, "ve"},
+	)
+	if m.IsImage() {
+		orientation := 1
+		if m.ImageMeta != nil && m.ImageMeta.Orientation > 0 && !m.ImageMeta.Rotated {
+			orientation = m.ImageMeta.Orientation
+		}
+		o = append(o,
+			field{"exif_orientation", orientation, "e"},
+			field{"image_quality", object{{"default", quality(m.MIME), ""}, {"sizes", object{}, ""}}, "e"},
+			field{"image_output_format", nil, "e"},
+			field{"image_save_progressive", false, "e"},
+		)
+	}
+	// Pixelmill's own fields: where the item is in the pipeline.
+	o = append(o,
+		field{"processing_status", string(m.Status), "vem"},
+		field{"processing_error", m.StatusError, "ve"},
+	)
+	return o
+}
+
+func quality(mime string) int {
+	if mime == "image/webp" {
+		return 86
+	}
+	return 82
+}
+
+func (h *Handler) descriptionHTML(m *media.Media) string {
+	inner := html.EscapeString(m.Title)
+	if m.IsImage() {
+		inner = fmt.Sprintf(`<img src="%s" alt="%s" />`, html.EscapeString(h.fileURL(m, m.File)), html.EscapeString(m.AltText))
+	}
+	out := fmt.Sprintf("<p class=\"attachment\"><a href=\"%s\">%s</a></p>\n", html.EscapeString(h.fileURL(m, m.File)), inner)
+	if m.Description != "" {
+		out += "<p>" + html.EscapeString(m.Description) + "</p>\n"
+	}
+	return out
+}
+
+// mediaDetails is WordPress's media_details (spec §5.2).
+func (h *Handler) mediaDetails(m *media.Media) object {
+	if !m.IsImage() {
+		return object{{"filesize", m.Filesize, ""}, {"sizes", object{}, ""}}
+	}
+	sizes := object{}
+	for _, f := range m.Renditions() {
+		sizes = append(sizes, field{f.SizeName, object{
+			{"file", f.Name, ""}, {"width", f.Width, ""}, {"height", f.Height, ""},
+			{"filesize", f.Filesize, ""}, {"mime_type", f.MIME, ""}, {"source_url", h.fileURL(m, f.Name), ""},
+		}, ""})
+	}
+	if len(sizes) > 0 {
+		sizes = append(sizes, field{"full", object{
+			{"file", m.File, ""}, {"width", m.Width, ""}, {"height", m.Height, ""},
+			{"mime_type", m.MIME, ""}, {"source_url", h.fileURL(m, m.File), ""},
+		}, ""})
+	}
+	d := object{
+		{"width", m.Width, ""},
+		{"height", m.Height, ""},
+		{"file", m.Dir + "/" + m.File, ""},
+		{"filesize", m.Filesize, ""},
+		{"sizes", sizes, ""},
+	}
+	if im := m.ImageMeta; im != nil {
+		var orientation any = fmt.Sprint(im.Orientation)
+		if im.Rotated {
+			orientation = 1 // WordPress stores the integer 1 after it rotated the file
+		}
+		keywords := im.Keywords
+		if keywords == nil {
+			keywords = []string{}
+		}
+		d = append(d, field{"image_meta", object{
+			{"aperture", im.Aperture, ""}, {"credit", im.Credit, ""}, {"camera", im.Camera, ""},
+			{"caption", im.Caption, ""}, {"created_timestamp", im.CreatedTimestamp, ""},
+			{"copyright", im.Copyright, ""}, {"focal_length", im.FocalLength, ""}, {"iso", im.ISO, ""},
+			{"shutter_speed", im.ShutterSpeed, ""}, {"title", im.Title, ""}, {"orientation", orientation, ""},
+			{"keywords", keywords, ""}, {"alt", im.Alt, ""},
+		}, ""})
+	}
+	if orig := m.OriginalImage(); orig != "" {
+		d = append(d, field{"original_image", orig, ""})
+	}
+	return d
+}
+
+// missingSizes is missing_image_sizes: the sizes WordPress's maths gives for
+// the upright original that no worker has stored yet.
+func (h *Handler) missingSizes(m *media.Media) []string {
+	made := map[string]bool{}
+	for _, f := range m.Renditions() {
+		made[f.SizeName] = true
+	}
+	w, hgt := m.Width, m.Height
+	if orig, ok := m.FileByRole(media.RoleOriginal); ok && orig.Width > 0 {
+		w, hgt = orig.Width, orig.Height
+	}
+	return media.MissingSizes(h.sizes, w, hgt, made)
+}

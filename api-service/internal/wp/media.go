@@ -1,0 +1,366 @@
+package wp
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/pixelmill/pixelmill/api-service/internal/core"
+	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
+	"github.com/pixelmill/pixelmill/services/media"
+)
+
+func (h *Handler) handleMediaGet(w http.ResponseWriter, r *http.Request) {
+	id, ok := mediaID(r)
+	if !ok {
+		h.handleNoRoute(w, r)
+		return
+	}
+	ctx, err := contextParam(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	u, err := h.user(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	m, err := h.findReadable(r.Context(), id, u, ctx == "edit")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.headers(w)
+	w.Header().Add("Link", fmt.Sprintf("<%s/?attachment_id=%d>; rel=\"alternate\"; type=\"text/html\"", h.publicURL, m.ID))
+	httpx.WriteJSON(w, http.StatusOK, h.attachment(m).filter(ctx))
+}
+
+// contextParam validates ?context= (view, embed or edit; view by default).
+func contextParam(r *http.Request) (string, error) {
+	c := r.URL.Query().Get("context")
+	switch c {
+	case "":
+		return "view", nil
+	case "view", "embed", "edit":
+		return c, nil
+	}
+	return "", &restError{status: http.StatusBadRequest, code: "rest_invalid_param", message: "Invalid parameter(s): context",
+		params: map[string]string{"context": "context is not one of view, embed, and edit."}}
+}
+
+// handleMediaCreate is POST /wp/v2/media: a raw body with
+// Content-Disposition, or multipart with a "file" part, checked in
+// WordPress's order (spec §6).
+func (h *Handler) handleMediaCreate(w http.ResponseWriter, r *http.Request) {
+	u, err := h.user(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	if q.Has("id") {
+		h.writeError(w, r, errorf(http.StatusBadRequest, "rest_post_exists", "Cannot create existing post."))
+		return
+	}
+	if !u.CanUpload() {
+		h.writeError(w, r, errorf(authRequired(u), "rest_cannot_create", "Sorry, you are not allowed to create posts as this user."))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, h.maxUpload)
+	var m *media.Media
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "multipart/form-data" {
+		m, err = h.createMultipart(r, u)
+	} else {
+		m, err = h.createRaw(r, u)
+	}
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.headers(w)
+	w.Header().Set("Location", fmt.Sprintf("%s/wp-json/wp/v2/media/%d", h.publicURL, m.ID))
+	w.Header().Set("X-WP-Upload-Attachment-ID", strconv.FormatInt(m.ID, 10))
+	httpx.WriteJSON(w, http.StatusCreated, h.attachment(m).filter("edit"))
+}
+
+// fields are the attachment fields a create request may carry.
+type fields struct {
+	title, caption, description, altText *string
+	post                                 *int64
+}
+
+func (f *fields) set(name, value string) error {
+	switch name {
+	case "title":
+		f.title = &value
+	case "caption":
+		f.caption = &value
+	case "description":
+		f.description = &value
+	case "alt_text":
+		v := sanitizeText(value)
+		f.altText = &v
+	case "post":
+		n, err := strconv.ParseInt(value, 10, 64)
+		if err != nil {
+			return &restError{status: http.StatusBadRequest, code: "rest_invalid_param", message: "Invalid parameter(s): post",
+				params: map[string]string{"post": "post is not of type integer."}}
+		}
+		if n > 0 {
+			f.post = &n
+		}
+	}
+	return nil
+}
+
+func (f *fields) upload(up *core.Upload) {
+	deref := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	if f.title != nil {
+		up.Title = *f.title
+	}
+	up.Caption, up.Description, up.AltText, up.PostID = deref(f.caption), deref(f.description), deref(f.altText), f.post
+}
+
+func (h *Handler) createRaw(r *http.Request, u *media.User) (*media.Media, error) {
+	var f fields
+	for _, name := range []string{"title", "caption", "description", "alt_text", "post"} {
+		if r.URL.Query().Has(name) {
+			if err := f.set(name, r.URL.Query().Get(name)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if r.ContentLength == 0 {
+		return nil, errorf(http.StatusBadRequest, "rest_upload_no_data", "No data supplied.")
+	}
+	if r.Header.Get("Content-Type") == "" {
+		return nil, errorf(http.StatusBadRequest, "rest_upload_no_content_type", "No Content-Type supplied.")
+	}
+	dispositions := r.Header.Values("Content-Disposition")
+	if len(dispositions) == 0 {
+		return nil, errorf(http.StatusBadRequest, "rest_upload_no_content_disposition", "No Content-Disposition supplied.")
+	}
+	name := FilenameFromDisposition(dispositions)
+	if name == "" {
+		return nil, errorf(http.StatusBadRequest, "rest_upload_invalid_disposition",
+			"Invalid Content-Disposition supplied. Content-Disposition needs to be formatted as `attachment; filename=\"image.png\"` or similar.")
+	}
+	up := core.Upload{Body: r.Body, ClientFilename: name, ContentMD5: r.Header.Get("Content-MD5"), Author: u}
+	f.upload(&up)
+	m, err := h.core.Upload(r.Context(), up)
+	return m, uploadError(err, "rest_upload_sideload_error")
+}
+
+// createMultipart streams the "file" part straight to storage; fields sent
+// before it are applied, as are title/caption/… sent in the query string.
+func (h *Handler) createMultipart(r *http.Request, u *media.User) (*media.Media, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, "rest_upload_no_data", "No data supplied.")
+	}
+	var f fields
+	for _, name := range []string{"title", "caption", "description", "alt_text", "post"} {
+		if r.URL.Query().Has(name) {
+			if err := f.set(name, r.URL.Query().Get(name)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil, errorf(http.StatusInternalServerError, "rest_upload_unknown_error", "Specified file failed upload test.")
+		}
+		if err != nil {
+			return nil, uploadError(err, "rest_upload_unknown_error")
+		}
+		if part.FormName() == "file" && part.FileName() != "" {
+			return h.uploadPart(r, u, part, f)
+		}
+		if part.FileName() == "" {
+			v, err := io.ReadAll(io.LimitReader(part, 1<<20))
+			if err != nil {
+				return nil, uploadError(err, "rest_upload_unknown_error")
+			}
+			if err := f.set(part.FormName(), string(v)); err != nil {
+				return nil, err
+			}
+		}
+		part.Close()
+	}
+}
+
+func (h *Handler) uploadPart(r *http.Request, u *media.User, part *multipart.Part, f fields) (*media.Media, error) {
+	name := part.FileName()
+	up := core.Upload{Body: part, ClientFilename: name, ContentMD5: r.Header.Get("Content-MD5"), Author: u}
+	// Multipart uploads are titled from the client's name up to its last
+	// dot, unsanitized apart from tags (spec §6.6).
+	if i := strings.LastIndex(name, "."); i > 0 {
+		up.Title = sanitizeText(name[:i])
+	}
+	f.upload(&up)
+	m, err := h.core.Upload(r.Context(), up)
+	return m, uploadError(err, "rest_upload_unknown_error")
+}
+
+// uploadError maps the core's upload refusals to WordPress's codes: an
+// empty body is rest_upload_no_data, a bad hash 412, a refused type a 500
+// with the handler's message (WordPress's own, odd as it is).
+func uploadError(err error, handlerCode string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, core.ErrEmptyFile):
+		return errorf(http.StatusBadRequest, "rest_upload_no_data", "No data supplied.")
+	case errors.Is(err, core.ErrHashMismatch):
+		return errorf(http.StatusPreconditionFailed, "rest_upload_hash_mismatch", "Content hash did not match expected.")
+	case errors.Is(err, core.ErrFileType):
+		return errorf(http.StatusInternalServerError, handlerCode, core.ErrFileType.Error())
+	}
+	return err
+}
+
+// FilenameFromDisposition is WordPress's get_filename_from_disposition: the
+// last header with a parsable plain filename= wins; filename*= is not
+// understood, as in WordPress.
+func FilenameFromDisposition(values []string) string {
+	name := ""
+	for _, v := range values {
+		v = strings.TrimSpace(v)
+		i := strings.Index(v, ";")
+		if i < 0 {
+			continue
+		}
+		for _, piece := range strings.Split(v[i+1:], ";") {
+			k, val, ok := strings.Cut(piece, "=")
+			if !ok || strings.TrimSpace(k) != "filename" {
+				continue
+			}
+			val = strings.TrimSpace(val)
+			if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
+				val = val[1 : len(val)-1]
+			}
+			if val != "" {
+				name = val
+			}
+		}
+	}
+	return name
+}
+
+// sanitizeText is a near cousin of WordPress's sanitize_text_field: tags
+// and %XX octets stripped, whitespace collapsed, trimmed.
+func sanitizeText(s string) string {
+	var b strings.Builder
+	inTag := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '<':
+			inTag = true
+		case c == '>' && inTag:
+			inTag = false
+		case inTag:
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			i += 2
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// handleMediaPostProcess is POST /wp/v2/media/{id}/post-process with
+// action=create-image-subsizes: it queues a job for the sizes still missing
+// and answers the item's current state (edit context). Idempotent.
+func (h *Handler) handleMediaPostProcess(w http.ResponseWriter, r *http.Request) {
+	id, ok := mediaID(r)
+	if !ok {
+		h.handleNoRoute(w, r)
+		return
+	}
+	action := r.URL.Query().Get("action")
+	if action == "" {
+		_ = r.ParseForm()
+		action = r.PostFormValue("action")
+	}
+	switch action {
+	case "":
+		h.writeError(w, r, &restError{status: http.StatusBadRequest, code: "rest_missing_callback_param",
+			message: "Missing parameter(s): action", params: map[string]string{"action": ""}})
+		return
+	case "create-image-subsizes":
+	default:
+		h.writeError(w, r, &restError{status: http.StatusBadRequest, code: "rest_invalid_param", message: "Invalid parameter(s): action",
+			params: map[string]string{"action": "action is not one of create-image-subsizes."}})
+		return
+	}
+	u, err := h.user(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	m, err := h.core.FindMedia(r.Context(), id)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if !canEdit(u, m) {
+		h.writeError(w, r, errorf(authRequired(u), "rest_cannot_edit", "Sorry, you are not allowed to edit this post."))
+		return
+	}
+	if missing := h.missingSizes(m); len(missing) > 0 && m.Status != media.StatusProcessing {
+		if err := h.core.Requeue(r.Context(), id, missing); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		if m, err = h.core.FindMedia(r.Context(), id); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+	}
+	h.headers(w)
+	httpx.WriteJSON(w, http.StatusOK, h.attachment(m).filter("edit"))
+}
+
+// handleFileGet serves a stored file by its uploads path, with ETag,
+// Range and caching, from object storage.
+func (h *Handler) handleFileGet(w http.ResponseWriter, r *http.Request) {
+	u, _ := h.user(r)
+	f, obj, err := h.core.OpenFile(r.Context(), r.PathValue("path"), u)
+	if err != nil {
+		if media.ErrorCode(err) == media.CodeNotFound {
+			http.NotFound(w, r)
+			return
+		}
+		h.writeError(w, r, err)
+		return
+	}
+	defer obj.Close()
+	hd := w.Header()
+	hd.Set("Content-Type", f.MIME)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("ETag", `"`+obj.ETag+`"`)
+	// A stored name never changes content except when a job regenerates
+	// it identically, so clients may cache for a day.
+	hd.Set("Cache-Control", "public, max-age=86400")
+	if !media.IsRenderable(f.MIME) {
+		hd.Set("Content-Disposition", "attachment")
+	}
+	http.ServeContent(w, r, "", obj.LastModified, obj)
+}

@@ -1,0 +1,162 @@
+// Package wp is the WordPress dialect: /wp-json/wp/v2/media and the
+// /wp-content/uploads file URLs, shaped so a WordPress REST client can't tell
+// Pixelmill from WordPress. It translates HTTP to calls on the core and
+// back, and owns nothing else.
+package wp
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/pixelmill/pixelmill/api-service/internal/core"
+	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
+	"github.com/pixelmill/pixelmill/services/media"
+)
+
+// Handler serves the WordPress dialect.
+type Handler struct {
+	core      *core.Service
+	auth      *httpx.Authenticator
+	log       *slog.Logger
+	publicURL string // e.g. http://127.0.0.1:8080, no trailing slash
+	maxUpload int64
+	sizes     []media.Size
+}
+
+// New returns the WordPress dialect.
+func New(c *core.Service, auth *httpx.Authenticator, log *slog.Logger, publicURL string, maxUpload int64) *Handler {
+	return &Handler{core: c, auth: auth, log: log, publicURL: publicURL, maxUpload: maxUpload, sizes: media.DefaultSizes()}
+}
+
+// Register adds every route of the dialect to mux: the whole table is here.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /wp-json/wp/v2/media/{id}", h.handleMediaGet)
+	mux.HandleFunc("POST /wp-json/wp/v2/media", h.handleMediaCreate)
+	mux.HandleFunc("POST /wp-json/wp/v2/media/{id}/post-process", h.handleMediaPostProcess)
+	mux.HandleFunc("GET /wp-content/uploads/{path...}", h.handleFileGet)
+	mux.HandleFunc("/wp-json/", h.handleNoRoute)
+}
+
+// restError is a WordPress REST error: {"code","message","data":{"status"}}.
+type restError struct {
+	status  int
+	code    string
+	message string
+	params  map[string]string
+}
+
+func (e *restError) Error() string { return e.code + ": " + e.message }
+
+func errorf(status int, code, message string) *restError {
+	return &restError{status: status, code: code, message: message}
+}
+
+// writeError turns any error into WordPress's error body. It is the one
+// place the dialect maps domain codes to HTTP, and the one place it logs a
+// failure.
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var re *restError
+	if !errors.As(err, &re) {
+		re = fromDomain(err)
+	}
+	level := slog.LevelInfo
+	if re.status >= 500 {
+		level = slog.LevelError
+	}
+	h.log.Log(r.Context(), level, "wp_error", "code", re.code, "status", re.status, "err", err)
+	data := map[string]any{"status": re.status}
+	if re.params != nil {
+		data["params"] = re.params
+	}
+	h.headers(w)
+	if re.status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
+	httpx.WriteJSON(w, re.status, map[string]any{"code": re.code, "message": re.message, "data": data})
+}
+
+func fromDomain(err error) *restError {
+	msg := media.ErrorMessage(err)
+	switch media.ErrorCode(err) {
+	case media.CodeNotFound:
+		return errorf(http.StatusNotFound, "rest_post_invalid_id", "Invalid post ID.")
+	case media.CodeInvalid:
+		return errorf(http.StatusBadRequest, "rest_invalid_param", msg)
+	case media.CodeUnauth:
+		return errorf(http.StatusUnauthorized, "incorrect_password", msg)
+	case media.CodeForbidden:
+		return errorf(http.StatusForbidden, "rest_forbidden", "Sorry, you are not allowed to do that.")
+	case media.CodeTooLarge:
+		return errorf(http.StatusRequestEntityTooLarge, "rest_upload_file_too_big", msg)
+	case media.CodeConflict:
+		return errorf(http.StatusConflict, "rest_conflict", msg)
+	case media.CodeUnavailable:
+		return errorf(http.StatusServiceUnavailable, "rest_service_unavailable", msg)
+	}
+	return errorf(http.StatusInternalServerError, "rest_internal_error", "Internal error.")
+}
+
+// authRequired is WordPress's rest_authorization_required_code: 401 for an
+// anonymous request, 403 for a logged-in one.
+func authRequired(u *media.User) int {
+	if u == nil {
+		return http.StatusUnauthorized
+	}
+	return http.StatusForbidden
+}
+
+// headers sets what WordPress sends on every REST response.
+func (h *Handler) headers(w http.ResponseWriter) {
+	hd := w.Header()
+	hd.Set("X-Robots-Tag", "noindex")
+	hd.Set("Link", "<"+h.publicURL+"/wp-json/>; rel=\"https://api.w.org/\"")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Access-Control-Expose-Headers", "X-WP-Total, X-WP-TotalPages, Link")
+	hd.Set("Access-Control-Allow-Headers", "Authorization, X-WP-Nonce, Content-Disposition, Content-MD5, Content-Type")
+}
+
+// user authenticates the request: nil for anonymous, an error for bad
+// credentials (WordPress answers 401 even where the route is public).
+func (h *Handler) user(r *http.Request) (*media.User, error) {
+	login, pass, ok := r.BasicAuth()
+	return h.auth.Authenticate(r.Context(), login, pass, ok)
+}
+
+func (h *Handler) handleNoRoute(w http.ResponseWriter, r *http.Request) {
+	h.writeError(w, r, errorf(http.StatusNotFound, "rest_no_route", "No route was found matching the URL and request method."))
+}
+
+// mediaID parses the {id} path value; WordPress's route only matches digits.
+func mediaID(r *http.Request) (int64, bool) {
+	s := r.PathValue("id")
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil
+}
+
+// findReadable loads an item the user may read, with WordPress's errors.
+func (h *Handler) findReadable(ctx context.Context, id int64, u *media.User, edit bool) (*media.Media, error) {
+	m, err := h.core.FindMedia(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if edit && !canEdit(u, m) {
+		return nil, errorf(authRequired(u), "rest_forbidden_context", "Sorry, you are not allowed to edit this post.")
+	}
+	if m.Visibility != media.VisibilityInherit && !canEdit(u, m) {
+		return nil, errorf(authRequired(u), "rest_forbidden", "Sorry, you are not allowed to do that.")
+	}
+	return m, nil
+}
+
+// canEdit is WordPress's edit_post on an attachment.
+func canEdit(u *media.User, m *media.Media) bool {
+	return u != nil && (u.CanEditOthers() || u.CanUpload() && u.ID == m.AuthorID)
+}

@@ -1,0 +1,183 @@
+// Command api-service is Pixelmill's thin HTTP service: it speaks the media
+// dialects, streams uploads to object storage, records items and their jobs
+// in Postgres, relays jobs to JetStream and serves stored files.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/pixelmill/pixelmill/api-service/internal/core"
+	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
+	"github.com/pixelmill/pixelmill/api-service/internal/wp"
+	"github.com/pixelmill/pixelmill/services/jobqueue"
+	"github.com/pixelmill/pixelmill/services/media"
+	"github.com/pixelmill/pixelmill/services/objstore"
+	"github.com/pixelmill/pixelmill/services/postgres"
+	"github.com/pixelmill/pixelmill/services/telemetry"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "api-service:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the service and blocks until ctx ends, then shuts down
+// gracefully. When ready is not nil it receives the listening address, so a
+// test can start the service on 127.0.0.1:0.
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer, ready chan<- string) error {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	log, err := telemetry.NewLogger(stdout, cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	shutdownTracing, err := telemetry.SetupTracing(ctx, "api-service", cfg.OTLPEndpoint)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = shutdownTracing(context.Background()) }()
+	log.InfoContext(ctx, "starting", "config", cfg)
+
+	db, err := postgres.Open(ctx, cfg.Postgres)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := retry(ctx, log, "migrate", func() error { return db.Migrate(ctx) }); err != nil {
+		return err
+	}
+	users := postgres.NewUserStore(db)
+	if err := ensureAdmin(ctx, users, cfg, log, stdout); err != nil {
+		return err
+	}
+	objects, err := objstore.New(cfg.ObjStore)
+	if err != nil {
+		return err
+	}
+	if err := retry(ctx, log, "ensure_bucket", func() error { return objects.EnsureBucket(ctx) }); err != nil {
+		return err
+	}
+	nc, err := jobqueue.Connect(cfg.JobQueue, "pixelmill-api")
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	if err := retry(ctx, log, "ensure_stream", func() error { _, err := nc.EnsureStream(ctx); return err }); err != nil {
+		return err
+	}
+
+	relay := jobqueue.NewRelay(postgres.NewOutboxStore(db), nc, log)
+	relayCtx, stopRelay := context.WithCancel(context.Background())
+	defer stopRelay()
+	relayDone := make(chan struct{})
+	go func() { defer close(relayDone); relay.Run(relayCtx) }()
+
+	svc := core.New(postgres.NewMediaStore(db), objects, relay, log)
+	auth := httpx.NewAuthenticator(users)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", httpx.HandleHealthz)
+	mux.HandleFunc("GET /readyz", httpx.HandleReadyz(
+		httpx.Check{Name: "postgres", Ping: db.Ping},
+		httpx.Check{Name: "nats", Ping: nc.Ping},
+		httpx.Check{Name: "minio", Ping: objects.Ping},
+	))
+	wp.New(svc, auth, log, cfg.PublicURL, cfg.MaxUploadBytes).Register(mux)
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{
+		Handler:           httpx.Middleware(mux, log, "api-service"),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.InfoContext(ctx, "listening", "addr", ln.Addr().String())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("shutting_down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdownCtx)
+	// The relay outlives the server by one pass so jobs committed by the
+	// last requests are published before exit rather than at next start.
+	stopRelay()
+	<-relayDone
+	return err
+}
+
+// retry runs fn until it succeeds or ctx ends, so the service can start
+// before its dependencies are up.
+func retry(ctx context.Context, log *slog.Logger, what string, fn func() error) error {
+	delay := 200 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := fn()
+		if err == nil {
+			return nil
+		}
+		if attempt == 1 || attempt%10 == 0 {
+			log.WarnContext(ctx, "waiting_for_dependency", "step", what, "attempt", attempt, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w", what, errors.Join(err, ctx.Err()))
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 5*time.Second)
+	}
+}
+
+// ensureAdmin creates the first administrator. Without a configured
+// password it generates one and prints it once, at creation.
+func ensureAdmin(ctx context.Context, users *postgres.UserStore, cfg Config, log *slog.Logger, stdout io.Writer) error {
+	password, generated := cfg.AdminPassword, false
+	if password == "" {
+		var b [18]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return err
+		}
+		password, generated = base64.RawURLEncoding.EncodeToString(b[:]), true
+	}
+	hash, err := httpx.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	created, err := users.EnsureUser(ctx, &media.User{Login: cfg.AdminUser, DisplayName: cfg.AdminUser, Role: media.RoleAdministrator, PasswordHash: hash})
+	if err != nil {
+		return fmt.Errorf("ensure admin: %w", err)
+	}
+	if created {
+		log.InfoContext(ctx, "admin_created", "login", cfg.AdminUser)
+		if generated {
+			fmt.Fprintf(stdout, "Administrator %q created with password: %s\n", cfg.AdminUser, password)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,193 @@
+// Package jobqueue carries Pixelmill's jobs over NATS JetStream: the
+// work-queue stream and its shared durable consumer, the publisher, the
+// outbox relay, and the trace context in message headers.
+package jobqueue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+)
+
+// Names of the stream, its subjects and the workers' consumer.
+const (
+	StreamName   = "MEDIA_JOBS"
+	JobSubjects  = "media.jobs.>"
+	ConsumerName = "media-workers"
+)
+
+// Config holds the broker address and the delivery policy.
+type Config struct {
+	URL string
+	// AckWait is how long a delivery may go without an ack or an
+	// InProgress heartbeat before JetStream redelivers it.
+	AckWait time.Duration
+	// MaxDeliver bounds deliveries; after the last the worker marks the
+	// item failed.
+	MaxDeliver int
+	// BackOff spaces redeliveries after a nak without delay.
+	BackOff []time.Duration
+	// MaxAckPending caps jobs in flight across all workers.
+	MaxAckPending int
+	// Replicas of the stream (1 locally; 3 in a cluster).
+	Replicas int
+}
+
+// DefaultConfig returns the settings `make up` uses.
+func DefaultConfig() Config {
+	return Config{
+		URL:           "nats://127.0.0.1:54222",
+		AckWait:       60 * time.Second,
+		MaxDeliver:    5,
+		BackOff:       []time.Duration{time.Second, 5 * time.Second, 30 * time.Second},
+		MaxAckPending: 256,
+		Replicas:      1,
+	}
+}
+
+// Validate reports a config that can't work.
+func (c Config) Validate() error {
+	var errs []error
+	if c.URL == "" {
+		errs = append(errs, errors.New("jobqueue: URL is empty"))
+	}
+	if c.AckWait < time.Second {
+		errs = append(errs, errors.New("jobqueue: AckWait must be at least 1s"))
+	}
+	if c.MaxDeliver < 1 {
+		errs = append(errs, errors.New("jobqueue: MaxDeliver must be at least 1"))
+	}
+	if c.MaxAckPending < 1 {
+		errs = append(errs, errors.New("jobqueue: MaxAckPending must be at least 1"))
+	}
+	return errors.Join(errs...)
+}
+
+// Conn is a NATS connection with its JetStream context. The connection
+// reconnects by itself forever; readiness is Ping.
+type Conn struct {
+	NC  *nats.Conn
+	JS  jetstream.JetStream
+	cfg Config
+}
+
+// Connect dials NATS. It retries in the background when the server is not
+// up yet, so services start in any order.
+func Connect(cfg Config, name string) (*Conn, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	nc, err := nats.Connect(cfg.URL,
+		nats.Name(name),
+		nats.RetryOnFailedConnect(true),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(500*time.Millisecond),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("connect nats %s: %w", cfg.URL, err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	return &Conn{NC: nc, JS: js, cfg: cfg}, nil
+}
+
+// Close drains and closes the connection.
+func (c *Conn) Close() { _ = c.NC.Drain() }
+
+// Ping checks that the server and JetStream answer.
+func (c *Conn) Ping(ctx context.Context) error {
+	if !c.NC.IsConnected() {
+		return errors.New("nats: not connected")
+	}
+	_, err := c.JS.AccountInfo(ctx)
+	return err
+}
+
+// EnsureStream creates or updates the work-queue stream: a message leaves
+// it once acked, so each job is done by one worker.
+func (c *Conn) EnsureStream(ctx context.Context) (jetstream.Stream, error) {
+	s, err := c.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:       StreamName,
+		Subjects:   []string{JobSubjects},
+		Retention:  jetstream.WorkQueuePolicy,
+		Storage:    jetstream.FileStorage,
+		Replicas:   max(c.cfg.Replicas, 1),
+		Duplicates: 2 * time.Minute,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ensure stream %s: %w", StreamName, err)
+	}
+	return s, nil
+}
+
+// EnsureConsumer creates or updates the one durable pull consumer all
+// workers share, so N workers split the jobs.
+func (c *Conn) EnsureConsumer(ctx context.Context) (jetstream.Consumer, error) {
+	if _, err := c.EnsureStream(ctx); err != nil {
+		return nil, err
+	}
+	cons, err := c.JS.CreateOrUpdateConsumer(ctx, StreamName, jetstream.ConsumerConfig{
+		Durable:       ConsumerName,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       c.cfg.AckWait,
+		MaxDeliver:    c.cfg.MaxDeliver,
+		BackOff:       backOffFor(c.cfg),
+		MaxAckPending: c.cfg.MaxAckPending,
+		FilterSubject: JobSubjects,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ensure consumer %s: %w", ConsumerName, err)
+	}
+	return cons, nil
+}
+
+// backOffFor returns the server-side back-off, which JetStream only accepts
+// when it has fewer entries than MaxDeliver.
+func backOffFor(cfg Config) []time.Duration {
+	if len(cfg.BackOff) == 0 || len(cfg.BackOff) >= cfg.MaxDeliver {
+		return nil
+	}
+	return cfg.BackOff
+}
+
+// Publish sends payload on subject with msgID as Nats-Msg-Id, so a retry
+// within the duplicate window is dropped by the server, and waits for the
+// stream's ack. headers (trace context) are carried along.
+func (c *Conn) Publish(ctx context.Context, subject string, payload []byte, msgID string, headers map[string]string) error {
+	msg := nats.NewMsg(subject)
+	msg.Data = payload
+	for k, v := range headers {
+		msg.Header.Set(k, v)
+	}
+	_, err := c.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(msgID))
+	if err != nil {
+		return fmt.Errorf("publish %s: %w", subject, err)
+	}
+	return nil
+}
+
+// InjectTrace returns the trace context of ctx as headers for a message.
+func InjectTrace(ctx context.Context) map[string]string {
+	carrier := propagation.MapCarrier{}
+	otel.GetTextMapPropagator().Inject(ctx, carrier)
+	return carrier
+}
+
+// ExtractTrace returns ctx carrying the trace context of a message's
+// headers, so a worker's span continues the upload's trace.
+func ExtractTrace(ctx context.Context, h nats.Header) context.Context {
+	carrier := propagation.MapCarrier{}
+	for k := range h {
+		carrier[k] = h.Get(k)
+	}
+	return otel.GetTextMapPropagator().Extract(ctx, carrier)
+}

@@ -1,0 +1,241 @@
+package media
+
+import (
+	"bytes"
+	"net/http"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// FileType is a type Pixelmill accepts, decided from the bytes.
+type FileType struct {
+	MIME string
+	Ext  string // canonical extension, no dot
+}
+
+// imageTypes are the raster types the workers make renditions of.
+var imageTypes = map[string]string{
+	"image/jpeg": "jpg",
+	"image/png":  "png",
+	"image/gif":  "gif",
+	"image/webp": "webp",
+	"image/avif": "avif",
+}
+
+// IsRenderable reports whether mime is a raster type the workers render.
+func IsRenderable(mime string) bool {
+	_, ok := imageTypes[mime]
+	return ok
+}
+
+// SniffType decides the type from the first bytes of a file, never from its
+// name or declared Content-Type, so a script can't pose as an image. ok is
+// false for types Pixelmill does not accept.
+func SniffType(head []byte) (FileType, bool) {
+	switch {
+	case bytes.HasPrefix(head, []byte{0xFF, 0xD8, 0xFF}):
+		return FileType{"image/jpeg", "jpg"}, true
+	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
+		return FileType{"image/png", "png"}, true
+	case bytes.HasPrefix(head, []byte("GIF87a")), bytes.HasPrefix(head, []byte("GIF89a")):
+		return FileType{"image/gif", "gif"}, true
+	case len(head) >= 12 && string(head[:4]) == "RIFF" && string(head[8:12]) == "WEBP":
+		return FileType{"image/webp", "webp"}, true
+	case len(head) >= 12 && string(head[4:8]) == "ftyp" && (string(head[8:12]) == "avif" || string(head[8:12]) == "avis"):
+		return FileType{"image/avif", "avif"}, true
+	case bytes.HasPrefix(head, []byte("%PDF-")):
+		return FileType{"application/pdf", "pdf"}, true
+	}
+	return FileType{}, false
+}
+
+// extAliases are the extensions a client may use for a type; a name whose
+// extension is not one of them is corrected, as WordPress does (PNG bytes
+// named x.jpg are stored as x.png).
+var extAliases = map[string][]string{
+	"image/jpeg":      {"jpg", "jpeg", "jpe"},
+	"image/png":       {"png"},
+	"image/gif":       {"gif"},
+	"image/webp":      {"webp"},
+	"image/avif":      {"avif"},
+	"application/pdf": {"pdf"},
+}
+
+// allowedExts are the extensions WordPress's stock list allows; a client
+// name with any other extension is refused before the bytes are looked at.
+var allowedExts = map[string]bool{
+	"jpg": true, "jpeg": true, "jpe": true, "png": true, "gif": true, "webp": true, "avif": true,
+	"bmp": true, "tif": true, "tiff": true, "ico": true, "heic": true, "heif": true, "pdf": true,
+}
+
+// DecideName returns the stored stem and extension for a client file name
+// and the sniffed type, or ok=false when WordPress would refuse the file
+// ("Sorry, you are not allowed to upload this file type.").
+func DecideName(clientName string, ft FileType) (stem, ext string, ok bool) {
+	name := SanitizeFileName(clientName)
+	ext = strings.ToLower(strings.TrimPrefix(path.Ext(name), "."))
+	stem = strings.TrimSuffix(name, path.Ext(name))
+	if !allowedExts[ext] {
+		return "", "", false
+	}
+	keep := false
+	for _, a := range extAliases[ft.MIME] {
+		keep = keep || a == ext
+	}
+	if !keep {
+		ext = ft.Ext
+	}
+	if stem == "" {
+		stem = "unnamed-file"
+	}
+	return stem, ext, true
+}
+
+var (
+	fileNameSpecial = strings.NewReplacer(
+		"?", "", "[", "", "]", "", "/", "", "\\", "", "=", "", "<", "", ">", "", ":", "", ";", "", ",", "",
+		"'", "", "\"", "", "&", "", "$", "", "#", "", "*", "", "(", "", ")", "", "|", "", "~", "", "`", "",
+		"!", "", "{", "", "}", "", "%", "", "+", "", "’", "", "«", "", "»", "", "”", "", "“", "", "\x00", "",
+	)
+	dotRuns     = regexp.MustCompile(`\.{2,}`)
+	dashSpace   = regexp.MustCompile(`[\s\-]+`)
+	sizeSuffix  = regexp.MustCompile(`-(\d+x\d+|scaled|rotated)$`)
+	controlRune = func(r rune) bool { return unicode.IsControl(r) }
+)
+
+// SanitizeFileName is WordPress's sanitize_file_name: accents stripped,
+// shell and URL specials removed, whitespace and dash runs to one dash, dot
+// runs to one dot, trimmed of ".-_", with path separators gone so a name
+// can never climb out of its directory.
+func SanitizeFileName(name string) string {
+	name = strings.ReplaceAll(name, "%20", "-")
+	name = stripAccents(name)
+	name = strings.Map(func(r rune) rune {
+		if controlRune(r) {
+			return -1
+		}
+		return r
+	}, name)
+	name = fileNameSpecial.Replace(name)
+	name = dotRuns.ReplaceAllString(name, ".")
+	name = dashSpace.ReplaceAllString(name, "-")
+	name = strings.Trim(name, ".-_")
+	if !strings.Contains(name, ".") {
+		// A bare extension ("jpg") becomes "unnamed-file.jpg" in WordPress;
+		// a bare stem stays as it is and fails the type check.
+		if allowedExts[strings.ToLower(name)] {
+			return "unnamed-file." + name
+		}
+		return name
+	}
+	// Inner extension-like parts that are not allowed types get "_"
+	// appended ("x.php.jpg" → "x.php_.jpg"), so no server treats the file
+	// as a script.
+	parts := strings.Split(name, ".")
+	for i := 1; i < len(parts)-1; i++ {
+		p := parts[i]
+		if len(p) >= 2 && len(p) <= 5 && !allowedExts[strings.ToLower(p)] && isAlnum(p) {
+			parts[i] = p + "_"
+		}
+	}
+	const maxLen = 200 // stay well under file-system and S3 key limits
+	out := strings.Join(parts, ".")
+	if len(out) > maxLen {
+		ext := path.Ext(out)
+		out = strings.TrimRight(out[:maxLen-len(ext)], ".-_") + ext
+	}
+	return out
+}
+
+func isAlnum(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// stripAccents removes combining marks after NFD decomposition, as
+// WordPress's remove_accents does for Latin letters.
+func stripAccents(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return norm.NFC.String(b.String())
+}
+
+// UniqueStem returns stem, or stem with a "-N" suffix, that is not in taken
+// (lower-cased stems already used in the same directory). As in WordPress, a
+// stem that looks like a sub-size name ("photo-150x150", "x-scaled") always
+// gets a suffix, so it can't shadow another item's renditions.
+func UniqueStem(stem string, taken map[string]bool) string {
+	forced := sizeSuffix.MatchString(stem)
+	if !forced && !taken[strings.ToLower(stem)] {
+		return stem
+	}
+	for n := 1; ; n++ {
+		c := stem + "-" + strconv.Itoa(n)
+		if !taken[strings.ToLower(c)] {
+			return c
+		}
+	}
+}
+
+// UniqueSlug returns slug, or slug with "-2", "-3", … (WordPress's slug
+// suffixes start at 2), that is not in taken.
+func UniqueSlug(slug string, taken map[string]bool) string {
+	if !taken[slug] {
+		return slug
+	}
+	base := slug
+	for n := 2; ; n++ {
+		c := base + "-" + strconv.Itoa(n)
+		if !taken[c] {
+			return c
+		}
+	}
+}
+
+// Slugify is a close cousin of WordPress's sanitize_title: accents stripped,
+// lower-case, anything but letters, digits, '_' and '-' turned into dashes.
+func Slugify(title string) string {
+	s := strings.ToLower(stripAccents(stripTags(title)))
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '-':
+			b.WriteRune(r)
+		case r == '.' || unicode.IsSpace(r):
+			b.WriteRune('-')
+		}
+	}
+	out := dashSpace.ReplaceAllString(b.String(), "-")
+	return strings.Trim(out, "-")
+}
+
+var tagRE = regexp.MustCompile(`<[^>]*>`)
+
+func stripTags(s string) string { return tagRE.ReplaceAllString(s, "") }
+
+// ContentTypeFor returns the MIME type to serve a stored file name with.
+func ContentTypeFor(name string) string {
+	ext := strings.ToLower(strings.TrimPrefix(path.Ext(name), "."))
+	for mime, exts := range extAliases {
+		for _, e := range exts {
+			if e == ext {
+				return mime
+			}
+		}
+	}
+	return http.DetectContentType(nil)
+}

@@ -1,0 +1,40 @@
+package media
+
+// JobKind names what a job does; it is also the last token of the job's
+// NATS subject (media.jobs.<kind>).
+type JobKind string
+
+// The job kinds.
+const (
+	// JobRenditions makes the main file and the sub-sizes of an upload.
+	JobRenditions JobKind = "renditions"
+)
+
+// Job is the message a worker receives. It carries ids only, never bytes:
+// JetStream messages stay tiny and Postgres stays the source of truth.
+type Job struct {
+	Kind     JobKind `json:"kind"`
+	MediaID  int64   `json:"media_id"`
+	MediaKey string  `json:"media_key"`
+	// Seq is the item's JobSeq when the job was issued; the worker records
+	// its result only if it is still the newest.
+	Seq int64 `json:"seq"`
+	// Sizes limits the job to these size names; empty means all missing.
+	Sizes []string `json:"sizes,omitempty"`
+}
+
+// Subject is the NATS subject the job is published on.
+func (j Job) Subject() string { return "media.jobs." + string(j.Kind) }
+
+// Renditions is what a worker made for an item: the attached file's final
+// shape, the files it wrote, and the metadata it read.
+type Renditions struct {
+	// Main is the -scaled or -rotated copy that replaces the original as the
+	// attached file; nil when the original stays attached.
+	Main     *File
+	Width    int // of the attached file
+	Height   int
+	Filesize int64
+	Sizes    []File
+	Meta     *ImageMeta
+}

@@ -1,0 +1,162 @@
+package media
+
+import (
+	"time"
+)
+
+// Status is where an item is in the rendition pipeline. It is separate from
+// Visibility (WordPress's post status) because an item can be private and
+// still processing.
+type Status string
+
+// The processing statuses. An upload starts StatusProcessing and ends in one
+// of the other two; a post-process or edit request sends it back to
+// StatusProcessing.
+const (
+	StatusProcessing Status = "processing"
+	StatusReady      Status = "ready"
+	StatusFailed     Status = "failed"
+)
+
+// Visibility is WordPress's post status for attachments.
+type Visibility string
+
+// The visibilities WordPress allows on attachments.
+const (
+	VisibilityInherit Visibility = "inherit"
+	VisibilityPrivate Visibility = "private"
+	VisibilityTrash   Visibility = "trash"
+)
+
+// Media is one uploaded file and everything derived from it. One row serves
+// every dialect: ID is WordPress's integer id, Key is the UUID that Umbraco
+// and /v1 show.
+type Media struct {
+	ID       int64
+	Key      string // UUID, lower-case, hyphenated
+	AuthorID int64
+	PostID   *int64 // WordPress parent post; nil when unattached
+
+	Title       string
+	Caption     string
+	Description string
+	AltText     string
+	Slug        string
+	Visibility  Visibility
+
+	MIME string
+	// Dir is the uploads sub-directory ("2026/11"); every file of the item
+	// lives in it, so WordPress's year/month URLs hold.
+	Dir string
+	// Stem is the stored upload name without extension, unique in Dir
+	// (case-insensitive), so that no two items' sub-size names can collide.
+	Stem string
+	// Ext is the lower-case extension decided from the bytes, without dot.
+	Ext string
+	// ClientFilename is the name the client sent, before sanitizing.
+	ClientFilename string
+
+	// File is the attached file's base name: the upload itself, or its
+	// "-scaled"/"-rotated" copy once a worker made one.
+	File     string
+	Width    int
+	Height   int
+	Filesize int64
+	// OriginalFilesize is the byte size of the upload as received.
+	OriginalFilesize int64
+
+	ImageMeta *ImageMeta
+
+	Status      Status
+	StatusError string
+	// JobSeq numbers the jobs issued for this item; a worker's result is
+	// recorded only if its job is still the newest, so an older job can't
+	// overwrite a newer one's result.
+	JobSeq int64
+
+	// Files are the stored objects: the original, the main copy and every
+	// rendition, in creation order.
+	Files []File
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// OriginalName is the stored name of the upload ("horizon.jpg").
+func (m *Media) OriginalName() string { return m.Stem + "." + m.Ext }
+
+// OriginalImage is WordPress's original_image: the upload's name when a
+// scaled or rotated copy replaced it as the attached file, else "".
+func (m *Media) OriginalImage() string {
+	if m.File != "" && m.File != m.OriginalName() {
+		return m.OriginalName()
+	}
+	return ""
+}
+
+// Renditions returns the sub-size files in creation order.
+func (m *Media) Renditions() []File {
+	var out []File
+	for _, f := range m.Files {
+		if f.Role == RoleSize {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// FileByRole returns the first file of the role, if any.
+func (m *Media) FileByRole(role FileRole) (File, bool) {
+	for _, f := range m.Files {
+		if f.Role == role {
+			return f, true
+		}
+	}
+	return File{}, false
+}
+
+// IsImage reports whether the item is a raster image that gets renditions.
+func (m *Media) IsImage() bool { return IsRenderable(m.MIME) }
+
+// FileRole says what a stored file is to its item.
+type FileRole string
+
+// The file roles.
+const (
+	RoleOriginal FileRole = "original" // the upload as received
+	RoleMain     FileRole = "main"     // the -scaled or -rotated copy that replaced the original as attached file
+	RoleSize     FileRole = "size"     // a named sub-size
+)
+
+// File is one stored object of an item.
+type File struct {
+	Role     FileRole
+	SizeName string // for RoleSize: "thumbnail", "medium", …
+	Name     string // base name, e.g. "horizon-300x188.jpg"
+	Key      string // object key in the bucket
+	MIME     string
+	Width    int
+	Height   int
+	Filesize int64
+}
+
+// ImageMeta is the metadata WordPress reads from EXIF and IPTC. Scalars are
+// strings because WordPress emits them as strings.
+type ImageMeta struct {
+	Aperture         string   `json:"aperture"`
+	Credit           string   `json:"credit"`
+	Camera           string   `json:"camera"`
+	Caption          string   `json:"caption"`
+	CreatedTimestamp string   `json:"created_timestamp"`
+	Copyright        string   `json:"copyright"`
+	FocalLength      string   `json:"focal_length"`
+	ISO              string   `json:"iso"`
+	ShutterSpeed     string   `json:"shutter_speed"`
+	Title            string   `json:"title"`
+	Orientation      int      `json:"orientation"`
+	Keywords         []string `json:"keywords"`
+	Alt              string   `json:"alt"`
+	// Rotated records that the attached file was turned upright, which
+	// WordPress signals by emitting orientation as the integer 1.
+	Rotated bool `json:"rotated,omitempty"`
+}

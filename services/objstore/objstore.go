@@ -1,0 +1,216 @@
+// Package objstore keeps Pixelmill's files in S3-compatible storage (MinIO)
+// and owns the object-key layout. It translates MinIO errors into media
+// error codes.
+package objstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/pixelmill/pixelmill/services/media"
+)
+
+// Config says how to reach the bucket.
+type Config struct {
+	Endpoint  string // host:port
+	AccessKey string
+	SecretKey string
+	Bucket    string
+	UseTLS    bool
+	Region    string
+}
+
+// DefaultConfig returns the settings `make up` uses.
+func DefaultConfig() Config {
+	return Config{Endpoint: "127.0.0.1:59000", AccessKey: "pixelmill", SecretKey: "pixelmill-secret", Bucket: "pixelmill", Region: "us-east-1"}
+}
+
+// Validate reports a config that can't work.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Endpoint == "" {
+		errs = append(errs, errors.New("objstore: Endpoint is empty"))
+	}
+	if c.Bucket == "" {
+		errs = append(errs, errors.New("objstore: Bucket is empty"))
+	}
+	if c.AccessKey == "" || c.SecretKey == "" {
+		errs = append(errs, errors.New("objstore: AccessKey and SecretKey are required"))
+	}
+	return errors.Join(errs...)
+}
+
+// Store is one bucket.
+type Store struct {
+	client *minio.Client
+	bucket string
+}
+
+// New returns a Store. It does not contact the server.
+func New(cfg Config) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	client, err := minio.New(cfg.Endpoint, &minio.Options{
+		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure: cfg.UseTLS,
+		Region: cfg.Region,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("objstore: %w", err)
+	}
+	return &Store{client: client, bucket: cfg.Bucket}, nil
+}
+
+// EnsureBucket creates the bucket when it does not exist yet.
+func (s *Store) EnsureBucket(ctx context.Context) error {
+	ok, err := s.client.BucketExists(ctx, s.bucket)
+	if err != nil {
+		return translate(err, "bucket")
+	}
+	if ok {
+		return nil
+	}
+	err = s.client.MakeBucket(ctx, s.bucket, minio.MakeBucketOptions{})
+	if err != nil && minio.ToErrorResponse(err).Code != "BucketAlreadyOwnedByYou" {
+		return translate(err, "bucket")
+	}
+	return nil
+}
+
+// Ping checks that the bucket answers.
+func (s *Store) Ping(ctx context.Context) error {
+	_, err := s.client.BucketExists(ctx, s.bucket)
+	return translate(err, "bucket")
+}
+
+// OriginalKey is where an item's upload is stored. Keys are derived from the
+// item's UUID, never from user-supplied names, so they are known before the
+// stored name is decided and a redelivered job writes the same keys.
+func OriginalKey(mediaKey string) string { return path.Join("media", mediaKey, "original") }
+
+// FileKey is where a derived file (main copy or sub-size) of an item lives.
+func FileKey(mediaKey, name string) string { return path.Join("media", mediaKey, "files", name) }
+
+// MediaPrefix holds every object of an item.
+func MediaPrefix(mediaKey string) string { return path.Join("media", mediaKey) + "/" }
+
+// PutInfo describes a stored object.
+type PutInfo struct {
+	Size int64
+	ETag string
+}
+
+// Put streams r into key. size may be -1 when unknown: minio-go then uploads
+// in parts, holding one part in memory at a time, never the whole file.
+func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) (PutInfo, error) {
+	info, err := s.client.PutObject(ctx, s.bucket, key, r, size, minio.PutObjectOptions{
+		ContentType: contentType,
+		PartSize:    16 << 20,
+	})
+	if err != nil {
+		return PutInfo{}, translate(err, "object "+key)
+	}
+	return PutInfo{Size: info.Size, ETag: info.ETag}, nil
+}
+
+// Object is an open object and what is known about it.
+type Object struct {
+	io.ReadSeekCloser
+	Size         int64
+	ETag         string
+	LastModified time.Time
+	ContentType  string
+}
+
+// Get opens key for reading; the Object supports Seek, so it can serve
+// Range requests with http.ServeContent.
+func (s *Store) Get(ctx context.Context, key string) (*Object, error) {
+	obj, err := s.client.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
+	if err != nil {
+		return nil, translate(err, "object "+key)
+	}
+	st, err := obj.Stat()
+	if err != nil {
+		obj.Close()
+		return nil, translate(err, "object "+key)
+	}
+	return &Object{ReadSeekCloser: obj, Size: st.Size, ETag: st.ETag, LastModified: st.LastModified, ContentType: st.ContentType}, nil
+}
+
+// ReadAll reads a whole object into memory, for workers whose decoder needs
+// the bytes; limit guards against surprises.
+func (s *Store) ReadAll(ctx context.Context, key string, limit int64) ([]byte, error) {
+	obj, err := s.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer obj.Close()
+	if obj.Size > limit {
+		return nil, media.Errorf(media.CodeTooLarge, "object %s has %d bytes, over the limit of %d", key, obj.Size, limit)
+	}
+	buf := make([]byte, obj.Size)
+	if _, err := io.ReadFull(obj, buf); err != nil {
+		return nil, translate(err, "object "+key)
+	}
+	return buf, nil
+}
+
+// Stat returns an object's size and ETag.
+func (s *Store) Stat(ctx context.Context, key string) (PutInfo, error) {
+	st, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
+	if err != nil {
+		return PutInfo{}, translate(err, "object "+key)
+	}
+	return PutInfo{Size: st.Size, ETag: st.ETag}, nil
+}
+
+// Delete removes key; a missing key is not an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	return translate(s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{}), "object "+key)
+}
+
+// DeletePrefix removes every object under prefix.
+func (s *Store) DeletePrefix(ctx context.Context, prefix string) error {
+	objs := s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true})
+	for res := range s.client.RemoveObjects(ctx, s.bucket, objs, minio.RemoveObjectsOptions{}) {
+		if res.Err != nil {
+			return translate(res.Err, "objects under "+prefix)
+		}
+	}
+	return nil
+}
+
+// List returns the keys under prefix, for tests and the sweeper.
+func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
+	var keys []string
+	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if o.Err != nil {
+			return nil, translate(o.Err, "objects under "+prefix)
+		}
+		keys = append(keys, o.Key)
+	}
+	return keys, nil
+}
+
+func translate(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	resp := minio.ToErrorResponse(err)
+	switch {
+	case resp.Code == "NoSuchKey" || resp.Code == "NoSuchBucket" || resp.StatusCode == http.StatusNotFound:
+		return media.WrapError(media.CodeNotFound, what+" not found", err)
+	case resp.StatusCode == 0 || resp.StatusCode >= 500:
+		return media.WrapError(media.CodeUnavailable, "Storage is unavailable; try again shortly.", err)
+	}
+	return err
+}

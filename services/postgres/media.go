@@ -1,0 +1,289 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pixelmill/pixelmill/services/media"
+)
+
+// MediaStore keeps media items, their files and the jobs they need.
+type MediaStore struct{ db *DB }
+
+// NewMediaStore returns a MediaStore on db.
+func NewMediaStore(db *DB) *MediaStore { return &MediaStore{db: db} }
+
+// maxNameAttempts bounds the retries when two uploads race for the same
+// stem or slug; each retry re-reads the taken names, so two suffice in
+// practice.
+const maxNameAttempts = 5
+
+// CreateMedia inserts an uploaded item, its original file and its first
+// rendition job in one transaction, so an item never exists without the job
+// that will finish it. It picks the unique stem and slug (WordPress's "-1",
+// "-2" suffixes), and when m.Title is empty it uses the stored stem, as
+// WordPress does for raw uploads. m is updated with what was stored.
+func (s *MediaStore) CreateMedia(ctx context.Context, m *media.Media, original media.File, trace map[string]string) (*media.Job, error) {
+	titleFromStem := m.Title == ""
+	baseStem := m.Stem
+	for attempt := 1; ; attempt++ {
+		job, err := s.createMediaOnce(ctx, m, original, baseStem, titleFromStem, trace)
+		if err == nil {
+			return job, nil
+		}
+		if attempt < maxNameAttempts && (isUniqueViolation(err, "media_dir_stem_idx") || isUniqueViolation(err, "media_slug_key") || isUniqueViolation(err, "media_files_path_key")) {
+			continue
+		}
+		return nil, translate(err, "media")
+	}
+}
+
+func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, original media.File, baseStem string, titleFromStem bool, trace map[string]string) (*media.Job, error) {
+	var job *media.Job
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		taken, err := takenNames(ctx, tx, `SELECT lower(stem) FROM media WHERE dir = $1 AND lower(stem) LIKE $2 ESCAPE '\'`, m.Dir, likePrefix(strings.ToLower(baseStem)))
+		if err != nil {
+			return err
+		}
+		m.Stem = media.UniqueStem(baseStem, taken)
+		if titleFromStem {
+			m.Title = m.Stem
+		}
+		slug := media.Slugify(m.Title)
+		if slug == "" {
+			slug = media.Slugify(m.Stem)
+		}
+		takenSlugs, err := takenNames(ctx, tx, `SELECT slug FROM media WHERE slug LIKE $1 ESCAPE '\'`, likePrefix(slug))
+		if err != nil {
+			return err
+		}
+		m.Slug = media.UniqueSlug(slug, takenSlugs)
+		m.File = m.OriginalName()
+		if m.Key == "" {
+			m.Key = uuid.NewString()
+		}
+		m.Status, m.JobSeq = media.StatusProcessing, 1
+		if m.Visibility == "" {
+			m.Visibility = media.VisibilityInherit
+		}
+		err = tx.QueryRow(ctx, `
+			INSERT INTO media (key, author_id, post_id, title, caption, description, alt_text, slug, visibility,
+			                   mime, dir, stem, ext, client_filename, file, width, height, filesize, original_filesize,
+			                   status, job_seq)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18,$19,$20)
+			RETURNING id, created_at, updated_at`,
+			m.Key, m.AuthorID, m.PostID, m.Title, m.Caption, m.Description, m.AltText, m.Slug, m.Visibility,
+			m.MIME, m.Dir, m.Stem, m.Ext, m.ClientFilename, m.File, m.Width, m.Height, m.OriginalFilesize,
+			m.Status, m.JobSeq).Scan(&m.ID, &m.CreatedAt, &m.UpdatedAt)
+		if err != nil {
+			return fmt.Errorf("insert media: %w", err)
+		}
+		m.Filesize = m.OriginalFilesize
+		original.Role, original.Name = media.RoleOriginal, m.File
+		if err := upsertFile(ctx, tx, m, original, 0); err != nil {
+			return err
+		}
+		m.Files = []media.File{original}
+		job = &media.Job{Kind: media.JobRenditions, MediaID: m.ID, MediaKey: m.Key, Seq: m.JobSeq}
+		return insertJob(ctx, tx, job, trace)
+	})
+	return job, err
+}
+
+// RequeueMedia issues a new rendition job for an item (post-process, or a
+// reconciler) limited to sizes (empty: every missing size). It bumps the
+// item's job sequence so any older job in flight can no longer record.
+func (s *MediaStore) RequeueMedia(ctx context.Context, id int64, sizes []string, trace map[string]string) (*media.Job, error) {
+	var job *media.Job
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		job = &media.Job{Kind: media.JobRenditions, MediaID: id, Sizes: sizes}
+		err := tx.QueryRow(ctx, `
+			UPDATE media SET job_seq = job_seq + 1, status = 'processing', status_error = '', updated_at = now()
+			WHERE id = $1 RETURNING key, job_seq`, id).Scan(&job.MediaKey, &job.Seq)
+		if err != nil {
+			return err
+		}
+		return insertJob(ctx, tx, job, trace)
+	})
+	if err != nil {
+		return nil, translate(err, "media")
+	}
+	return job, nil
+}
+
+// RecordRenditions stores a worker's result and marks the item ready. It
+// returns a CodeConflict error when a newer job superseded this one and a
+// CodeNotFound error when the item was deleted meanwhile: in both cases the
+// worker drops the job. Files are upserted by (item, role, size), so a job
+// done twice leaves the same rows.
+func (s *MediaStore) RecordRenditions(ctx context.Context, id, seq int64, r media.Renditions) error {
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		m, err := lockForJob(ctx, tx, id, seq)
+		if err != nil {
+			return err
+		}
+		file, position := m.File, 1
+		if r.Main != nil {
+			r.Main.Role = media.RoleMain
+			if err := upsertFile(ctx, tx, m, *r.Main, position); err != nil {
+				return err
+			}
+			file = r.Main.Name
+		}
+		for _, f := range r.Sizes {
+			position++
+			f.Role = media.RoleSize
+			if err := upsertFile(ctx, tx, m, f, position); err != nil {
+				return err
+			}
+		}
+		var meta []byte
+		if r.Meta != nil {
+			if meta, err = json.Marshal(r.Meta); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `
+			UPDATE media SET file = $2, width = $3, height = $4, filesize = $5, image_meta = COALESCE($6, image_meta),
+			       status = 'ready', status_error = '', updated_at = now()
+			WHERE id = $1`, id, file, r.Width, r.Height, r.Filesize, meta)
+		return err
+	})
+	return translate(err, "media")
+}
+
+// FailMedia marks the item failed with a reason a person can read, unless a
+// newer job superseded this one.
+func (s *MediaStore) FailMedia(ctx context.Context, id, seq int64, reason string) error {
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		if _, err := lockForJob(ctx, tx, id, seq); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE media SET status = 'failed', status_error = $2, updated_at = now() WHERE id = $1`, id, reason)
+		return err
+	})
+	return translate(err, "media")
+}
+
+// lockForJob locks the item's row for the rest of the transaction, so that
+// two jobs for one item never interleave their writes, and checks that seq
+// is still the item's newest job.
+func lockForJob(ctx context.Context, tx pgx.Tx, id, seq int64) (*media.Media, error) {
+	m := &media.Media{ID: id}
+	var current int64
+	err := tx.QueryRow(ctx, `SELECT key, dir, file, job_seq FROM media WHERE id = $1 FOR UPDATE`, id).
+		Scan(&m.Key, &m.Dir, &m.File, &current)
+	if err != nil {
+		return nil, err
+	}
+	if current != seq {
+		return nil, media.Errorf(media.CodeConflict, "job %d of media %d was superseded by job %d", seq, id, current)
+	}
+	return m, nil
+}
+
+// FindMediaByID returns an item with its files.
+func (s *MediaStore) FindMediaByID(ctx context.Context, id int64) (*media.Media, error) {
+	m, err := scanMedia(s.db.Pool.QueryRow(ctx, `SELECT `+mediaColumns+` FROM media WHERE id = $1`, id))
+	if err != nil {
+		return nil, translate(err, "media")
+	}
+	if err := s.loadFiles(ctx, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// FindFileByPath returns the stored file that a URL path
+// ("2026/11/horizon-300x188.jpg") names, with its item's visibility.
+func (s *MediaStore) FindFileByPath(ctx context.Context, path string) (media.File, media.Visibility, error) {
+	var f media.File
+	var vis media.Visibility
+	err := s.db.Pool.QueryRow(ctx, `
+		SELECT f.role, f.size_name, f.name, f.key, f.mime, f.width, f.height, f.filesize, m.visibility
+		FROM media_files f JOIN media m ON m.id = f.media_id WHERE f.path = $1`, path).
+		Scan(&f.Role, &f.SizeName, &f.Name, &f.Key, &f.MIME, &f.Width, &f.Height, &f.Filesize, &vis)
+	if err != nil {
+		return media.File{}, "", translate(err, "file")
+	}
+	return f, vis, nil
+}
+
+const mediaColumns = `id, key, author_id, post_id, title, caption, description, alt_text, slug, visibility,
+	mime, dir, stem, ext, client_filename, file, width, height, filesize, original_filesize, image_meta,
+	status, status_error, job_seq, created_at, updated_at`
+
+func scanMedia(row pgx.Row) (*media.Media, error) {
+	var m media.Media
+	var meta []byte
+	err := row.Scan(&m.ID, &m.Key, &m.AuthorID, &m.PostID, &m.Title, &m.Caption, &m.Description, &m.AltText,
+		&m.Slug, &m.Visibility, &m.MIME, &m.Dir, &m.Stem, &m.Ext, &m.ClientFilename, &m.File, &m.Width, &m.Height,
+		&m.Filesize, &m.OriginalFilesize, &meta, &m.Status, &m.StatusError, &m.JobSeq, &m.CreatedAt, &m.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	if meta != nil {
+		m.ImageMeta = &media.ImageMeta{}
+		if err := json.Unmarshal(meta, m.ImageMeta); err != nil {
+			return nil, fmt.Errorf("decode image_meta of media %d: %w", m.ID, err)
+		}
+	}
+	return &m, nil
+}
+
+func (s *MediaStore) loadFiles(ctx context.Context, m *media.Media) error {
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT role, size_name, name, key, mime, width, height, filesize
+		FROM media_files WHERE media_id = $1 ORDER BY position, size_name`, m.ID)
+	if err != nil {
+		return translate(err, "media files")
+	}
+	m.Files, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (media.File, error) {
+		var f media.File
+		err := r.Scan(&f.Role, &f.SizeName, &f.Name, &f.Key, &f.MIME, &f.Width, &f.Height, &f.Filesize)
+		return f, err
+	})
+	return translate(err, "media files")
+}
+
+func upsertFile(ctx context.Context, tx pgx.Tx, m *media.Media, f media.File, position int) error {
+	_, err := tx.Exec(ctx, `
+		INSERT INTO media_files (media_id, role, size_name, name, path, key, mime, width, height, filesize, position)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
+		ON CONFLICT (media_id, role, size_name) DO UPDATE SET
+			name = EXCLUDED.name, path = EXCLUDED.path, key = EXCLUDED.key, mime = EXCLUDED.mime,
+			width = EXCLUDED.width, height = EXCLUDED.height, filesize = EXCLUDED.filesize, position = EXCLUDED.position`,
+		m.ID, f.Role, f.SizeName, f.Name, m.Dir+"/"+f.Name, f.Key, f.MIME, f.Width, f.Height, f.Filesize, position)
+	if err != nil {
+		return fmt.Errorf("store file %s of media %d: %w", f.Name, m.ID, err)
+	}
+	return nil
+}
+
+func takenNames(ctx context.Context, tx pgx.Tx, query string, args ...any) (map[string]bool, error) {
+	rows, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	taken := make(map[string]bool, len(names))
+	for _, n := range names {
+		taken[n] = true
+	}
+	return taken, nil
+}
+
+// likePrefix escapes s for LIKE and matches s itself or s followed by more.
+func likePrefix(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s) + "%"
+}
+

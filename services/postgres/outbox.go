@@ -1,0 +1,89 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pixelmill/pixelmill/services/media"
+)
+
+// OutboxMessage is one message waiting to be published.
+type OutboxMessage struct {
+	ID      string // also the Nats-Msg-Id, so a re-publish is deduplicated
+	Subject string
+	Payload []byte
+	Headers map[string]string // trace context of the request that caused it
+}
+
+// OutboxStore is the relay's view of the outbox table.
+type OutboxStore struct{ db *DB }
+
+// NewOutboxStore returns an OutboxStore on db.
+func NewOutboxStore(db *DB) *OutboxStore { return &OutboxStore{db: db} }
+
+// RelayPending claims up to limit unpublished messages, oldest first, hands
+// each to publish and marks those that were published. Rows are claimed with
+// FOR UPDATE SKIP LOCKED, so several relays (API replicas) share the work
+// without publishing a row twice at once; a crash between publish and mark
+// republishes, which the broker's duplicate window and idempotent jobs
+// absorb. It stops at the first publish error and returns it.
+func (s *OutboxStore) RelayPending(ctx context.Context, limit int, publish func(context.Context, OutboxMessage) error) (int, error) {
+	published := 0
+	var pubErr error
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			SELECT id, subject, payload, headers FROM outbox
+			WHERE published_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`, limit)
+		if err != nil {
+			return err
+		}
+		msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (OutboxMessage, error) {
+			var m OutboxMessage
+			var id uuid.UUID
+			err := r.Scan(&id, &m.Subject, &m.Payload, &m.Headers)
+			m.ID = id.String()
+			return m, err
+		})
+		if err != nil {
+			return err
+		}
+		var done []string
+		for _, m := range msgs {
+			if pubErr = publish(ctx, m); pubErr != nil {
+				break
+			}
+			done = append(done, m.ID)
+		}
+		if len(done) == 0 {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])`, done)
+		published = len(done)
+		return err
+	})
+	if err != nil {
+		return 0, translate(err, "outbox")
+	}
+	return published, pubErr
+}
+
+// insertJob writes a job into the outbox inside the caller's transaction.
+func insertJob(ctx context.Context, tx pgx.Tx, job *media.Job, trace map[string]string) error {
+	payload, err := json.Marshal(job)
+	if err != nil {
+		return err
+	}
+	if trace == nil {
+		trace = map[string]string{}
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO outbox (id, subject, payload, headers) VALUES ($1, $2, $3, $4)`,
+		uuid.New(), job.Subject(), payload, trace)
+	if err != nil {
+		return fmt.Errorf("insert job for media %d: %w", job.MediaID, err)
+	}
+	return nil
+}

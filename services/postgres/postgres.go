@@ -1,0 +1,139 @@
+// Package postgres is Pixelmill's source of truth: the pgx pool, the
+// embedded migrations, and the stores for media, users and the job outbox.
+// It translates pgx errors into media error codes, so no caller imports pgx
+// to check an error.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/tern/v2/migrate"
+
+	"github.com/pixelmill/pixelmill/services/media"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Config says how to reach Postgres.
+type Config struct {
+	URL      string
+	MaxConns int32
+}
+
+// DefaultConfig returns the settings `make up` uses.
+func DefaultConfig() Config {
+	return Config{URL: "postgres://pixelmill:pixelmill@127.0.0.1:55432/pixelmill?sslmode=disable", MaxConns: 10}
+}
+
+// Validate reports a config that can't work.
+func (c Config) Validate() error {
+	if c.URL == "" {
+		return errors.New("postgres: URL is empty")
+	}
+	if _, err := pgxpool.ParseConfig(c.URL); err != nil {
+		return fmt.Errorf("postgres: URL: %w", err)
+	}
+	if c.MaxConns < 1 {
+		return errors.New("postgres: MaxConns must be at least 1")
+	}
+	return nil
+}
+
+// DB is the connection pool every store shares.
+type DB struct {
+	Pool *pgxpool.Pool
+}
+
+// Open connects a pool. It does not wait for the server: the pool
+// reconnects by itself, and Ping tells readiness.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	pc, err := pgxpool.ParseConfig(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	pc.MaxConns = cfg.MaxConns
+	// A dead server must fail a request fast rather than hang it.
+	pc.ConnConfig.ConnectTimeout = 5 * time.Second
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres pool: %w", err)
+	}
+	return &DB{Pool: pool}, nil
+}
+
+// Close releases the pool.
+func (db *DB) Close() { db.Pool.Close() }
+
+// Ping checks that Postgres answers.
+func (db *DB) Ping(ctx context.Context) error { return db.Pool.Ping(ctx) }
+
+// Migrate applies the embedded migrations. tern serializes concurrent
+// migrators (several API replicas starting at once) with an advisory lock.
+func (db *DB) Migrate(ctx context.Context) error {
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: acquire: %w", err)
+	}
+	defer conn.Release()
+	m, err := migrate.NewMigrator(ctx, conn.Conn(), "pixelmill_schema_version")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	if err := m.LoadMigrations(sub); err != nil {
+		return fmt.Errorf("migrate: load: %w", err)
+	}
+	if err := m.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// translate maps pgx errors to media errors at the adapter boundary.
+func translate(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return media.WrapError(media.CodeNotFound, what+" not found", err)
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505":
+			return media.WrapError(media.CodeConflict, what+" already exists", err)
+		case "23503", "23514", "22P02":
+			return media.WrapError(media.CodeInvalid, "invalid "+what, err)
+		}
+		return err
+	}
+	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) || isConnError(err) {
+		return media.WrapError(media.CodeUnavailable, "The database is unavailable; try again shortly.", err)
+	}
+	return err
+}
+
+func isConnError(err error) bool {
+	var ce *pgconn.ConnectError
+	return errors.As(err, &ce) || errors.Is(err, context.DeadlineExceeded)
+}
+
+func isUniqueViolation(err error, constraint string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" && (constraint == "" || pgErr.ConstraintName == constraint)
+}
