@@ -37,4 +37,8 @@ type Renditions struct {
 	Filesize int64
 	Sizes    []File
 	Meta     *ImageMeta
+	// OriginalWidth and OriginalHeight are the upload's upright dimensions,
+	// which missing_image_sizes is computed from.
+	OriginalWidth  int
+	OriginalHeight int
 }

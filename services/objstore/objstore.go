@@ -214,3 +214,8 @@ func translate(err error, what string) error {
 	}
 	return err
 }
+
+// RemoveBucket deletes the (empty) bucket; tests use it to clean up.
+func (s *Store) RemoveBucket(ctx context.Context) error {
+	return translate(s.client.RemoveBucket(ctx, s.bucket), "bucket")
+}

@@ -142,6 +142,12 @@ func (s *MediaStore) RecordRenditions(ctx context.Context, id, seq int64, r medi
 				return err
 			}
 		}
+		if r.OriginalWidth > 0 {
+			if _, err := tx.Exec(ctx, `UPDATE media_files SET width = $2, height = $3 WHERE media_id = $1 AND role = 'original'`,
+				id, r.OriginalWidth, r.OriginalHeight); err != nil {
+				return err
+			}
+		}
 		var meta []byte
 		if r.Meta != nil {
 			if meta, err = json.Marshal(r.Meta); err != nil {

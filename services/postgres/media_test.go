@@ -1,0 +1,208 @@
+package postgres_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/pixelmill/pixelmill/services/media"
+	"github.com/pixelmill/pixelmill/services/postgres"
+	"github.com/pixelmill/pixelmill/services/postgres/postgrestest"
+)
+
+func newStores(t *testing.T) (*postgres.MediaStore, *postgres.OutboxStore, *media.User) {
+	t.Helper()
+	db := postgrestest.NewDB(t)
+	users := postgres.NewUserStore(db)
+	u := &media.User{Login: "editor", Role: media.RoleEditor, PasswordHash: "x"}
+	if _, err := users.EnsureUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	found, err := users.FindUserByLogin(context.Background(), "editor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return postgres.NewMediaStore(db), postgres.NewOutboxStore(db), found
+}
+
+func newItem(u *media.User, stem, title string) *media.Media {
+	return &media.Media{AuthorID: u.ID, Title: title, MIME: "image/jpeg", Dir: "2026/11", Stem: stem, Ext: "jpg", OriginalFilesize: 10}
+}
+
+func TestCreateMediaUniqueNamesAndJob(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, outbox, u := newStores(t)
+
+	// Raw uploads are titled from the stored stem: canola, canola-1.
+	var got []*media.Media
+	for range 2 {
+		m := newItem(u, "canola", "")
+		job, err := store.CreateMedia(ctx, m, media.File{Key: "k", MIME: "image/jpeg"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if job.MediaID != m.ID || job.Seq != 1 || job.Kind != media.JobRenditions {
+			t.Fatalf("job = %+v", job)
+		}
+		got = append(got, m)
+	}
+	if got[0].Stem != "canola" || got[1].Stem != "canola-1" || got[1].Title != "canola-1" || got[1].File != "canola-1.jpg" {
+		t.Fatalf("stems %q %q title %q file %q", got[0].Stem, got[1].Stem, got[1].Title, got[1].File)
+	}
+	if got[0].Slug == got[1].Slug {
+		t.Fatalf("slugs not unique: %q", got[0].Slug)
+	}
+	// Multipart uploads keep the client title; the slug gets WordPress's -2.
+	m := newItem(u, "canola", "canola")
+	if _, err := store.CreateMedia(ctx, m, media.File{Key: "k3", MIME: "image/jpeg"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if m.Title != "canola" || m.Slug != "canola-2" || m.Stem != "canola-2" {
+		t.Fatalf("title %q slug %q stem %q", m.Title, m.Slug, m.Stem)
+	}
+
+	// Every create left exactly one job in the outbox, with the trace headers.
+	var msgs []postgres.OutboxMessage
+	n, err := outbox.RelayPending(ctx, 10, func(_ context.Context, msg postgres.OutboxMessage) error {
+		msgs = append(msgs, msg)
+		return nil
+	})
+	if err != nil || n != 3 || len(msgs) != 3 {
+		t.Fatalf("relayed %d (%v)", n, err)
+	}
+	var job media.Job
+	if err := json.Unmarshal(msgs[0].Payload, &job); err != nil || job.MediaID != got[0].ID || msgs[0].Subject != "media.jobs.renditions" {
+		t.Fatalf("first message %s %s (%v)", msgs[0].Subject, msgs[0].Payload, err)
+	}
+	// Published rows are not relayed again.
+	if n, _ := outbox.RelayPending(ctx, 10, func(context.Context, postgres.OutboxMessage) error { return nil }); n != 0 {
+		t.Fatalf("relayed %d again", n)
+	}
+}
+
+func TestCreateMediaConcurrentSameName(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, _, u := newStores(t)
+	const n = 8
+	var wg sync.WaitGroup
+	stems := make(chan string, n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := newItem(u, "photo", "")
+			if _, err := store.CreateMedia(ctx, m, media.File{Key: "k", MIME: "image/jpeg"}, nil); err != nil {
+				t.Error(err)
+				return
+			}
+			stems <- m.Stem
+		}()
+	}
+	wg.Wait()
+	close(stems)
+	seen := map[string]bool{}
+	for s := range stems {
+		if seen[s] {
+			t.Fatalf("stem %q given twice", s)
+		}
+		seen[s] = true
+	}
+	if len(seen) != n {
+		t.Fatalf("got %d stems", len(seen))
+	}
+}
+
+func TestRelayStopsAtPublishError(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, outbox, u := newStores(t)
+	for _, stem := range []string{"a", "b"} {
+		if _, err := store.CreateMedia(ctx, newItem(u, stem, ""), media.File{Key: stem, MIME: "image/jpeg"}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	down := errors.New("nats down")
+	calls := 0
+	n, err := outbox.RelayPending(ctx, 10, func(context.Context, postgres.OutboxMessage) error {
+		calls++
+		if calls == 2 {
+			return down
+		}
+		return nil
+	})
+	if n != 1 || !errors.Is(err, down) {
+		t.Fatalf("n=%d err=%v", n, err)
+	}
+	// The unpublished one is still there for the next pass.
+	n, err = outbox.RelayPending(ctx, 10, func(context.Context, postgres.OutboxMessage) error { return nil })
+	if n != 1 || err != nil {
+		t.Fatalf("second pass n=%d err=%v", n, err)
+	}
+}
+
+func TestRecordRenditionsIdempotentAndSuperseded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, _, u := newStores(t)
+	m := newItem(u, "horizon", "")
+	job, err := store.CreateMedia(ctx, m, media.File{Key: "orig", MIME: "image/jpeg", Width: 3840, Height: 2400}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := media.Renditions{
+		Main:  &media.File{Name: "horizon-scaled.jpg", Key: "m", MIME: "image/jpeg", Width: 2560, Height: 1600, Filesize: 5},
+		Width: 2560, Height: 1600, Filesize: 5,
+		Sizes: []media.File{
+			{SizeName: "medium", Name: "horizon-300x188.jpg", Key: "s1", MIME: "image/jpeg", Width: 300, Height: 188, Filesize: 3},
+			{SizeName: "thumbnail", Name: "horizon-150x150.jpg", Key: "s2", MIME: "image/jpeg", Width: 150, Height: 150, Filesize: 2},
+		},
+		Meta:          &media.ImageMeta{Camera: "X", Keywords: []string{}},
+		OriginalWidth: 3840, OriginalHeight: 2400,
+	}
+	// Done twice (a redelivery): same rows.
+	for range 2 {
+		if err := store.RecordRenditions(ctx, m.ID, job.Seq, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := store.FindMediaByID(ctx, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != media.StatusReady || got.File != "horizon-scaled.jpg" || got.Width != 2560 || len(got.Files) != 4 {
+		t.Fatalf("got status %s file %s width %d files %d", got.Status, got.File, got.Width, len(got.Files))
+	}
+	if got.OriginalImage() != "horizon.jpg" || got.ImageMeta == nil || got.ImageMeta.Camera != "X" {
+		t.Fatalf("original_image %q meta %+v", got.OriginalImage(), got.ImageMeta)
+	}
+	if names := got.Renditions(); names[0].SizeName != "medium" || names[1].SizeName != "thumbnail" {
+		t.Fatalf("order %+v", names)
+	}
+	f, vis, err := store.FindFileByPath(ctx, "2026/11/horizon-300x188.jpg")
+	if err != nil || f.Key != "s1" || vis != media.VisibilityInherit {
+		t.Fatalf("file by path: %+v %s %v", f, vis, err)
+	}
+
+	// A newer job supersedes the first: the old one can no longer record.
+	job2, err := store.RequeueMedia(ctx, m.ID, []string{"large"}, nil)
+	if err != nil || job2.Seq != job.Seq+1 {
+		t.Fatalf("requeue: %+v %v", job2, err)
+	}
+	if err := store.RecordRenditions(ctx, m.ID, job.Seq, r); media.ErrorCode(err) != media.CodeConflict {
+		t.Fatalf("stale record: %v", err)
+	}
+	if err := store.FailMedia(ctx, m.ID, job2.Seq, "bad file"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = store.FindMediaByID(ctx, m.ID)
+	if got.Status != media.StatusFailed || got.StatusError != "bad file" {
+		t.Fatalf("status %s %q", got.Status, got.StatusError)
+	}
+	if _, err := store.FindMediaByID(ctx, 999999); media.ErrorCode(err) != media.CodeNotFound {
+		t.Fatalf("missing: %v", err)
+	}
+}

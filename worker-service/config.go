@@ -1,0 +1,73 @@
+package main
+
+import (
+	"log/slog"
+
+	"github.com/pixelmill/pixelmill/services/config"
+	"github.com/pixelmill/pixelmill/services/jobqueue"
+	"github.com/pixelmill/pixelmill/services/objstore"
+	"github.com/pixelmill/pixelmill/services/postgres"
+	"github.com/pixelmill/pixelmill/worker-service/internal/imaging"
+	"github.com/pixelmill/pixelmill/worker-service/internal/worker"
+)
+
+// Config is everything the worker service reads from its environment.
+type Config struct {
+	Name         string // PIXELMILL_WORKER_NAME: shown in logs and traces
+	HTTPAddr     string // PIXELMILL_WORKER_HTTP_ADDR: /healthz and /readyz
+	LogFormat    string // PIXELMILL_LOG_FORMAT
+	LogLevel     string // PIXELMILL_LOG_LEVEL
+	OTLPEndpoint string // OTEL_EXPORTER_OTLP_ENDPOINT
+	Worker       worker.Config
+	Imaging      imaging.Config
+	Postgres     postgres.Config
+	ObjStore     objstore.Config
+	JobQueue     jobqueue.Config
+}
+
+// LoadConfig reads the configuration through getenv and reports every bad
+// variable at once.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	env := config.NewEnv(getenv)
+	wd, id := worker.DefaultConfig(), imaging.DefaultConfig()
+	c := Config{
+		Name:         env.String("PIXELMILL_WORKER_NAME", "worker"),
+		HTTPAddr:     env.String("PIXELMILL_WORKER_HTTP_ADDR", "127.0.0.1:8081"),
+		LogFormat:    env.String("PIXELMILL_LOG_FORMAT", "json"),
+		LogLevel:     env.String("PIXELMILL_LOG_LEVEL", "info"),
+		OTLPEndpoint: env.String("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
+		Postgres:     env.Postgres(),
+		ObjStore:     env.ObjStore(),
+		JobQueue:     env.JobQueue(),
+	}
+	c.Worker = worker.Config{
+		Concurrency:  env.Int("PIXELMILL_WORKER_CONCURRENCY", wd.Concurrency),
+		JobTimeout:   env.Duration("PIXELMILL_JOB_TIMEOUT", wd.JobTimeout),
+		MaxDeliver:   c.JobQueue.MaxDeliver,
+		MaxBytes:     env.Int64("PIXELMILL_MAX_UPLOAD_BYTES", wd.MaxBytes),
+		DrainTimeout: env.Duration("PIXELMILL_DRAIN_TIMEOUT", wd.DrainTimeout),
+	}
+	c.Imaging = imaging.Config{
+		Concurrency: env.Int("PIXELMILL_VIPS_CONCURRENCY", id.Concurrency),
+		MaxPixels:   env.Int64("PIXELMILL_MAX_PIXELS", id.MaxPixels),
+	}
+	env.Check("worker", c.Worker.Validate())
+	env.Check("imaging", c.Imaging.Validate())
+	return c, env.Err()
+}
+
+// LogValue shows the effective configuration with secrets masked.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("name", c.Name),
+		slog.String("http_addr", c.HTTPAddr),
+		slog.Int("concurrency", c.Worker.Concurrency),
+		slog.Int("vips_concurrency", c.Imaging.Concurrency),
+		slog.Int64("max_pixels", c.Imaging.MaxPixels),
+		slog.Duration("job_timeout", c.Worker.JobTimeout),
+		slog.String("database_url", config.MaskURL(c.Postgres.URL)),
+		slog.String("nats_url", c.JobQueue.URL),
+		slog.String("s3_endpoint", c.ObjStore.Endpoint),
+		slog.Any("s3_secret_key", config.Masked(c.ObjStore.SecretKey)),
+	)
+}

@@ -1,0 +1,321 @@
+// Package worker consumes rendition jobs from JetStream and runs them: it
+// fetches the original, has imaging make the renditions, stores them, and
+// records the result in Postgres. Its ack policy is the contract with the
+// broker: ack only after the result is durable, terminate permanent
+// failures after recording them, nak the rest with back-off.
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+
+	"github.com/pixelmill/pixelmill/services/jobqueue"
+	"github.com/pixelmill/pixelmill/services/media"
+	"github.com/pixelmill/pixelmill/services/objstore"
+	"github.com/pixelmill/pixelmill/worker-service/internal/imaging"
+)
+
+// Store is what a worker needs of the media store.
+type Store interface {
+	FindMediaByID(ctx context.Context, id int64) (*media.Media, error)
+	RecordRenditions(ctx context.Context, id, seq int64, r media.Renditions) error
+	FailMedia(ctx context.Context, id, seq int64, reason string) error
+}
+
+// Events publishes status changes for listeners (long polls, webhooks).
+type Events interface {
+	PublishEvent(ctx context.Context, subject string, payload []byte) error
+}
+
+// Config is the worker's behaviour.
+type Config struct {
+	Concurrency int           // jobs run at once by this process
+	JobTimeout  time.Duration // bound on one job, after which it is retried
+	MaxDeliver  int           // deliveries before a failure is final (matches the consumer)
+	MaxBytes    int64         // largest original a worker will load
+	// DrainTimeout bounds how long shutdown waits for jobs in flight.
+	DrainTimeout time.Duration
+}
+
+// DefaultConfig returns the settings `make up` uses.
+func DefaultConfig() Config {
+	return Config{Concurrency: 1, JobTimeout: 5 * time.Minute, MaxDeliver: 5, MaxBytes: 512 << 20, DrainTimeout: 30 * time.Second}
+}
+
+// Validate reports a config that can't work.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Concurrency < 1 {
+		errs = append(errs, errors.New("worker: Concurrency must be at least 1"))
+	}
+	if c.JobTimeout < time.Second {
+		errs = append(errs, errors.New("worker: JobTimeout must be at least 1s"))
+	}
+	if c.MaxDeliver < 1 {
+		errs = append(errs, errors.New("worker: MaxDeliver must be at least 1"))
+	}
+	return errors.Join(errs...)
+}
+
+// Worker runs rendition jobs.
+type Worker struct {
+	cfg     Config
+	store   Store
+	objects *objstore.Store
+	events  Events
+	log     *slog.Logger
+	sizes   []media.Size
+}
+
+// New returns a Worker.
+func New(cfg Config, store Store, objects *objstore.Store, events Events, log *slog.Logger) (*Worker, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Worker{cfg: cfg, store: store, objects: objects, events: events, log: log, sizes: media.DefaultSizes()}, nil
+}
+
+// Run fetches and runs jobs from cons until ctx ends. Then it stops
+// fetching, lets jobs in flight finish within DrainTimeout and returns;
+// a job cut off by the drain bound is nak'ed for another worker.
+func (w *Worker) Run(ctx context.Context, cons jetstream.Consumer) {
+	var wg sync.WaitGroup
+	for range w.cfg.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.loop(ctx, cons)
+		}()
+	}
+	wg.Wait()
+}
+
+func (w *Worker) loop(ctx context.Context, cons jetstream.Consumer) {
+	for ctx.Err() == nil {
+		// Fetch one at a time: nothing waits in a local buffer with its
+		// AckWait running while this slot is busy, and idle workers get
+		// the next job.
+		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			if ctx.Err() == nil {
+				w.log.WarnContext(ctx, "fetch_failed", "err", err)
+				sleep(ctx, time.Second)
+			}
+			continue
+		}
+		for msg := range batch.Messages() {
+			w.handle(ctx, msg)
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && ctx.Err() == nil {
+			w.log.WarnContext(ctx, "fetch_failed", "err", err)
+			sleep(ctx, time.Second)
+		}
+	}
+}
+
+// handle runs one delivery and settles it. The job runs on a context that
+// survives the shutdown signal for DrainTimeout, so a drain lets it finish.
+func (w *Worker) handle(parent context.Context, msg jetstream.Msg) {
+	var job media.Job
+	if err := json.Unmarshal(msg.Data(), &job); err != nil || job.MediaID == 0 {
+		w.log.ErrorContext(parent, "job_malformed", "subject", msg.Subject(), "err", err)
+		_ = msg.TermWithReason("malformed job")
+		return
+	}
+	meta, _ := msg.Metadata()
+	delivery := uint64(1)
+	if meta != nil {
+		delivery = meta.NumDelivered
+	}
+
+	ctx, cancel := drainContext(parent, w.cfg.DrainTimeout)
+	defer cancel()
+	ctx, cancelJob := context.WithTimeout(ctx, w.cfg.JobTimeout)
+	defer cancelJob()
+	ctx = jobqueue.ExtractTrace(ctx, msg.Headers())
+	ctx, span := otel.Tracer("pixelmill/worker").Start(ctx, "job "+string(job.Kind))
+	defer span.End()
+	span.SetAttributes(attribute.Int64("media.id", job.MediaID), attribute.Int64("job.seq", job.Seq), attribute.Int64("job.delivery", int64(delivery)))
+	log := w.log.With("media_id", job.MediaID, "job_seq", job.Seq, "delivery", delivery)
+
+	stopBeat := heartbeat(ctx, msg, w.cfg.JobTimeout)
+	start := time.Now()
+	err := w.run(ctx, job)
+	stopBeat()
+
+	switch {
+	case err == nil:
+		if err := msg.DoubleAck(ctx); err != nil {
+			log.WarnContext(ctx, "ack_failed", "err", err)
+		}
+		log.InfoContext(ctx, "job_done", "duration_ms", time.Since(start).Milliseconds())
+		w.publish(ctx, job, media.StatusReady, "")
+	case errors.Is(err, errDrop):
+		_ = msg.Ack()
+		log.InfoContext(ctx, "job_dropped", "reason", err.Error())
+	case imaging.IsInputError(err) || delivery >= uint64(w.cfg.MaxDeliver):
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+		reason := failureReason(err)
+		// The failure is written before the message is terminated: a
+		// terminated work-queue message is gone.
+		if ferr := w.store.FailMedia(ctx, job.MediaID, job.Seq, reason); ferr != nil && media.ErrorCode(ferr) != media.CodeConflict && media.ErrorCode(ferr) != media.CodeNotFound {
+			log.ErrorContext(ctx, "record_failure_failed", "err", ferr)
+			_ = msg.NakWithDelay(5 * time.Second)
+			return
+		}
+		_ = msg.TermWithReason(reason)
+		log.WarnContext(ctx, "job_failed", "reason", reason, "err", err)
+		w.publish(ctx, job, media.StatusFailed, reason)
+	default:
+		span.RecordError(err)
+		delay := backoff(delivery)
+		_ = msg.NakWithDelay(delay)
+		log.WarnContext(ctx, "job_retry", "err", err, "retry_in", delay.String())
+	}
+}
+
+// errDrop marks a job that is no longer wanted: its item was deleted or a
+// newer job superseded it. It is acked and forgotten.
+var errDrop = errors.New("job no longer wanted")
+
+// run does the work of one job; it is idempotent: object keys and rows are
+// deterministic, so running it twice leaves the same state.
+func (w *Worker) run(ctx context.Context, job media.Job) error {
+	m, err := w.store.FindMediaByID(ctx, job.MediaID)
+	if media.ErrorCode(err) == media.CodeNotFound {
+		return fmt.Errorf("media %d deleted: %w", job.MediaID, errDrop)
+	}
+	if err != nil {
+		return fmt.Errorf("load media %d: %w", job.MediaID, err)
+	}
+	if m.JobSeq != job.Seq {
+		return fmt.Errorf("job %d superseded by %d: %w", job.Seq, m.JobSeq, errDrop)
+	}
+	orig, ok := m.FileByRole(media.RoleOriginal)
+	if !ok {
+		return &imaging.InputError{Reason: "the item has no original file"}
+	}
+	src, err := w.objects.ReadAll(ctx, orig.Key, w.cfg.MaxBytes)
+	if err != nil {
+		return fmt.Errorf("read original of media %d: %w", m.ID, err)
+	}
+	hdr, err := imaging.Probe(src)
+	if err != nil {
+		return err
+	}
+	res, err := imaging.Process(ctx, imaging.Request{Source: src, Basename: m.OriginalName(), Sizes: toImagingSizes(w.sizes), Only: job.Sizes})
+	if err != nil {
+		return err
+	}
+	r := media.Renditions{Width: res.Width, Height: res.Height, Filesize: orig.Filesize, Meta: toMediaMeta(res.Meta, rotatedByEXIF(hdr))}
+	r.OriginalWidth, r.OriginalHeight = upright(hdr)
+	if res.Main != nil {
+		f, err := w.store1(ctx, m, *res.Main)
+		if err != nil {
+			return err
+		}
+		r.Main, r.Filesize = &f, f.Filesize
+	}
+	for _, out := range res.Sizes {
+		f, err := w.store1(ctx, m, out)
+		if err != nil {
+			return err
+		}
+		r.Sizes = append(r.Sizes, f)
+	}
+	err = w.store.RecordRenditions(ctx, m.ID, job.Seq, r)
+	switch media.ErrorCode(err) {
+	case "":
+		return nil
+	case media.CodeConflict, media.CodeNotFound:
+		return fmt.Errorf("record media %d: %v: %w", m.ID, err, errDrop)
+	}
+	return fmt.Errorf("record media %d: %w", m.ID, err)
+}
+
+// store1 writes one output under its deterministic key.
+func (w *Worker) store1(ctx context.Context, m *media.Media, out imaging.File) (media.File, error) {
+	key := objstore.FileKey(m.Key, out.Name)
+	if _, err := w.objects.Put(ctx, key, bytesReader(out.Data), int64(len(out.Data)), out.MIME); err != nil {
+		return media.File{}, fmt.Errorf("store %s: %w", key, err)
+	}
+	return media.File{SizeName: out.SizeName, Name: out.Name, Key: key, MIME: out.MIME, Width: out.Width, Height: out.Height, Filesize: int64(len(out.Data))}, nil
+}
+
+func (w *Worker) publish(ctx context.Context, job media.Job, status media.Status, reason string) {
+	if w.events == nil {
+		return
+	}
+	payload, _ := json.Marshal(map[string]any{"media_id": job.MediaID, "media_key": job.MediaKey, "status": status, "error": reason})
+	if err := w.events.PublishEvent(ctx, "media.events."+string(status), payload); err != nil {
+		w.log.WarnContext(ctx, "event_publish_failed", "err", err)
+	}
+}
+
+// heartbeat tells JetStream the job is alive (InProgress resets AckWait)
+// while a large file is worked on.
+func heartbeat(ctx context.Context, msg jetstream.Msg, jobTimeout time.Duration) (stop func()) {
+	done := make(chan struct{})
+	every := min(10*time.Second, jobTimeout/3)
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = msg.InProgress()
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+// drainContext returns a context that ends drain after parent ends.
+func drainContext(parent context.Context, drain time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
+	stop := context.AfterFunc(parent, func() {
+		t := time.NewTimer(drain)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-ctx.Done():
+		}
+	})
+	return ctx, func() { stop(); cancel() }
+}
+
+func backoff(delivery uint64) time.Duration {
+	d := time.Second << min(delivery, 6)
+	return min(d, time.Minute)
+}
+
+func failureReason(err error) string {
+	var ie *imaging.InputError
+	if errors.As(err, &ie) {
+		return ie.Reason
+	}
+	return "processing kept failing: " + err.Error()
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}

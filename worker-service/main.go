@@ -1,0 +1,132 @@
+// Command worker-service runs Pixelmill's libvips workers: it takes
+// rendition jobs from JetStream, makes WordPress's sizes and records them.
+// Run as many as the load needs; they share one durable consumer.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/pixelmill/pixelmill/services/jobqueue"
+	"github.com/pixelmill/pixelmill/services/objstore"
+	"github.com/pixelmill/pixelmill/services/postgres"
+	"github.com/pixelmill/pixelmill/services/telemetry"
+	"github.com/pixelmill/pixelmill/worker-service/internal/imaging"
+	"github.com/pixelmill/pixelmill/worker-service/internal/worker"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "worker-service:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the worker and blocks until ctx ends, then drains: no new
+// fetches, jobs in flight finish within the drain bound.
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	log, err := telemetry.NewLogger(stdout, cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	log = log.With("worker", cfg.Name)
+	shutdownTracing, err := telemetry.SetupTracing(ctx, "worker-service", cfg.OTLPEndpoint)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = shutdownTracing(context.Background()) }()
+	log.InfoContext(ctx, "starting", "config", cfg)
+
+	if err := imaging.Startup(cfg.Imaging); err != nil {
+		return err
+	}
+	defer imaging.Shutdown()
+	db, err := postgres.Open(ctx, cfg.Postgres)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	objects, err := objstore.New(cfg.ObjStore)
+	if err != nil {
+		return err
+	}
+	nc, err := jobqueue.Connect(cfg.JobQueue, "pixelmill-"+cfg.Name)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeStatus(w, http.StatusOK, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := errors.Join(db.Ping(pctx), nc.Ping(pctx), objects.Ping(pctx)); err != nil {
+			writeStatus(w, http.StatusServiceUnavailable, err.Error())
+			return
+		}
+		writeStatus(w, http.StatusOK, "ok")
+	})
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+
+	cons, err := ensureConsumer(ctx, nc, log)
+	if err != nil {
+		return err
+	}
+	w, err := worker.New(cfg.Worker, postgres.NewMediaStore(db), objects, nc, log)
+	if err != nil {
+		return err
+	}
+	log.InfoContext(ctx, "consuming", "consumer", jobqueue.ConsumerName, "health_addr", ln.Addr().String())
+	w.Run(ctx, cons)
+	log.Info("stopped")
+	return nil
+}
+
+func ensureConsumer(ctx context.Context, nc *jobqueue.Conn, log interface {
+	WarnContext(context.Context, string, ...any)
+}) (cons jetstream.Consumer, err error) {
+	delay := 200 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		if cons, err = nc.EnsureConsumer(ctx); err == nil {
+			return cons, nil
+		}
+		if attempt == 1 || attempt%10 == 0 {
+			log.WarnContext(ctx, "waiting_for_nats", "attempt", attempt, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, errors.Join(err, ctx.Err())
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
+}
+
+func writeStatus(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "{%q:%q}\n", "status", msg)
+}
