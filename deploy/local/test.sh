@@ -20,11 +20,11 @@ MODULES=(services api-service worker-service)
 export PIXELMILL_TESTDATA_DIR=${PIXELMILL_TESTDATA_DIR:-$HOME/.cache/pixelmill/testdata}
 "$SCRIPT_DIR/testdata.sh" "$PIXELMILL_TESTDATA_DIR"
 
-if command -v docker >/dev/null 2>&1; then
+if docker compose version >/dev/null 2>&1; then
 	echo "test.sh: checking docker-compose.yml with docker compose config"
 	(cd "$ROOT" && docker compose config --quiet)
 else
-	echo "test.sh: no docker client; docker-compose.yml not checked"
+	echo "test.sh: NOTICE: no docker compose client here; docker-compose.yml was not checked"
 fi
 
 STACK=$(mktemp -d /tmp/pixelmill-test.XXXXXX)

@@ -1,0 +1,43 @@
+# Pixelmill's commands. `make` alone lists them.
+SHELL := /bin/bash
+MODULES := services api-service worker-service
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## list the commands
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+.PHONY: up
+up: ## install what is missing and run the whole stack here (Postgres, NATS, MinIO, API, 2 workers)
+	@deploy/local/pixelmill.sh up
+
+.PHONY: down
+down: ## stop the stack; data stays in .data
+	@deploy/local/pixelmill.sh down
+
+.PHONY: status
+status: ## show which processes of the stack run
+	@deploy/local/pixelmill.sh status
+
+.PHONY: test
+test: ## run every test against real Postgres, NATS, MinIO and libvips started on free ports
+	@deploy/local/test.sh
+
+.PHONY: lint
+lint: ## go vet and staticcheck always; govulncheck where its database answers
+	@set -e; for m in $(MODULES); do echo "lint: $$m"; (cd $$m && go vet ./... && go run $(STATICCHECK) ./...); done
+	@if curl -fsS -m 5 -o /dev/null https://vuln.go.dev/index/db.json 2>/dev/null; then \
+		for m in $(MODULES); do (cd $$m && go run $(GOVULNCHECK) ./...) || exit 1; done; \
+	else echo "lint: NOTICE: vuln.go.dev is unreachable from here; govulncheck was NOT run"; fi
+
+.PHONY: fmt
+fmt: ## gofmt every module
+	@gofmt -w $(MODULES)
+
+.PHONY: clean
+clean: down ## stop the stack and delete its data and binaries
+	@deploy/local/stack.sh destroy .data >/dev/null 2>&1 || true
+	@rm -rf .data bin
