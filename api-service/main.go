@@ -56,6 +56,18 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	defer func() { _ = shutdownTracing(context.Background()) }()
 	log.InfoContext(ctx, "starting", "config", cfg)
 
+	// Listen before the dependencies are up, so the actual address (port 0
+	// in tests) is known for the public URL; requests are served only once
+	// everything is wired.
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
+	}
+	defer ln.Close()
+	if getenv("PIXELMILL_PUBLIC_URL") == "" {
+		cfg.PublicURL = "http://" + ln.Addr().String()
+	}
+
 	db, err := postgres.Open(ctx, cfg.Postgres)
 	if err != nil {
 		return err
@@ -101,10 +113,6 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	))
 	wp.New(svc, auth, log, cfg.PublicURL, cfg.MaxUploadBytes).Register(mux)
 
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
-	}
 	srv := &http.Server{
 		Handler:           httpx.Middleware(mux, log, "api-service"),
 		ReadHeaderTimeout: 10 * time.Second,

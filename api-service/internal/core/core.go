@@ -74,11 +74,12 @@ type Upload struct {
 	PostID                               *int64
 }
 
-// Refusals a dialect may want to tell apart; both carry CodeInvalid.
+// Refusals a dialect may want to tell apart; each is wrapped in a
+// CodeInvalid media.Error whose message is WordPress's wording.
 var (
-	ErrEmptyFile    = errors.New("File is empty. Please upload something more substantial.")
-	ErrFileType     = errors.New("Sorry, you are not allowed to upload this file type.")
-	ErrHashMismatch = errors.New("Content hash did not match expected.")
+	ErrEmptyFile    = errors.New("empty file")
+	ErrFileType     = errors.New("file type not allowed")
+	ErrHashMismatch = errors.New("content hash mismatch")
 )
 
 // headerBytes is how much of the start of a file is kept to read its
@@ -97,15 +98,15 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*media.Media, error) {
 		return nil, readError(err)
 	}
 	if len(head) == 0 {
-		return nil, media.WrapError(media.CodeInvalid, ErrEmptyFile.Error(), ErrEmptyFile)
+		return nil, media.WrapError(media.CodeInvalid, "File is empty. Please upload something more substantial.", ErrEmptyFile)
 	}
 	ft, ok := media.SniffType(head)
 	if !ok {
-		return nil, media.WrapError(media.CodeInvalid, ErrFileType.Error(), ErrFileType)
+		return nil, media.WrapError(media.CodeInvalid, "Sorry, you are not allowed to upload this file type.", ErrFileType)
 	}
 	stem, ext, ok := media.DecideName(up.ClientFilename, ft)
 	if !ok {
-		return nil, media.WrapError(media.CodeInvalid, ErrFileType.Error(), ErrFileType)
+		return nil, media.WrapError(media.CodeInvalid, "Sorry, you are not allowed to upload this file type.", ErrFileType)
 	}
 
 	m := &media.Media{
@@ -188,7 +189,7 @@ func checkMD5(want string, sum hash.Hash) error {
 		return nil
 	}
 	if want != hex.EncodeToString(sum.Sum(nil)) {
-		return media.WrapError(media.CodeInvalid, ErrHashMismatch.Error(), ErrHashMismatch)
+		return media.WrapError(media.CodeInvalid, "Content hash did not match expected.", ErrHashMismatch)
 	}
 	return nil
 }

@@ -226,7 +226,7 @@ func uploadError(err error, handlerCode string) error {
 	case errors.Is(err, core.ErrHashMismatch):
 		return errorf(http.StatusPreconditionFailed, "rest_upload_hash_mismatch", "Content hash did not match expected.")
 	case errors.Is(err, core.ErrFileType):
-		return errorf(http.StatusInternalServerError, handlerCode, core.ErrFileType.Error())
+		return errorf(http.StatusInternalServerError, handlerCode, media.ErrorMessage(err))
 	}
 	return err
 }
