@@ -7,6 +7,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -259,9 +260,13 @@ func FilenameFromDisposition(values []string) string {
 	return name
 }
 
-// sanitizeText is a near cousin of WordPress's sanitize_text_field: tags
-// and %XX octets stripped, whitespace collapsed, trimmed.
+var scriptOrStyle = regexp.MustCompile(`(?is)<script[^>]*>.*?</script>|<style[^>]*>.*?</style>`)
+
+// sanitizeText is a near cousin of WordPress's sanitize_text_field: script
+// and style elements removed with their content, other tags and %XX octets
+// stripped, whitespace collapsed, trimmed.
 func sanitizeText(s string) string {
+	s = scriptOrStyle.ReplaceAllString(s, "")
 	var b strings.Builder
 	inTag := false
 	for i := 0; i < len(s); i++ {
