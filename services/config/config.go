@@ -132,7 +132,6 @@ func (e *Env) JobQueue() jobqueue.Config {
 		URL:           e.String("PIXELMILL_NATS_URL", d.URL),
 		AckWait:       e.Duration("PIXELMILL_JOB_ACK_WAIT", d.AckWait),
 		MaxDeliver:    e.Int("PIXELMILL_JOB_MAX_DELIVER", d.MaxDeliver),
-		BackOff:       d.BackOff,
 		MaxAckPending: e.Int("PIXELMILL_JOB_MAX_ACK_PENDING", d.MaxAckPending),
 		Replicas:      e.Int("PIXELMILL_NATS_REPLICAS", d.Replicas),
 	}

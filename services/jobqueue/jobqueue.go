@@ -29,10 +29,11 @@ type Config struct {
 	// InProgress heartbeat before JetStream redelivers it.
 	AckWait time.Duration
 	// MaxDeliver bounds deliveries; after the last the worker marks the
-	// item failed.
+	// item failed. The spacing between deliveries is the worker's
+	// NakWithDelay, not a consumer BackOff: JetStream uses a BackOff's
+	// first step in place of AckWait, which would redeliver every job that
+	// runs longer than that step while it is still running.
 	MaxDeliver int
-	// BackOff spaces redeliveries after a nak without delay.
-	BackOff []time.Duration
 	// MaxAckPending caps jobs in flight across all workers.
 	MaxAckPending int
 	// Replicas of the stream (1 locally; 3 in a cluster).
@@ -45,7 +46,6 @@ func DefaultConfig() Config {
 		URL:           "nats://127.0.0.1:54222",
 		AckWait:       60 * time.Second,
 		MaxDeliver:    5,
-		BackOff:       []time.Duration{time.Second, 5 * time.Second, 30 * time.Second},
 		MaxAckPending: 256,
 		Replicas:      1,
 	}
@@ -140,7 +140,6 @@ func (c *Conn) EnsureConsumer(ctx context.Context) (jetstream.Consumer, error) {
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       c.cfg.AckWait,
 		MaxDeliver:    c.cfg.MaxDeliver,
-		BackOff:       backOffFor(c.cfg),
 		MaxAckPending: c.cfg.MaxAckPending,
 		FilterSubject: JobSubjects,
 	})
@@ -148,15 +147,6 @@ func (c *Conn) EnsureConsumer(ctx context.Context) (jetstream.Consumer, error) {
 		return nil, fmt.Errorf("ensure consumer %s: %w", ConsumerName, err)
 	}
 	return cons, nil
-}
-
-// backOffFor returns the server-side back-off, which JetStream only accepts
-// when it has fewer entries than MaxDeliver.
-func backOffFor(cfg Config) []time.Duration {
-	if len(cfg.BackOff) == 0 || len(cfg.BackOff) >= cfg.MaxDeliver {
-		return nil
-	}
-	return cfg.BackOff
 }
 
 // Publish sends payload on subject with msgID as Nats-Msg-Id, so a retry
