@@ -83,7 +83,8 @@ start_worker() {
 				wait $child || true
 				echo "supervisor: $3 exited; restarting in 1s" >>"$1"
 				sleep 1
-			done' "$BIN/worker-service" "$DATA/logs/$name.log" "$DATA/run/$name.pid" "$name" &
+			done' "$BIN/worker-service" "$DATA/logs/$name.log" "$DATA/run/$name.pid" "$name" \
+		</dev/null >>"$DATA/logs/$name.log" 2>&1 &
 	echo $! >"$DATA/run/$name.supervisor.pid"
 }
 
