@@ -114,7 +114,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	wp.New(svc, auth, log, cfg.PublicURL, cfg.MaxUploadBytes).Register(mux)
 
 	srv := &http.Server{
-		Handler:           httpx.Middleware(mux, log, "api-service"),
+		Handler:           httpx.Middleware(wp.Rewrite(mux), log, "api-service"),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}

@@ -160,3 +160,17 @@ type ImageMeta struct {
 	// WordPress signals by emitting orientation as the integer 1.
 	Rotated bool `json:"rotated,omitempty"`
 }
+
+// Update is a change to an item's fields; nil fields stay as they are.
+type Update struct {
+	Title       *string
+	Caption     *string
+	Description *string
+	AltText     *string
+	Slug        *string
+	AuthorID    *int64
+	// PostID sets the attached post; a pointer to 0 detaches.
+	PostID     *int64
+	Visibility *Visibility
+	Date       *time.Time
+}

@@ -31,3 +31,9 @@ func (u *User) CanUpload() bool {
 func (u *User) CanEditOthers() bool {
 	return u != nil && (u.Role == RoleAdministrator || u.Role == RoleEditor)
 }
+
+// CanEditPosts reports WordPress's edit_posts capability (contributors
+// have it too, though they can't upload).
+func (u *User) CanEditPosts() bool {
+	return u != nil && (u.CanUpload() || u.Role == RoleContributor)
+}

@@ -243,18 +243,7 @@ func scanMedia(row pgx.Row) (*media.Media, error) {
 }
 
 func (s *MediaStore) loadFiles(ctx context.Context, m *media.Media) error {
-	rows, err := s.db.Pool.Query(ctx, `
-		SELECT role, size_name, name, key, mime, width, height, filesize
-		FROM media_files WHERE media_id = $1 ORDER BY position, size_name`, m.ID)
-	if err != nil {
-		return translate(err, "media files")
-	}
-	m.Files, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (media.File, error) {
-		var f media.File
-		err := r.Scan(&f.Role, &f.SizeName, &f.Name, &f.Key, &f.MIME, &f.Width, &f.Height, &f.Filesize)
-		return f, err
-	})
-	return translate(err, "media files")
+	return s.loadFilesOf(ctx, []*media.Media{m})
 }
 
 func upsertFile(ctx context.Context, tx pgx.Tx, m *media.Media, f media.File, position int) error {

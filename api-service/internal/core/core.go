@@ -36,6 +36,9 @@ type MediaStore interface {
 	FindMediaByID(ctx context.Context, id int64) (*media.Media, error)
 	FindFileByPath(ctx context.Context, path string) (media.File, media.Visibility, error)
 	RequeueMedia(ctx context.Context, id int64, sizes []string, trace map[string]string) (*media.Job, error)
+	FindMedia(ctx context.Context, f media.Filter) ([]*media.Media, int, error)
+	UpdateMedia(ctx context.Context, id int64, u media.Update) (*media.Media, error)
+	DeleteMedia(ctx context.Context, id int64) (*media.Media, error)
 }
 
 // Objects is what the core needs of object storage.
@@ -43,6 +46,7 @@ type Objects interface {
 	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) (objstore.PutInfo, error)
 	Get(ctx context.Context, key string) (*objstore.Object, error)
 	Delete(ctx context.Context, key string) error
+	DeletePrefix(ctx context.Context, prefix string) error
 }
 
 // Kicker wakes the outbox relay after a commit that added a job.
@@ -219,4 +223,29 @@ func (c *capped) Write(p []byte) (int, error) {
 		c.Buffer.Write(p[:min(room, len(p))])
 	}
 	return len(p), nil
+}
+
+// ListMedia returns one page of the items f selects and the total.
+func (s *Service) ListMedia(ctx context.Context, f media.Filter) ([]*media.Media, int, error) {
+	return s.store.FindMedia(ctx, f)
+}
+
+// UpdateMedia changes an item's fields.
+func (s *Service) UpdateMedia(ctx context.Context, id int64, u media.Update) (*media.Media, error) {
+	return s.store.UpdateMedia(ctx, id, u)
+}
+
+// DeleteMedia removes an item and then every object it stored. The row goes
+// first: Postgres is the truth, and an object left behind by a failure here
+// is only wasted space, while a row without its files would be a broken
+// item.
+func (s *Service) DeleteMedia(ctx context.Context, id int64) (*media.Media, error) {
+	m, err := s.store.DeleteMedia(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.objects.DeletePrefix(ctx, objstore.MediaPrefix(m.Key)); err != nil {
+		s.log.WarnContext(ctx, "delete_objects_failed", "media_id", id, "err", err)
+	}
+	return m, nil
 }

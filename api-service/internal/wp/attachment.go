@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"net/http"
 	"strings"
 	"time"
 
@@ -242,4 +243,78 @@ func (h *Handler) missingSizes(m *media.Media) []string {
 		w, hgt = orig.Width, orig.Height
 	}
 	return media.MissingSizes(h.sizes, w, hgt, made)
+}
+
+// render is the attachment as a response: narrowed to the context, with
+// _links, and cut to ?_fields= when given (spec §1.6).
+func (h *Handler) render(r *http.Request, m *media.Media, ctx string) object {
+	o := h.attachment(m).filter(ctx)
+	fields := fieldsParam(r)
+	if fields == nil || fields["_links"] {
+		o = append(o, field{"_links", h.links(m), ""})
+	}
+	if fields != nil {
+		o = o.pick(fields, "")
+	}
+	return o
+}
+
+// fieldsParam parses _fields (comma list or array); nil when absent.
+func fieldsParam(r *http.Request) map[string]bool {
+	p := newParams(r.URL.Query())
+	if !p.has("_fields") {
+		return nil
+	}
+	out := map[string]bool{"id": true}
+	for _, f := range p.list("_fields") {
+		out[f] = true
+	}
+	return out
+}
+
+// pick keeps the fields named in want: top-level names keep the whole
+// value, dotted names ("title.raw") keep a nested part.
+func (o object) pick(want map[string]bool, prefix string) object {
+	out := object{}
+	for _, f := range o {
+		name := prefix + f.key
+		if want[name] {
+			out = append(out, f)
+			continue
+		}
+		sub, ok := f.value.(object)
+		if !ok {
+			continue
+		}
+		nested := false
+		for w := range want {
+			nested = nested || strings.HasPrefix(w, name+".")
+		}
+		if nested {
+			f.value = sub.pick(want, name+".")
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// links is WordPress's _links for an attachment (spec §5.4).
+func (h *Handler) links(m *media.Media) object {
+	href := func(path string) []object { return []object{{{"href", h.publicURL + "/wp-json/wp/v2/" + path, ""}}} }
+	l := object{
+		{"self", href(fmt.Sprintf("media/%d", m.ID)), ""},
+		{"collection", href("media"), ""},
+		{"about", href("types/attachment"), ""},
+	}
+	if m.AuthorID != 0 {
+		l = append(l, field{"author", []object{{{"embeddable", true, ""}, {"href", fmt.Sprintf("%s/wp-json/wp/v2/users/%d", h.publicURL, m.AuthorID), ""}}}, ""})
+	}
+	l = append(l, field{"replies", []object{{{"embeddable", true, ""}, {"href", fmt.Sprintf("%s/wp-json/wp/v2/comments?post=%d", h.publicURL, m.ID), ""}}}, ""})
+	if m.PostID != nil {
+		l = append(l, field{"https://api.w.org/attached-to", []object{{
+			{"embeddable", true, ""}, {"post_type", "post", ""}, {"id", *m.PostID, ""},
+			{"href", fmt.Sprintf("%s/wp-json/wp/v2/posts/%d", h.publicURL, *m.PostID), ""},
+		}}, ""})
+	}
+	return l
 }

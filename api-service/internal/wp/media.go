@@ -39,7 +39,7 @@ func (h *Handler) handleMediaGet(w http.ResponseWriter, r *http.Request) {
 	}
 	h.headers(w)
 	w.Header().Add("Link", fmt.Sprintf("<%s/?attachment_id=%d>; rel=\"alternate\"; type=\"text/html\"", h.publicURL, m.ID))
-	httpx.WriteJSON(w, http.StatusOK, h.attachment(m).filter(ctx))
+	httpx.WriteJSON(w, http.StatusOK, h.render(r, m, ctx))
 }
 
 // contextParam validates ?context= (view, embed or edit; view by default).

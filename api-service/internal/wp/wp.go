@@ -33,8 +33,13 @@ func New(c *core.Service, auth *httpx.Authenticator, log *slog.Logger, publicURL
 
 // Register adds every route of the dialect to mux: the whole table is here.
 func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /wp-json/wp/v2/media", h.handleMediaList)
 	mux.HandleFunc("GET /wp-json/wp/v2/media/{id}", h.handleMediaGet)
 	mux.HandleFunc("POST /wp-json/wp/v2/media", h.handleMediaCreate)
+	mux.HandleFunc("POST /wp-json/wp/v2/media/{id}", h.handleMediaUpdate)
+	mux.HandleFunc("PUT /wp-json/wp/v2/media/{id}", h.handleMediaUpdate)
+	mux.HandleFunc("PATCH /wp-json/wp/v2/media/{id}", h.handleMediaUpdate)
+	mux.HandleFunc("DELETE /wp-json/wp/v2/media/{id}", h.handleMediaDelete)
 	mux.HandleFunc("POST /wp-json/wp/v2/media/{id}/post-process", h.handleMediaPostProcess)
 	mux.HandleFunc("GET /wp-content/uploads/{path...}", h.handleFileGet)
 	mux.HandleFunc("/wp-json/", h.handleNoRoute)
@@ -46,6 +51,7 @@ type restError struct {
 	code    string
 	message string
 	params  map[string]string
+	details map[string]any
 }
 
 func (e *restError) Error() string { return e.code + ": " + e.message }
@@ -70,6 +76,9 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	data := map[string]any{"status": re.status}
 	if re.params != nil {
 		data["params"] = re.params
+	}
+	if re.details != nil {
+		data["details"] = re.details
 	}
 	h.headers(w)
 	if re.status == http.StatusServiceUnavailable {

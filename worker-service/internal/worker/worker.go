@@ -199,6 +199,11 @@ func (w *Worker) run(ctx context.Context, job media.Job) error {
 	if err != nil {
 		return fmt.Errorf("load media %d: %w", job.MediaID, err)
 	}
+	if job.MediaKey != "" && m.Key != job.MediaKey {
+		// Ids are per database; the key is global. A job meant for another
+		// deployment sharing the broker must never touch this item.
+		return fmt.Errorf("job for media key %s does not match %s: %w", job.MediaKey, m.Key, errDrop)
+	}
 	if m.JobSeq != job.Seq {
 		return fmt.Errorf("job %d superseded by %d: %w", job.Seq, m.JobSeq, errDrop)
 	}

@@ -1,0 +1,32 @@
+package wp
+
+import (
+	"net/http"
+	"strings"
+)
+
+// Rewrite applies WordPress's request conventions before routing: the
+// ?rest_route= form of every route (for sites without pretty permalinks),
+// and ?_method= or X-HTTP-Method-Override letting a POST act as another
+// method (spec §1.4).
+func Rewrite(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if route := q.Get("rest_route"); route != "" && (r.URL.Path == "/" || r.URL.Path == "") {
+			r.URL.Path = "/wp-json/" + strings.TrimPrefix(route, "/")
+			q.Del("rest_route")
+			r.URL.RawQuery = q.Encode()
+		}
+		if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/wp-json/") {
+			m := q.Get("_method")
+			if m == "" {
+				m = r.Header.Get("X-HTTP-Method-Override")
+			}
+			switch m = strings.ToUpper(m); m {
+			case http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodGet:
+				r.Method = m
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,267 @@
+package wp
+
+import (
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
+	"github.com/pixelmill/pixelmill/services/media"
+)
+
+// maxJSONBody bounds the JSON or form body of a non-upload request.
+const maxJSONBody = 1 << 20
+
+// requestValues merges WordPress's parameter sources: the query string,
+// then a form or JSON body, later sources winning (spec §1.4).
+func requestValues(r *http.Request) (map[string]any, error) {
+	out := map[string]any{}
+	for k, v := range r.URL.Query() {
+		out[k] = v[len(v)-1]
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "application/json":
+		body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxJSONBody))
+		if err != nil {
+			return nil, errorf(http.StatusRequestEntityTooLarge, "rest_invalid_json", "Request body too large.")
+		}
+		if len(body) == 0 {
+			return out, nil
+		}
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			return nil, &restError{status: http.StatusBadRequest, code: "rest_invalid_json", message: "Invalid JSON body passed.",
+				details: map[string]any{"json_error_code": 4, "json_error_message": err.Error()}}
+		}
+		for k, v := range m {
+			out[k] = v
+		}
+	case "application/x-www-form-urlencoded", "multipart/form-data":
+		r.Body = http.MaxBytesReader(nil, r.Body, maxJSONBody)
+		if err := r.ParseMultipartForm(maxJSONBody); err != nil && err != http.ErrNotMultipart {
+			if err := r.ParseForm(); err != nil {
+				return nil, errorf(http.StatusBadRequest, "rest_invalid_param", "Invalid form body.")
+			}
+		}
+		for k, v := range r.PostForm {
+			out[k] = v[len(v)-1]
+		}
+	}
+	return out, nil
+}
+
+// stringField reads a string field that may also be sent as {"raw": …}.
+func stringField(p *params, vals map[string]any, name string) *string {
+	v, ok := vals[name]
+	if !ok {
+		return nil
+	}
+	switch t := v.(type) {
+	case string:
+		return &t
+	case map[string]any:
+		if raw, ok := t["raw"].(string); ok {
+			return &raw
+		}
+	case nil:
+		empty := ""
+		return &empty
+	}
+	p.fail(name, "rest_invalid_type", name+" is not of type string.")
+	return nil
+}
+
+// intField reads an integer field from JSON (number) or form (string).
+func intField(p *params, vals map[string]any, name string) *int64 {
+	v, ok := vals[name]
+	if !ok {
+		return nil
+	}
+	var n int64
+	switch t := v.(type) {
+	case float64:
+		if t != float64(int64(t)) {
+			p.fail(name, "rest_invalid_type", name+" is not of type integer.")
+			return nil
+		}
+		n = int64(t)
+	case string:
+		i, err := strconv.ParseInt(t, 10, 64)
+		if err != nil {
+			p.fail(name, "rest_invalid_type", name+" is not of type integer.")
+			return nil
+		}
+		n = i
+	default:
+		p.fail(name, "rest_invalid_type", name+" is not of type integer.")
+		return nil
+	}
+	return &n
+}
+
+// handleMediaUpdate is POST|PUT|PATCH /wp/v2/media/{id} (spec §7).
+func (h *Handler) handleMediaUpdate(w http.ResponseWriter, r *http.Request) {
+	id, ok := mediaID(r)
+	if !ok {
+		h.handleNoRoute(w, r)
+		return
+	}
+	vals, err := requestValues(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	p := newParams(nil)
+	upd := media.Update{
+		Title: stringField(p, vals, "title"), Caption: stringField(p, vals, "caption"),
+		Description: stringField(p, vals, "description"), Slug: stringField(p, vals, "slug"),
+		AuthorID: intField(p, vals, "author"), PostID: intField(p, vals, "post"),
+	}
+	if alt := stringField(p, vals, "alt_text"); alt != nil {
+		clean := sanitizeText(*alt)
+		upd.AltText = &clean
+	}
+	if d := stringField(p, vals, "date"); d != nil {
+		if t, ok := parseDate(*d); ok {
+			upd.Date = &t
+		} else {
+			p.fail("date", "rest_invalid_date", "Invalid date.")
+		}
+	}
+	if d := stringField(p, vals, "date_gmt"); d != nil {
+		if t, ok := parseDate(*d); ok {
+			upd.Date = &t
+		} else {
+			p.fail("date_gmt", "rest_invalid_date", "Invalid date.")
+		}
+	}
+	for _, name := range []string{"comment_status", "ping_status"} {
+		if v := stringField(p, vals, name); v != nil && *v != "open" && *v != "closed" {
+			p.fail(name, "rest_not_in_enum", name+" is not one of open and closed.")
+		}
+	}
+	status := stringField(p, vals, "status")
+	if err := p.err(); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	u, err := h.user(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	m, err := h.core.FindMedia(r.Context(), id)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if !canEdit(u, m) {
+		h.writeError(w, r, errorf(authRequired(u), "rest_cannot_edit", "Sorry, you are not allowed to edit this post."))
+		return
+	}
+	if upd.AuthorID != nil && *upd.AuthorID != m.AuthorID && !u.CanEditOthers() {
+		h.writeError(w, r, errorf(authRequired(u), "rest_cannot_edit_others", "Sorry, you are not allowed to update posts as this user."))
+		return
+	}
+	if status != nil {
+		vis, err := statusUpdate(*status, m.Visibility, u)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		upd.Visibility = &vis
+	}
+	if upd.PostID != nil && *upd.PostID > 0 {
+		// Attachments are not posts: WordPress refuses them as parents.
+		if _, err := h.core.FindMedia(r.Context(), *upd.PostID); err == nil {
+			h.writeError(w, r, &restError{status: http.StatusBadRequest, code: "rest_invalid_param", message: "Invalid parent type.",
+				params: map[string]string{"post": "Invalid parent type."}})
+			return
+		}
+	}
+	m, err = h.core.UpdateMedia(r.Context(), id, upd)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.headers(w)
+	httpx.WriteJSON(w, http.StatusOK, h.render(r, m, "edit"))
+}
+
+// statusUpdate applies WordPress's status rules on update: the current
+// status is always accepted, others must be in the post enum, and anything
+// but private is stored as inherit.
+func statusUpdate(status string, current media.Visibility, u *media.User) (media.Visibility, error) {
+	if status == string(current) {
+		return current, nil
+	}
+	switch status {
+	case "publish", "future", "draft", "pending", "private":
+	default:
+		return "", &restError{status: http.StatusBadRequest, code: "rest_invalid_param", message: "Invalid parameter(s): status",
+			params: map[string]string{"status": "status is not one of publish, future, draft, pending, and private."}}
+	}
+	if (status == "private" || status == "publish" || status == "future") && !u.CanUpload() {
+		return "", errorf(authRequired(u), "rest_cannot_publish", "Sorry, you are not allowed to publish posts in this post type.")
+	}
+	if status == "private" {
+		return media.VisibilityPrivate, nil
+	}
+	return media.VisibilityInherit, nil
+}
+
+// handleMediaDelete is DELETE /wp/v2/media/{id} (spec §8): only force=true
+// deletes, as media have no trash; every stored file goes with the item.
+func (h *Handler) handleMediaDelete(w http.ResponseWriter, r *http.Request) {
+	id, ok := mediaID(r)
+	if !ok {
+		h.handleNoRoute(w, r)
+		return
+	}
+	vals, err := requestValues(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	force := false
+	switch v := vals["force"].(type) {
+	case bool:
+		force = v
+	case string:
+		force = v == "true" || v == "1"
+	}
+	u, err := h.user(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	m, err := h.core.FindMedia(r.Context(), id)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if !canDelete(u, m) {
+		h.writeError(w, r, errorf(authRequired(u), "rest_cannot_delete", "Sorry, you are not allowed to delete this post."))
+		return
+	}
+	if !force {
+		h.writeError(w, r, errorf(http.StatusNotImplemented, "rest_trash_not_supported", "The post does not support trashing. Set 'force=true' to delete."))
+		return
+	}
+	previous := h.attachment(m).filter("edit")
+	if _, err := h.core.DeleteMedia(r.Context(), id); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.headers(w)
+	httpx.WriteJSON(w, http.StatusOK, object{{"deleted", true, ""}, {"previous", previous, ""}})
+}
+
+// canDelete is WordPress's delete_post on an attachment.
+func canDelete(u *media.User, m *media.Media) bool {
+	return canEdit(u, m)
+}
+

@@ -1,0 +1,179 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pixelmill/pixelmill/services/media"
+)
+
+// FindMedia returns one page of the items f selects, with their files, and
+// the total number of items f selects without paging.
+func (s *MediaStore) FindMedia(ctx context.Context, f media.Filter) ([]*media.Media, int, error) {
+	if f.MatchNothing {
+		return []*media.Media{}, 0, nil
+	}
+	where, args := filterSQL(f)
+	var total int
+	if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM media WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, translate(err, "media")
+	}
+	order := orderSQL(f, &args)
+	args = append(args, f.Limit, f.Offset)
+	q := fmt.Sprintf(`SELECT %s FROM media WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d`, mediaColumns, where, order, len(args)-1, len(args))
+	rows, err := s.db.Pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, 0, translate(err, "media")
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*media.Media, error) { return scanMedia(r) })
+	if err != nil {
+		return nil, 0, translate(err, "media")
+	}
+	if err := s.loadFilesOf(ctx, items); err != nil {
+		return nil, 0, err
+	}
+	return items, total, nil
+}
+
+// filterSQL builds the WHERE clause; every value is a bind parameter.
+func filterSQL(f media.Filter) (string, []any) {
+	var conds []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	vis := f.Visibilities
+	if len(vis) == 0 {
+		vis = []media.Visibility{media.VisibilityInherit}
+	}
+	vs := make([]string, len(vis))
+	for i, v := range vis {
+		vs[i] = string(v)
+	}
+	conds = append(conds, "visibility = ANY("+arg(vs)+")")
+	if f.Search != "" {
+		like := arg("%" + likeEscape(f.Search) + "%")
+		cols := map[string]string{"post_title": "title", "post_content": "description", "post_excerpt": "caption"}
+		var ors []string
+		if len(f.SearchColumns) == 0 {
+			ors = []string{"title ILIKE " + like, "description ILIKE " + like, "caption ILIKE " + like,
+				"(stem || '.' || ext) ILIKE " + like, "file ILIKE " + like}
+		}
+		for _, c := range f.SearchColumns {
+			if col, ok := cols[c]; ok {
+				ors = append(ors, col+" ILIKE "+like)
+			}
+		}
+		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+	}
+	if f.After != nil {
+		conds = append(conds, "created_at > "+arg(*f.After))
+	}
+	if f.Before != nil {
+		conds = append(conds, "created_at < "+arg(*f.Before))
+	}
+	if f.ModAfter != nil {
+		conds = append(conds, "updated_at > "+arg(*f.ModAfter))
+	}
+	if f.ModBefore != nil {
+		conds = append(conds, "updated_at < "+arg(*f.ModBefore))
+	}
+	if len(f.Authors) > 0 {
+		conds = append(conds, "author_id = ANY("+arg(f.Authors)+")")
+	}
+	if len(f.AuthorsNot) > 0 {
+		conds = append(conds, "NOT author_id = ANY("+arg(f.AuthorsNot)+")")
+	}
+	if len(f.IDs) > 0 {
+		conds = append(conds, "id = ANY("+arg(f.IDs)+")")
+	}
+	if len(f.IDsNot) > 0 {
+		conds = append(conds, "NOT id = ANY("+arg(f.IDsNot)+")")
+	}
+	if len(f.Parents) > 0 {
+		// Parent 0 is WordPress's "unattached".
+		conds = append(conds, "COALESCE(post_id, 0) = ANY("+arg(f.Parents)+")")
+	}
+	if len(f.ParentsNot) > 0 {
+		conds = append(conds, "NOT COALESCE(post_id, 0) = ANY("+arg(f.ParentsNot)+")")
+	}
+	if len(f.Slugs) > 0 {
+		conds = append(conds, "slug = ANY("+arg(f.Slugs)+")")
+	}
+	if len(f.MIMEs) > 0 || len(f.MIMEPrefixes) > 0 {
+		var ors []string
+		if len(f.MIMEs) > 0 {
+			ors = append(ors, "mime = ANY("+arg(f.MIMEs)+")")
+		}
+		for _, p := range f.MIMEPrefixes {
+			ors = append(ors, "mime LIKE "+arg(likeEscape(p)+"%"))
+		}
+		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// orderSQL returns the ORDER BY clause; id breaks ties so pages are stable.
+func orderSQL(f media.Filter, args *[]any) string {
+	dir := "ASC"
+	if f.Desc {
+		dir = "DESC"
+	}
+	col := map[media.Order]string{
+		media.OrderDate: "created_at", media.OrderAuthor: "author_id", media.OrderID: "id",
+		media.OrderModified: "updated_at", media.OrderParent: "COALESCE(post_id, 0)", media.OrderSlug: "slug",
+		media.OrderTitle: "lower(title)",
+	}[f.OrderBy]
+	switch f.OrderBy {
+	case media.OrderInclude:
+		*args = append(*args, f.IDs)
+		return fmt.Sprintf("array_position($%d::bigint[], id), id", len(*args))
+	case media.OrderIncludeSlugs:
+		*args = append(*args, f.Slugs)
+		return fmt.Sprintf("array_position($%d::text[], slug), id", len(*args))
+	case media.OrderRelevance:
+		// WordPress ranks a title match first, then recency.
+		*args = append(*args, "%"+likeEscape(f.Search)+"%")
+		return fmt.Sprintf("(title ILIKE $%d) DESC, created_at DESC, id DESC", len(*args))
+	}
+	if col == "" {
+		col = "created_at"
+	}
+	return col + " " + dir + ", id " + dir
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// loadFilesOf loads the files of several items in one query.
+func (s *MediaStore) loadFilesOf(ctx context.Context, items []*media.Media) error {
+	if len(items) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*media.Media, len(items))
+	ids := make([]int64, len(items))
+	for i, m := range items {
+		byID[m.ID], ids[i] = m, m.ID
+	}
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT media_id, role, size_name, name, key, mime, width, height, filesize
+		FROM media_files WHERE media_id = ANY($1) ORDER BY media_id, position, size_name`, ids)
+	if err != nil {
+		return translate(err, "media files")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var f media.File
+		if err := rows.Scan(&id, &f.Role, &f.SizeName, &f.Name, &f.Key, &f.MIME, &f.Width, &f.Height, &f.Filesize); err != nil {
+			return translate(err, "media files")
+		}
+		byID[id].Files = append(byID[id].Files, f)
+	}
+	return translate(rows.Err(), "media files")
+}
