@@ -111,7 +111,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		httpx.Check{Name: "nats", Ping: nc.Ping},
 		httpx.Check{Name: "minio", Ping: objects.Ping},
 	))
-	wp.New(svc, auth, log, cfg.PublicURL, cfg.MaxUploadBytes).Register(mux)
+	wp.New(svc, users, auth, log, cfg.PublicURL, cfg.MaxUploadBytes).Register(mux)
 
 	srv := &http.Server{
 		Handler:           httpx.Middleware(wp.Rewrite(mux), log, "api-service"),

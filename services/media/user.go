@@ -1,5 +1,7 @@
 package media
 
+import "time"
+
 // Role is a WordPress role; it decides what a user may do.
 type Role string
 
@@ -36,4 +38,28 @@ func (u *User) CanEditOthers() bool {
 // have it too, though they can't upload).
 func (u *User) CanEditPosts() bool {
 	return u != nil && (u.CanUpload() || u.Role == RoleContributor)
+}
+
+// CanManageUsers reports WordPress's create_users/edit_users/delete_users.
+func (u *User) CanManageUsers() bool { return u != nil && u.Role == RoleAdministrator }
+
+// ValidRole reports whether r is a stock WordPress role.
+func ValidRole(r Role) bool {
+	switch r {
+	case RoleAdministrator, RoleEditor, RoleAuthor, RoleContributor, RoleSubscriber:
+		return true
+	}
+	return false
+}
+
+// AppPassword is a WordPress application password (the hash only).
+type AppPassword struct {
+	UUID         string
+	UserID       int64
+	AppID        string
+	Name         string
+	PasswordHash string
+	CreatedAt    time.Time
+	LastUsedAt   *time.Time
+	LastIP       string
 }

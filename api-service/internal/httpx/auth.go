@@ -3,6 +3,7 @@ package httpx
 import (
 	"context"
 	"crypto/sha256"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 // UserFinder is what authentication needs of the user store.
 type UserFinder interface {
 	FindUserByLogin(ctx context.Context, login string) (*media.User, error)
+	FindAppPasswords(ctx context.Context, userID int64) ([]media.AppPassword, error)
 }
 
 // Authenticator checks HTTP Basic credentials (WordPress application
@@ -71,6 +73,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, login, password string
 		hash = u.PasswordHash
 	}
 	match, cmpErr := argon2id.ComparePasswordAndHash(password, hash)
+	if u != nil && !match {
+		match = a.matchAppPassword(ctx, u, password)
+	}
 	if u == nil || cmpErr != nil || !match {
 		return nil, media.Errorf(media.CodeUnauth, "Unknown username or incorrect password.")
 	}
@@ -81,4 +86,28 @@ func (a *Authenticator) Authenticate(ctx context.Context, login, password string
 	a.cache[key] = cachedUser{user: u, expires: time.Now().Add(credentialCacheTTL)}
 	a.mu.Unlock()
 	return u, nil
+}
+
+// matchAppPassword checks the user's application passwords. WordPress
+// shows them in groups of four separated by spaces; the spaces don't count.
+func (a *Authenticator) matchAppPassword(ctx context.Context, u *media.User, password string) bool {
+	apps, err := a.users.FindAppPasswords(ctx, u.ID)
+	if err != nil {
+		return false
+	}
+	password = strings.ReplaceAll(password, " ", "")
+	for _, p := range apps {
+		if ok, err := argon2id.ComparePasswordAndHash(password, p.PasswordHash); err == nil && ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Forget drops every remembered credential, so a revoked or changed
+// password stops working at once.
+func (a *Authenticator) Forget() {
+	a.mu.Lock()
+	clear(a.cache)
+	a.mu.Unlock()
 }

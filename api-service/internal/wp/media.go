@@ -203,7 +203,13 @@ func (h *Handler) createMultipart(r *http.Request, u *media.User) (*media.Media,
 }
 
 func (h *Handler) uploadPart(r *http.Request, u *media.User, part *multipart.Part, f fields) (*media.Media, error) {
+	// part.FileName() keeps only the base name, so "<b>Bold</b> Name.jpg"
+	// would lose everything before the "/"; the title wants the whole name
+	// (the stored name is sanitized separately).
 	name := part.FileName()
+	if _, params, err := mime.ParseMediaType(part.Header.Get("Content-Disposition")); err == nil && params["filename"] != "" {
+		name = params["filename"]
+	}
 	up := core.Upload{Body: part, ClientFilename: name, ContentMD5: r.Header.Get("Content-MD5"), Author: u}
 	// Multipart uploads are titled from the client's name up to its last
 	// dot, unsanitized apart from tags (spec §6.6).

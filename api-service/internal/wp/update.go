@@ -264,4 +264,3 @@ func (h *Handler) handleMediaDelete(w http.ResponseWriter, r *http.Request) {
 func canDelete(u *media.User, m *media.Media) bool {
 	return canEdit(u, m)
 }
-

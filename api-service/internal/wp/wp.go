@@ -19,6 +19,7 @@ import (
 // Handler serves the WordPress dialect.
 type Handler struct {
 	core      *core.Service
+	users     Users
 	auth      *httpx.Authenticator
 	log       *slog.Logger
 	publicURL string // e.g. http://127.0.0.1:8080, no trailing slash
@@ -27,8 +28,8 @@ type Handler struct {
 }
 
 // New returns the WordPress dialect.
-func New(c *core.Service, auth *httpx.Authenticator, log *slog.Logger, publicURL string, maxUpload int64) *Handler {
-	return &Handler{core: c, auth: auth, log: log, publicURL: publicURL, maxUpload: maxUpload, sizes: media.DefaultSizes()}
+func New(c *core.Service, users Users, auth *httpx.Authenticator, log *slog.Logger, publicURL string, maxUpload int64) *Handler {
+	return &Handler{core: c, users: users, auth: auth, log: log, publicURL: publicURL, maxUpload: maxUpload, sizes: media.DefaultSizes()}
 }
 
 // Register adds every route of the dialect to mux: the whole table is here.
@@ -41,6 +42,17 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("PATCH /wp-json/wp/v2/media/{id}", h.handleMediaUpdate)
 	mux.HandleFunc("DELETE /wp-json/wp/v2/media/{id}", h.handleMediaDelete)
 	mux.HandleFunc("POST /wp-json/wp/v2/media/{id}/post-process", h.handleMediaPostProcess)
+	mux.HandleFunc("GET /wp-json/wp/v2/users", h.handleUserList)
+	mux.HandleFunc("POST /wp-json/wp/v2/users", h.handleUserCreate)
+	mux.HandleFunc("GET /wp-json/wp/v2/users/{id}", h.handleUserGet)
+	mux.HandleFunc("POST /wp-json/wp/v2/users/{id}", h.handleUserUpdate)
+	mux.HandleFunc("PUT /wp-json/wp/v2/users/{id}", h.handleUserUpdate)
+	mux.HandleFunc("PATCH /wp-json/wp/v2/users/{id}", h.handleUserUpdate)
+	mux.HandleFunc("DELETE /wp-json/wp/v2/users/{id}", h.handleUserDelete)
+	mux.HandleFunc("GET /wp-json/wp/v2/users/{id}/application-passwords", h.handleAppPasswordList)
+	mux.HandleFunc("POST /wp-json/wp/v2/users/{id}/application-passwords", h.handleAppPasswordCreate)
+	mux.HandleFunc("DELETE /wp-json/wp/v2/users/{id}/application-passwords", h.handleAppPasswordDelete)
+	mux.HandleFunc("DELETE /wp-json/wp/v2/users/{id}/application-passwords/{uuid}", h.handleAppPasswordDelete)
 	mux.HandleFunc("GET /wp-content/uploads/{path...}", h.handleFileGet)
 	mux.HandleFunc("/wp-json/", h.handleNoRoute)
 }

@@ -1,0 +1,510 @@
+package wp
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
+	"github.com/pixelmill/pixelmill/services/media"
+	"github.com/pixelmill/pixelmill/services/postgres"
+)
+
+// Users is what the dialect needs of the user store.
+type Users interface {
+	FindUserByID(ctx context.Context, id int64) (*media.User, error)
+	FindUserByLogin(ctx context.Context, login string) (*media.User, error)
+	FindUsers(ctx context.Context, search string, limit, offset int) ([]*media.User, int, error)
+	CreateUser(ctx context.Context, u *media.User) error
+	UpdateUser(ctx context.Context, id int64, u postgres.UserUpdate) (*media.User, error)
+	DeleteUser(ctx context.Context, id, reassign int64) error
+	CreateAppPassword(ctx context.Context, p *media.AppPassword) error
+	FindAppPasswords(ctx context.Context, userID int64) ([]media.AppPassword, error)
+	DeleteAppPasswords(ctx context.Context, userID int64, uuid string) (int64, error)
+}
+
+// userJSON is WordPress's user object; edit context adds the private fields.
+func (h *Handler) userJSON(u *media.User) object {
+	name := u.DisplayName
+	if name == "" {
+		name = u.Login
+	}
+	sum := md5.Sum([]byte(strings.ToLower(strings.TrimSpace(u.Email))))
+	avatar := "https://secure.gravatar.com/avatar/" + hex.EncodeToString(sum[:])
+	caps := object{}
+	for _, c := range capabilities(u) {
+		caps = append(caps, field{c, true, ""})
+	}
+	return object{
+		{"id", u.ID, "vem"},
+		{"username", u.Login, "e"},
+		{"name", name, "vem"},
+		{"first_name", "", "e"},
+		{"last_name", "", "e"},
+		{"email", u.Email, "e"},
+		{"url", "", "vem"},
+		{"description", "", "vem"},
+		{"link", fmt.Sprintf("%s/?author=%d", h.publicURL, u.ID), "vem"},
+		{"locale", "en_US", "e"},
+		{"nickname", u.Login, "e"},
+		{"slug", media.Slugify(u.Login), "vem"},
+		{"roles", []string{string(u.Role)}, "e"},
+		{"capabilities", caps, "e"},
+		{"extra_capabilities", object{{string(u.Role), true, ""}}, "e"},
+		{"avatar_urls", object{{"24", avatar + "?s=24", ""}, {"48", avatar + "?s=48", ""}, {"96", avatar + "?s=96", ""}}, "vem"},
+		{"meta", []any{}, "ve"},
+		{"_links", object{
+			{"self", []object{{{"href", fmt.Sprintf("%s/wp-json/wp/v2/users/%d", h.publicURL, u.ID), ""}}}, ""},
+			{"collection", []object{{{"href", h.publicURL + "/wp-json/wp/v2/users", ""}}}, ""},
+		}, "vem"},
+	}
+}
+
+// capabilities lists the WordPress capabilities of the user's role that
+// Pixelmill's media routes check.
+func capabilities(u *media.User) []string {
+	caps := []string{"read"}
+	if u.CanEditPosts() {
+		caps = append(caps, "edit_posts", "delete_posts")
+	}
+	if u.CanUpload() {
+		caps = append(caps, "upload_files", "publish_posts")
+	}
+	if u.CanEditOthers() {
+		caps = append(caps, "edit_others_posts", "delete_others_posts", "read_private_posts")
+	}
+	if u.CanManageUsers() {
+		caps = append(caps, "create_users", "edit_users", "delete_users", "list_users", "unfiltered_html")
+	}
+	return caps
+}
+
+// userFromPath resolves {id} of the users routes ("me" is the caller).
+func (h *Handler) userFromPath(r *http.Request, caller *media.User) (*media.User, error) {
+	raw := r.PathValue("id")
+	if raw == "me" {
+		if caller == nil {
+			return nil, errorf(http.StatusUnauthorized, "rest_not_logged_in", "You are not currently logged in.")
+		}
+		return caller, nil
+	}
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		return nil, errorf(http.StatusNotFound, "rest_no_route", "No route was found matching the URL and request method.")
+	}
+	u, err := h.users.FindUserByID(r.Context(), id)
+	if err != nil {
+		return nil, errorf(http.StatusNotFound, "rest_user_invalid_id", "Invalid user ID.")
+	}
+	return u, nil
+}
+
+func (h *Handler) handleUserList(w http.ResponseWriter, r *http.Request) {
+	caller, err := h.user(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	p := newParams(r.URL.Query())
+	ctx := p.enum("context", "view", "view", "embed", "edit")
+	page := p.integer("page", 1, 1, 0)
+	perPage := p.integer("per_page", 10, 1, 100)
+	if err := p.err(); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if ctx == "edit" && !caller.CanManageUsers() {
+		h.writeError(w, r, errorf(authRequired(caller), "rest_forbidden_context", "Sorry, you are not allowed to list users."))
+		return
+	}
+	users, total, err := h.users.FindUsers(r.Context(), r.URL.Query().Get("search"), perPage, (page-1)*perPage)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	out := make([]any, 0, len(users))
+	for _, u := range users {
+		out = append(out, h.userJSON(u).filter(ctx))
+	}
+	h.headers(w)
+	w.Header().Set("X-WP-Total", strconv.Itoa(total))
+	w.Header().Set("X-WP-TotalPages", strconv.Itoa((total+perPage-1)/perPage))
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+func (h *Handler) handleUserGet(w http.ResponseWriter, r *http.Request) {
+	caller, err := h.user(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	u, err := h.userFromPath(r, caller)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	ctx, err := contextParam(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if ctx == "edit" && !(caller.CanManageUsers() || caller != nil && caller.ID == u.ID) {
+		h.writeError(w, r, errorf(authRequired(caller), "rest_forbidden_context", "Sorry, you are not allowed to edit this user."))
+		return
+	}
+	h.headers(w)
+	httpx.WriteJSON(w, http.StatusOK, h.userJSON(u).filter(ctx))
+}
+
+// handleUserCreate is POST /wp/v2/users: administrators create users with
+// a role (username, email and password required).
+func (h *Handler) handleUserCreate(w http.ResponseWriter, r *http.Request) {
+	vals, err := requestValues(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	var missing []string
+	for _, k := range []string{"username", "email", "password"} {
+		if s, _ := vals[k].(string); s == "" {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		h.writeError(w, r, &restError{status: http.StatusBadRequest, code: "rest_missing_callback_param",
+			message: "Missing parameter(s): " + strings.Join(missing, ", ")})
+		return
+	}
+	caller, err := h.user(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if !caller.CanManageUsers() {
+		h.writeError(w, r, errorf(authRequired(caller), "rest_cannot_create_user", "Sorry, you are not allowed to create new users."))
+		return
+	}
+	role := media.RoleSubscriber
+	if roles, ok := vals["roles"]; ok {
+		var list []string
+		switch t := roles.(type) {
+		case string:
+			list = strings.Split(t, ",")
+		case []any:
+			for _, v := range t {
+				list = append(list, fmt.Sprint(v))
+			}
+		}
+		if len(list) > 0 {
+			role = media.Role(strings.TrimSpace(list[0]))
+		}
+		if !media.ValidRole(role) {
+			h.writeError(w, r, errorf(http.StatusBadRequest, "rest_user_invalid_role", "The role specified is not valid."))
+			return
+		}
+	}
+	password := vals["password"].(string)
+	hash, err := httpx.HashPassword(password)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	name, _ := vals["name"].(string)
+	u := &media.User{Login: vals["username"].(string), Email: vals["email"].(string), DisplayName: name, Role: role, PasswordHash: hash}
+	if err := h.users.CreateUser(r.Context(), u); err != nil {
+		if media.ErrorCode(err) == media.CodeConflict {
+			h.writeError(w, r, errorf(http.StatusBadRequest, "existing_user_login", "Sorry, that username already exists!"))
+			return
+		}
+		h.writeError(w, r, err)
+		return
+	}
+	h.headers(w)
+	w.Header().Set("Location", fmt.Sprintf("%s/wp-json/wp/v2/users/%d", h.publicURL, u.ID))
+	httpx.WriteJSON(w, http.StatusCreated, h.userJSON(u).filter("edit"))
+}
+
+func (h *Handler) handleUserUpdate(w http.ResponseWriter, r *http.Request) {
+	vals, err := requestValues(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	caller, err := h.user(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	u, err := h.userFromPath(r, caller)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	self := caller != nil && caller.ID == u.ID
+	if !caller.CanManageUsers() && !self {
+		h.writeError(w, r, errorf(authRequired(caller), "rest_cannot_edit", "Sorry, you are not allowed to edit this user."))
+		return
+	}
+	var upd postgres.UserUpdate
+	if v, ok := vals["email"].(string); ok {
+		upd.Email = &v
+	}
+	if v, ok := vals["name"].(string); ok {
+		upd.DisplayName = &v
+	}
+	if v, ok := vals["password"].(string); ok && v != "" {
+		hash, err := httpx.HashPassword(v)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		upd.PasswordHash = &hash
+	}
+	if roles, ok := vals["roles"]; ok {
+		if !caller.CanManageUsers() {
+			h.writeError(w, r, errorf(http.StatusForbidden, "rest_cannot_edit_roles", "Sorry, you are not allowed to edit roles of this user."))
+			return
+		}
+		var role media.Role
+		switch t := roles.(type) {
+		case string:
+			role = media.Role(strings.Split(t, ",")[0])
+		case []any:
+			if len(t) > 0 {
+				role = media.Role(fmt.Sprint(t[0]))
+			}
+		}
+		if !media.ValidRole(role) {
+			h.writeError(w, r, errorf(http.StatusBadRequest, "rest_user_invalid_role", "The role specified is not valid."))
+			return
+		}
+		upd.Role = &role
+	}
+	u, err = h.users.UpdateUser(r.Context(), u.ID, upd)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.auth.Forget()
+	h.headers(w)
+	httpx.WriteJSON(w, http.StatusOK, h.userJSON(u).filter("edit"))
+}
+
+// handleUserDelete needs force=true and reassign, as WordPress's does.
+func (h *Handler) handleUserDelete(w http.ResponseWriter, r *http.Request) {
+	vals, err := requestValues(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	p := newParams(nil)
+	reassign := intField(p, vals, "reassign")
+	if reassign == nil {
+		h.writeError(w, r, &restError{status: http.StatusBadRequest, code: "rest_missing_callback_param", message: "Missing parameter(s): reassign"})
+		return
+	}
+	if err := p.err(); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	caller, err := h.user(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	u, err := h.userFromPath(r, caller)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if !caller.CanManageUsers() {
+		h.writeError(w, r, errorf(authRequired(caller), "rest_user_cannot_delete", "Sorry, you are not allowed to delete this user."))
+		return
+	}
+	if f, _ := vals["force"].(string); f != "true" && f != "1" && vals["force"] != true {
+		h.writeError(w, r, errorf(http.StatusNotImplemented, "rest_trash_not_supported", "Users do not support trashing. Set 'force' to true to delete."))
+		return
+	}
+	if *reassign == u.ID {
+		h.writeError(w, r, errorf(http.StatusBadRequest, "rest_user_invalid_reassign", "Invalid user ID for reassignment."))
+		return
+	}
+	if _, err := h.users.FindUserByID(r.Context(), *reassign); err != nil {
+		h.writeError(w, r, errorf(http.StatusBadRequest, "rest_user_invalid_reassign", "Invalid user ID for reassignment."))
+		return
+	}
+	previous := h.userJSON(u).filter("edit")
+	if err := h.users.DeleteUser(r.Context(), u.ID, *reassign); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.auth.Forget()
+	h.headers(w)
+	httpx.WriteJSON(w, http.StatusOK, object{{"deleted", true, ""}, {"previous", previous, ""}})
+}
+
+// appPasswordJSON is WordPress's application-password object.
+func appPasswordJSON(p media.AppPassword) object {
+	var lastUsed any
+	if p.LastUsedAt != nil {
+		lastUsed = wpDate(*p.LastUsedAt)
+	}
+	var lastIP any
+	if p.LastIP != "" {
+		lastIP = p.LastIP
+	}
+	return object{
+		{"uuid", p.UUID, ""}, {"app_id", p.AppID, ""}, {"name", p.Name, ""},
+		{"created", wpDate(p.CreatedAt), ""}, {"last_used", lastUsed, ""}, {"last_ip", lastIP, ""},
+	}
+}
+
+// appPasswordTarget authenticates and resolves the user whose application
+// passwords are managed: themselves, or anyone for an administrator.
+func (h *Handler) appPasswordTarget(w http.ResponseWriter, r *http.Request) (*media.User, bool) {
+	caller, err := h.user(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return nil, false
+	}
+	if caller == nil {
+		h.writeError(w, r, errorf(http.StatusUnauthorized, "rest_cannot_manage_application_passwords", "Sorry, you are not allowed to manage application passwords for this user."))
+		return nil, false
+	}
+	u, err := h.userFromPath(r, caller)
+	if err != nil {
+		h.writeError(w, r, err)
+		return nil, false
+	}
+	if u.ID != caller.ID && !caller.CanManageUsers() {
+		h.writeError(w, r, errorf(http.StatusForbidden, "rest_cannot_manage_application_passwords", "Sorry, you are not allowed to manage application passwords for this user."))
+		return nil, false
+	}
+	return u, true
+}
+
+// handleAppPasswordCreate makes a new application password and shows it
+// once, in WordPress's four-letter groups.
+func (h *Handler) handleAppPasswordCreate(w http.ResponseWriter, r *http.Request) {
+	vals, err := requestValues(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	name, _ := vals["name"].(string)
+	if strings.TrimSpace(name) == "" {
+		h.writeError(w, r, &restError{status: http.StatusBadRequest, code: "rest_missing_callback_param", message: "Missing parameter(s): name"})
+		return
+	}
+	u, ok := h.appPasswordTarget(w, r)
+	if !ok {
+		return
+	}
+	password := newAppPassword()
+	hash, err := httpx.HashPassword(password)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	appID, _ := vals["app_id"].(string)
+	p := media.AppPassword{UUID: uuid.NewString(), UserID: u.ID, AppID: appID, Name: sanitizeText(name), PasswordHash: hash}
+	if err := h.users.CreateAppPassword(r.Context(), &p); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	out := appPasswordJSON(p)
+	out = append(out, field{"password", chunk(password), ""})
+	h.headers(w)
+	httpx.WriteJSON(w, http.StatusCreated, out)
+}
+
+func (h *Handler) handleAppPasswordList(w http.ResponseWriter, r *http.Request) {
+	u, ok := h.appPasswordTarget(w, r)
+	if !ok {
+		return
+	}
+	list, err := h.users.FindAppPasswords(r.Context(), u.ID)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	out := make([]any, 0, len(list))
+	for _, p := range list {
+		out = append(out, appPasswordJSON(p))
+	}
+	h.headers(w)
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+func (h *Handler) handleAppPasswordDelete(w http.ResponseWriter, r *http.Request) {
+	u, ok := h.appPasswordTarget(w, r)
+	if !ok {
+		return
+	}
+	id := r.PathValue("uuid")
+	if id != "" {
+		if _, err := uuid.Parse(id); err != nil {
+			h.writeError(w, r, errorf(http.StatusNotFound, "application_password_not_found", "Could not find an application password with that id."))
+			return
+		}
+	}
+	var previous object
+	if id != "" {
+		list, _ := h.users.FindAppPasswords(r.Context(), u.ID)
+		for _, p := range list {
+			if p.UUID == id {
+				previous = appPasswordJSON(p)
+			}
+		}
+	}
+	n, err := h.users.DeleteAppPasswords(r.Context(), u.ID, id)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.auth.Forget()
+	h.headers(w)
+	if id == "" {
+		httpx.WriteJSON(w, http.StatusOK, object{{"deleted", true, ""}, {"count", n, ""}})
+		return
+	}
+	if n == 0 {
+		h.writeError(w, r, errorf(http.StatusNotFound, "application_password_not_found", "Could not find an application password with that id."))
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, object{{"deleted", true, ""}, {"previous", previous, ""}})
+}
+
+// newAppPassword returns 24 random characters from WordPress's alphabet.
+// Bytes at or above 248 (4 × 62) are skipped, so every character is
+// equally likely.
+func newAppPassword() string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	out := make([]byte, 0, 24)
+	var buf [32]byte
+	for len(out) < 24 {
+		_, _ = rand.Read(buf[:])
+		for _, b := range buf {
+			if b < 248 && len(out) < 24 {
+				out = append(out, alphabet[int(b)%len(alphabet)])
+			}
+		}
+	}
+	return string(out)
+}
+
+// chunk writes a password in groups of four, as WordPress shows it.
+func chunk(p string) string {
+	var parts []string
+	for i := 0; i < len(p); i += 4 {
+		parts = append(parts, p[i:min(i+4, len(p))])
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,456 @@
+package main
+
+// Black-box tests of the WordPress dialect (spec §16) against the live
+// stack: real Postgres, NATS, MinIO and a worker process.
+
+import (
+	"bytes"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// wpClient calls the live API as one user (empty login: anonymous).
+type wpClient struct {
+	t           *testing.T
+	base        string
+	login, pass string
+}
+
+type wpResponse struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r wpResponse) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+}
+
+// code returns the error code of a WordPress error body.
+func (r wpResponse) code() string {
+	var e struct {
+		Code string `json:"code"`
+	}
+	_ = json.Unmarshal(r.body, &e)
+	return e.Code
+}
+
+func (c wpClient) do(method, path string, body io.Reader, header map[string]string) wpResponse {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	if c.login != "" {
+		req.SetBasicAuth(c.login, c.pass)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return wpResponse{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+func (c wpClient) form(method, path string, vals url.Values) wpResponse {
+	c.t.Helper()
+	return c.do(method, path, strings.NewReader(vals.Encode()), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+}
+
+func (c wpClient) raw(path, file, name string, extra map[string]string) wpResponse {
+	c.t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	h := map[string]string{"Content-Type": "image/jpeg", "Content-Disposition": "attachment; filename=" + name}
+	for k, v := range extra {
+		h[k] = v
+	}
+	return c.do("POST", path, bytes.NewReader(data), h)
+}
+
+func (c wpClient) multipart(path, file, clientName, field string, extra map[string]string) wpResponse {
+	c.t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	part, _ := mw.CreateFormFile(field, clientName)
+	part.Write(data)
+	mw.Close()
+	h := map[string]string{"Content-Type": mw.FormDataContentType()}
+	for k, v := range extra {
+		h[k] = v
+	}
+	return c.do("POST", path, &buf, h)
+}
+
+func expect(t *testing.T, r wpResponse, status int, code string) {
+	t.Helper()
+	if r.status != status || code != "" && r.code() != code {
+		t.Fatalf("got %d %s, want %d %s: %s", r.status, r.code(), status, code, r.body)
+	}
+}
+
+// wpUser creates a user with a role and an application password, and
+// returns a client that authenticates with that application password.
+func wpUser(t *testing.T, admin wpClient, login string, role string) (wpClient, int64) {
+	t.Helper()
+	r := admin.form("POST", "/wp-json/wp/v2/users", url.Values{"username": {login}, "email": {login + "@example.test"}, "password": {"pw-" + login}, "roles": {role}})
+	expect(t, r, 201, "")
+	var u struct {
+		ID    int64    `json:"id"`
+		Roles []string `json:"roles"`
+	}
+	r.json(t, &u)
+	if len(u.Roles) != 1 || u.Roles[0] != role {
+		t.Fatalf("roles %v", u.Roles)
+	}
+	self := wpClient{t: t, base: admin.base, login: login, pass: "pw-" + login}
+	r = self.form("POST", "/wp-json/wp/v2/users/me/application-passwords", url.Values{"name": {"tests"}})
+	expect(t, r, 201, "")
+	var ap struct {
+		Password string `json:"password"`
+	}
+	r.json(t, &ap)
+	if len(strings.ReplaceAll(ap.Password, " ", "")) != 24 {
+		t.Fatalf("application password %q", ap.Password)
+	}
+	return wpClient{t: t, base: admin.base, login: login, pass: ap.Password}, u.ID
+}
+
+func ids(t *testing.T, r wpResponse) []int64 {
+	t.Helper()
+	var items []struct {
+		ID int64 `json:"id"`
+	}
+	r.json(t, &items)
+	out := make([]int64, len(items))
+	for i, it := range items {
+		out[i] = it.ID
+	}
+	return out
+}
+
+func TestWordPressDialect(t *testing.T) {
+	dir := testdataDir(t)
+	s := startStack(t, 1)
+	admin := wpClient{t: t, base: s.base, login: "admin", pass: adminPassword}
+	anon := wpClient{t: t, base: s.base}
+	editor, _ := wpUser(t, admin, "editor1", "editor")
+	author, authorID := wpUser(t, admin, "author1", "author")
+	contrib, _ := wpUser(t, admin, "contrib1", "contributor")
+	jpg := filepath.Join(dir, "photo-640x480.jpg")
+	png := filepath.Join(dir, "alpha.png")
+	const media = "/wp-json/wp/v2/media"
+
+	t.Run("raw upload checks in WordPress's order", func(t *testing.T) {
+		c := wpClient{t: t, base: s.base, login: author.login, pass: author.pass}
+		expect(t, c.do("POST", media, nil, nil), 400, "rest_upload_no_data")
+		data, _ := os.ReadFile(jpg)
+		expect(t, c.do("POST", media, bytes.NewReader(data), map[string]string{"Content-Type": ""}), 400, "rest_upload_no_content_type")
+		expect(t, c.do("POST", media, bytes.NewReader(data), map[string]string{"Content-Type": "image/jpeg"}), 400, "rest_upload_no_content_disposition")
+		for _, d := range []string{"attachment", `filename="foo.jpg"`, `unknown; notfilename="foo.jpg"`} {
+			expect(t, c.do("POST", media, bytes.NewReader(data), map[string]string{"Content-Type": "image/jpeg", "Content-Disposition": d}), 400, "rest_upload_invalid_disposition")
+		}
+		expect(t, c.raw(media, jpg, "canola.jpg", map[string]string{"Content-MD5": "abc123"}), 412, "rest_upload_hash_mismatch")
+		sum := md5.Sum(data)
+		expect(t, c.raw(media, jpg, "canola.jpg", map[string]string{"Content-MD5": hex.EncodeToString(sum[:])}), 201, "")
+	})
+
+	t.Run("who may upload", func(t *testing.T) {
+		contribC := wpClient{t: t, base: s.base, login: contrib.login, pass: contrib.pass}
+		expect(t, contribC.raw(media, jpg, "x.jpg", nil), 403, "rest_cannot_create")
+		anonC := wpClient{t: t, base: s.base}
+		expect(t, anonC.raw(media, jpg, "x.jpg", nil), 401, "rest_cannot_create")
+		bad := wpClient{t: t, base: s.base, login: "admin", pass: "wrong"}
+		expect(t, bad.raw(media, jpg, "x.jpg", nil), 401, "")
+	})
+
+	t.Run("the bytes decide the type", func(t *testing.T) {
+		c := wpClient{t: t, base: s.base, login: author.login, pass: author.pass}
+		evil := filepath.Join(t.TempDir(), "evil.php")
+		os.WriteFile(evil, []byte("<?php echo 'hi';"), 0o600)
+		before := ids(t, admin.do("GET", media+"?per_page=100", nil, nil))
+		r := c.raw(media, evil, "evil.php", map[string]string{"Content-Type": "text/plain"})
+		expect(t, r, 500, "rest_upload_sideload_error")
+		if !strings.Contains(string(r.body), "Sorry, you are not allowed to upload this file type.") {
+			t.Errorf("message: %s", r.body)
+		}
+		expect(t, c.multipart(media, evil, "evil.php", "file", nil), 500, "rest_upload_unknown_error")
+		expect(t, c.multipart(media, jpg, "canola.jpg", "upload", nil), 500, "rest_upload_unknown_error")
+		if after := ids(t, admin.do("GET", media+"?per_page=100", nil, nil)); len(after) != len(before) {
+			t.Errorf("refused uploads created items: %v → %v", before, after)
+		}
+		r = c.raw(media, png, "image.jpg", nil)
+		expect(t, r, 201, "")
+		var a attachment
+		r.json(t, &a)
+		if a.MIME != "image/png" || !strings.HasSuffix(a.MediaDetails.File, "image.png") {
+			t.Errorf("PNG named .jpg: mime %s file %s", a.MIME, a.MediaDetails.File)
+		}
+	})
+
+	t.Run("titles, alt text and unique names", func(t *testing.T) {
+		c := wpClient{t: t, base: s.base, login: editor.login, pass: editor.pass}
+		var first, second attachment
+		c.raw(media, jpg, "dup.jpg", nil).json(t, &first)
+		c.raw(media, jpg, "dup.jpg", nil).json(t, &second)
+		if !strings.HasSuffix(second.MediaDetails.File, "/dup-1.jpg") || second.Title.Raw != "dup-1" {
+			t.Errorf("second raw upload: file %s title %s", second.MediaDetails.File, second.Title.Raw)
+		}
+		var m1, m2 struct {
+			Slug  string `json:"slug"`
+			Title struct {
+				Raw string `json:"raw"`
+			} `json:"title"`
+		}
+		c.multipart(media, jpg, "mp.jpg", "file", nil).json(t, &m1)
+		c.multipart(media, jpg, "mp.jpg", "file", nil).json(t, &m2)
+		if m1.Slug != "mp" || m2.Slug != "mp-2" || m2.Title.Raw != "mp" {
+			t.Errorf("multipart twice: slugs %s %s title %s", m1.Slug, m2.Slug, m2.Title.Raw)
+		}
+		for name, want := range map[string]string{"Filename With Spaces.jpg": "Filename With Spaces", "Filename.With.Periods.jpg": "Filename.With.Periods", "<b>Bold</b> Name.jpg": "Bold Name"} {
+			var a attachment
+			c.multipart(media, jpg, name, "file", nil).json(t, &a)
+			if a.Title.Raw != want {
+				t.Errorf("%q: title %q, want %q", name, a.Title.Raw, want)
+			}
+		}
+		var sub attachment
+		c.raw(media, jpg, "photo-150x150.jpg", nil).json(t, &sub)
+		if !strings.HasSuffix(sub.MediaDetails.File, "photo-150x150-1.jpg") {
+			t.Errorf("sub-size-like name stored as %s", sub.MediaDetails.File)
+		}
+		var alt struct {
+			AltText string `json:"alt_text"`
+		}
+		c.raw(media+"?alt_text="+url.QueryEscape("<script>alert(document.cookie)</script>"), jpg, "alt.jpg", nil).json(t, &alt)
+		if alt.AltText != "" {
+			t.Errorf("unsafe alt_text kept: %q", alt.AltText)
+		}
+		c.raw(media+"?alt_text=test%20alt%20text", jpg, "alt.jpg", nil).json(t, &alt)
+		if alt.AltText != "test alt text" {
+			t.Errorf("alt_text %q", alt.AltText)
+		}
+	})
+
+	t.Run("list parameters", func(t *testing.T) {
+		all := admin.do("GET", media+"?per_page=100", nil, nil)
+		expect(t, all, 200, "")
+		total := len(ids(t, all))
+		if all.header.Get("X-WP-Total") != fmt.Sprint(total) {
+			t.Errorf("X-WP-Total %s for %d items", all.header.Get("X-WP-Total"), total)
+		}
+		if got := ids(t, admin.do("GET", media+"?media_type=video", nil, nil)); len(got) != 0 {
+			t.Errorf("media_type=video: %v", got)
+		}
+		empty := admin.do("GET", media+"?media_type=video", nil, nil)
+		if empty.header.Get("X-WP-Total") != "0" || empty.header.Get("X-WP-TotalPages") != "0" {
+			t.Errorf("empty headers %v", empty.header)
+		}
+		pngs := ids(t, admin.do("GET", media+"?mime_type=image/png", nil, nil))
+		both := ids(t, admin.do("GET", media+"?per_page=100&mime_type=image/jpeg,image/png", nil, nil))
+		union := ids(t, admin.do("GET", media+"?per_page=100&media_type=audio&mime_type=image/png", nil, nil))
+		if len(pngs) != 1 || len(both) != total || !slices.Equal(union, pngs) {
+			t.Errorf("mime filters: png %v both %d/%d union %v", pngs, len(both), total, union)
+		}
+		expect(t, admin.do("GET", media+"?media_type=image,invalid,video", nil, nil), 400, "rest_invalid_param")
+		expect(t, admin.do("GET", media+"?per_page=101", nil, nil), 400, "rest_invalid_param")
+		expect(t, admin.do("GET", media+"?per_page=0", nil, nil), 400, "rest_invalid_param")
+		expect(t, admin.do("GET", media+"?context=banana", nil, nil), 400, "rest_invalid_param")
+		expect(t, admin.do("GET", media+"?status=publish&context=edit", nil, nil), 400, "rest_invalid_param")
+		expect(t, anon.do("GET", media+"?context=edit", nil, nil), 401, "rest_forbidden_context")
+		expect(t, anon.do("GET", media+"?status=private", nil, nil), 400, "rest_invalid_param")
+		expect(t, admin.do("GET", media+"?after=foo&before=bar", nil, nil), 400, "rest_invalid_param")
+		expect(t, admin.do("GET", media+"?orderby=relevance", nil, nil), 400, "rest_no_search_term_defined")
+		expect(t, admin.do("GET", media+"?orderby=include", nil, nil), 400, "rest_orderby_include_missing_include")
+		expect(t, admin.do("GET", media+"?page=1000", nil, nil), 400, "rest_post_invalid_page_number")
+		allIDs := ids(t, all)
+		a, b := allIDs[0], allIDs[len(allIDs)-1]
+		if got := ids(t, admin.do("GET", fmt.Sprintf("%s?include=%d,%d&orderby=include", media, b, a), nil, nil)); !slices.Equal(got, []int64{b, a}) {
+			t.Errorf("orderby=include: %v", got)
+		}
+		if got := ids(t, admin.do("GET", fmt.Sprintf("%s?include=%d,%d&orderby=id&order=asc", media, b, a), nil, nil)); !slices.Equal(got, []int64{min(a, b), max(a, b)}) {
+			t.Errorf("orderby=id asc: %v", got)
+		}
+		if got := ids(t, admin.do("GET", fmt.Sprintf("%s?per_page=100&exclude=%d", media, a), nil, nil)); len(got) != total-1 || slices.Contains(got, a) {
+			t.Errorf("exclude: %v", got)
+		}
+		if got := ids(t, admin.do("GET", fmt.Sprintf("%s?author=%d&per_page=100", media, authorID), nil, nil)); len(got) == 0 {
+			t.Error("author filter found nothing")
+		}
+		if got := ids(t, admin.do("GET", media+"?search=image.png", nil, nil)); !slices.Equal(got, pngs) {
+			t.Errorf("search by file name: %v, want %v", got, pngs)
+		}
+		page := admin.do("GET", media+"?per_page=1&page=2", nil, nil)
+		links := strings.Join(page.header.Values("Link"), ",")
+		if page.header.Get("X-WP-TotalPages") != fmt.Sprint(total) || !strings.Contains(links, `rel="prev"`) || !strings.Contains(links, `rel="next"`) || !strings.Contains(links, "page=3") {
+			t.Errorf("paging: pages %s links %s", page.header.Get("X-WP-TotalPages"), links)
+		}
+		if got := ids(t, admin.do("GET", media+"?per_page=1&offset=1", nil, nil)); len(got) != 1 || got[0] != allIDs[1] {
+			t.Errorf("offset=1: %v, want [%d]", got, allIDs[1])
+		}
+	})
+
+	// One ready item for the single, update, delete and post-process cases.
+	var item attachment
+	author.raw(media, jpg, "canola.jpg", nil).json(t, &item)
+	item = s.waitDone(t, item.ID)
+	itemPath := fmt.Sprintf("%s/%d", media, item.ID)
+
+	t.Run("single item contexts and _fields", func(t *testing.T) {
+		var view map[string]any
+		anon.do("GET", itemPath, nil, nil).json(t, &view)
+		if _, ok := view["caption"].(map[string]any)["raw"]; ok {
+			t.Error("view context shows caption.raw")
+		}
+		if _, ok := view["missing_image_sizes"]; ok {
+			t.Error("view context shows missing_image_sizes")
+		}
+		var embed map[string]any
+		anon.do("GET", itemPath+"?context=embed", nil, nil).json(t, &embed)
+		keys := slices.Sorted(func(yield func(string) bool) {
+			for k := range embed {
+				if !yield(k) {
+					return
+				}
+			}
+		})
+		want := []string{"_links", "alt_text", "author", "caption", "date", "featured_media", "id", "link", "media_details", "media_type", "mime_type", "processing_status", "slug", "source_url", "title", "type"}
+		if !slices.Equal(keys, want) {
+			t.Errorf("embed keys %v", keys)
+		}
+		r := editor.do("GET", itemPath+"?context=edit&_fields=id,slug", nil, nil)
+		if string(r.body) != fmt.Sprintf(`{"id":%d,"slug":"canola"}`, item.ID)+"\n" && !strings.HasPrefix(string(r.body), fmt.Sprintf(`{"id":%d,"slug":"canola`, item.ID)) {
+			t.Errorf("_fields=id,slug: %s", r.body)
+		}
+		expect(t, anon.do("GET", media+"/abc", nil, nil), 404, "rest_no_route")
+		expect(t, anon.do("GET", media+"/999999", nil, nil), 404, "rest_post_invalid_id")
+	})
+
+	t.Run("update", func(t *testing.T) {
+		r := author.form("POST", itemPath, url.Values{"title": {"New title"}, "caption": {"Cap"}, "description": {"Desc"}, "alt_text": {"Alt"}})
+		expect(t, r, 200, "")
+		var got struct {
+			Title, Caption, Description struct {
+				Raw string `json:"raw"`
+			}
+			AltText string `json:"alt_text"`
+		}
+		r.json(t, &got)
+		if got.Title.Raw != "New title" || got.Caption.Raw != "Cap" || got.Description.Raw != "Desc" || got.AltText != "Alt" {
+			t.Errorf("update echoed %+v", got)
+		}
+		r = admin.do("PATCH", itemPath, strings.NewReader(`{"title":{"raw":"JSON title"}}`), map[string]string{"Content-Type": "application/json"})
+		expect(t, r, 200, "")
+		expect(t, admin.do("PATCH", itemPath, strings.NewReader(`{"title":`), map[string]string{"Content-Type": "application/json"}), 400, "rest_invalid_json")
+		var editorItem attachment
+		editor.raw(media, jpg, "editors.jpg", nil).json(t, &editorItem)
+		expect(t, author.form("POST", fmt.Sprintf("%s/%d", media, editorItem.ID), url.Values{"caption": {"x"}}), 403, "rest_cannot_edit")
+		expect(t, editor.form("POST", itemPath, url.Values{"status": {"inherit"}}), 200, "")
+		expect(t, editor.form("POST", itemPath, url.Values{"post": {fmt.Sprint(editorItem.ID)}}), 400, "rest_invalid_param")
+		expect(t, editor.form("POST", itemPath, url.Values{"status": {"private"}}), 200, "")
+		expect(t, anon.do("GET", itemPath, nil, nil), 401, "rest_forbidden")
+		expect(t, editor.form("POST", itemPath, url.Values{"status": {"inherit"}}), 400, "rest_invalid_param")
+		expect(t, editor.form("POST", itemPath, url.Values{"status": {"publish"}}), 200, "")
+		expect(t, anon.do("GET", itemPath, nil, nil), 200, "")
+	})
+
+	t.Run("post-process", func(t *testing.T) {
+		expect(t, admin.do("POST", itemPath+"/post-process", nil, nil), 400, "rest_missing_callback_param")
+		expect(t, admin.form("POST", itemPath+"/post-process", url.Values{"action": {"foo"}}), 400, "rest_invalid_param")
+		expect(t, anon.form("POST", itemPath+"/post-process", url.Values{"action": {"create-image-subsizes"}}), 401, "rest_cannot_edit")
+		expect(t, admin.form("POST", media+"/999999/post-process", url.Values{"action": {"create-image-subsizes"}}), 404, "rest_post_invalid_id")
+		r := admin.form("POST", itemPath+"/post-process", url.Values{"action": {"create-image-subsizes"}})
+		expect(t, r, 200, "")
+		var a attachment
+		r.json(t, &a)
+		if len(a.MissingSizes) != 0 || len(a.MediaDetails.Sizes) != 3 {
+			t.Errorf("post-process on a ready item: missing %v sizes %d", a.MissingSizes, len(a.MediaDetails.Sizes))
+		}
+	})
+
+	t.Run("delete", func(t *testing.T) {
+		var editorItem attachment
+		editor.raw(media, jpg, "todelete.jpg", nil).json(t, &editorItem)
+		editorItem = s.waitDone(t, editorItem.ID)
+		path := fmt.Sprintf("%s/%d", media, editorItem.ID)
+		expect(t, author.do("DELETE", path+"?force=true", nil, nil), 403, "rest_cannot_delete")
+		expect(t, editor.do("DELETE", path, nil, nil), 501, "rest_trash_not_supported")
+		expect(t, editor.do("DELETE", path+"?force=false", nil, nil), 501, "rest_trash_not_supported")
+		expect(t, anon.do("GET", path, nil, nil), 200, "")
+		r := editor.do("DELETE", path+"?force=true", nil, nil)
+		expect(t, r, 200, "")
+		var del struct {
+			Deleted  bool `json:"deleted"`
+			Previous struct {
+				ID int64 `json:"id"`
+			} `json:"previous"`
+		}
+		r.json(t, &del)
+		if !del.Deleted || del.Previous.ID != editorItem.ID {
+			t.Errorf("delete body %s", r.body)
+		}
+		expect(t, anon.do("GET", path, nil, nil), 404, "rest_post_invalid_id")
+		urls := []string{editorItem.SourceURL}
+		for _, sz := range editorItem.MediaDetails.Sizes {
+			urls = append(urls, sz.SourceURL)
+		}
+		for _, u := range urls {
+			resp, err := http.Get(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 404 {
+				t.Errorf("%s after delete: %d", u, resp.StatusCode)
+			}
+		}
+		// _method=DELETE lets a POST delete.
+		var other attachment
+		editor.raw(media, jpg, "todelete2.jpg", nil).json(t, &other)
+		expect(t, editor.do("POST", fmt.Sprintf("%s/%d?_method=DELETE&force=true", media, other.ID), nil, nil), 200, "")
+	})
+
+	t.Run("users and application passwords", func(t *testing.T) {
+		expect(t, author.form("POST", "/wp-json/wp/v2/users", url.Values{"username": {"x"}, "email": {"x@x.test"}, "password": {"p"}}), 403, "rest_cannot_create_user")
+		expect(t, admin.form("POST", "/wp-json/wp/v2/users", url.Values{"username": {"x"}}), 400, "rest_missing_callback_param")
+		expect(t, admin.form("POST", "/wp-json/wp/v2/users", url.Values{"username": {"author1"}, "email": {"a@x.test"}, "password": {"p"}}), 400, "existing_user_login")
+		var list []map[string]any
+		author.do("GET", "/wp-json/wp/v2/users/me/application-passwords", nil, nil).json(t, &list)
+		if len(list) != 1 || list[0]["name"] != "tests" || list[0]["password"] != nil {
+			t.Errorf("application passwords %v", list)
+		}
+		expect(t, author.do("GET", "/wp-json/wp/v2/users/1/application-passwords", nil, nil), 403, "rest_cannot_manage_application_passwords")
+		uuid := list[0]["uuid"].(string)
+		expect(t, author.do("DELETE", "/wp-json/wp/v2/users/me/application-passwords/"+uuid, nil, nil), 200, "")
+		expect(t, author.do("GET", "/wp-json/wp/v2/users/me", nil, nil), 401, "")
+		var me map[string]any
+		editor.do("GET", "/wp-json/wp/v2/users/me?context=edit", nil, nil).json(t, &me)
+		if me["username"] != "editor1" || me["capabilities"].(map[string]any)["edit_others_posts"] != true {
+			t.Errorf("users/me: %v", me)
+		}
+	})
+}
