@@ -20,6 +20,9 @@ MODULES=(services api-service worker-service)
 export PIXELMILL_TESTDATA_DIR=${PIXELMILL_TESTDATA_DIR:-$HOME/.cache/pixelmill/testdata}
 "$SCRIPT_DIR/testdata.sh" "$PIXELMILL_TESTDATA_DIR"
 
+echo "test.sh: installing the npm clients the e2e tests drive (wpapi, @wordpress/api-fetch)"
+(cd "$ROOT/api-service/testdata/js" && npm ci --no-audit --no-fund --loglevel=error)
+
 if docker compose version >/dev/null 2>&1; then
 	echo "test.sh: checking docker-compose.yml with docker compose config"
 	(cd "$ROOT" && docker compose config --quiet)

@@ -76,6 +76,10 @@ type Upload struct {
 	// Title empty means WordPress's default (see media store).
 	Title, Caption, Description, AltText string
 	PostID                               *int64
+	// Trailer, when set, runs after the body was read to its end and before
+	// the item is recorded: a multipart request's fields may follow its file
+	// part (wpapi sends them so), and they still shape the new item.
+	Trailer func(up *Upload) error
 }
 
 // Refusals a dialect may want to tell apart; each is wrapped in a
@@ -131,6 +135,13 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*media.Media, error) {
 	if err := checkMD5(up.ContentMD5, sum); err != nil {
 		s.removeObject(key)
 		return nil, err
+	}
+	if up.Trailer != nil {
+		if err := up.Trailer(&up); err != nil {
+			s.removeObject(key)
+			return nil, err
+		}
+		m.Title, m.Caption, m.Description, m.AltText, m.PostID = up.Title, up.Caption, up.Description, up.AltText, up.PostID
 	}
 	m.OriginalFilesize = info.Size
 	if cfg, _, err := image.DecodeConfig(bytes.NewReader(headBuf.Bytes())); err == nil {

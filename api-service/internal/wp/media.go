@@ -187,7 +187,7 @@ func (h *Handler) createMultipart(r *http.Request, u *media.User) (*media.Media,
 			return nil, uploadError(err, "rest_upload_unknown_error")
 		}
 		if part.FormName() == "file" && part.FileName() != "" {
-			return h.uploadPart(r, u, part, f)
+			return h.uploadPart(r, u, part, mr, f)
 		}
 		if part.FileName() == "" {
 			v, err := io.ReadAll(io.LimitReader(part, 1<<20))
@@ -202,7 +202,7 @@ func (h *Handler) createMultipart(r *http.Request, u *media.User) (*media.Media,
 	}
 }
 
-func (h *Handler) uploadPart(r *http.Request, u *media.User, part *multipart.Part, f fields) (*media.Media, error) {
+func (h *Handler) uploadPart(r *http.Request, u *media.User, part *multipart.Part, mr *multipart.Reader, f fields) (*media.Media, error) {
 	// part.FileName() keeps only the base name, so "<b>Bold</b> Name.jpg"
 	// would lose everything before the "/"; the title wants the whole name
 	// (the stored name is sanitized separately).
@@ -217,8 +217,43 @@ func (h *Handler) uploadPart(r *http.Request, u *media.User, part *multipart.Par
 		up.Title = sanitizeText(name[:i])
 	}
 	f.upload(&up)
+	up.Trailer = func(up *core.Upload) error {
+		more, err := readFields(mr)
+		if err != nil {
+			return err
+		}
+		for k, v := range more {
+			if err := f.set(k, v); err != nil {
+				return err
+			}
+		}
+		f.upload(up)
+		return nil
+	}
 	m, err := h.core.Upload(r.Context(), up)
 	return m, uploadError(err, "rest_upload_unknown_error")
+}
+
+// readFields reads the plain fields that follow the file part.
+func readFields(mr *multipart.Reader) (map[string]string, error) {
+	out := map[string]string{}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, errorf(http.StatusBadRequest, "rest_upload_unknown_error", "Malformed multipart body.")
+		}
+		if part.FileName() == "" {
+			v, err := io.ReadAll(io.LimitReader(part, 1<<20))
+			if err != nil {
+				return nil, err
+			}
+			out[part.FormName()] = string(v)
+		}
+		part.Close()
+	}
 }
 
 // uploadError maps the core's upload refusals to WordPress's codes: an

@@ -1,0 +1,86 @@
+// Real WordPress REST clients from npm (wpapi, @wordpress/api-fetch)
+// against a live Pixelmill. Run by the Go test TestWordPressClients, which
+// starts the stack and passes PIXELMILL_BASE, PIXELMILL_USER,
+// PIXELMILL_PASSWORD and PIXELMILL_PHOTO.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import WPAPI from 'wpapi';
+import apiFetch from '@wordpress/api-fetch';
+
+const base = process.env.PIXELMILL_BASE;
+const user = process.env.PIXELMILL_USER;
+const password = process.env.PIXELMILL_PASSWORD;
+const photo = process.env.PIXELMILL_PHOTO;
+assert.ok(base && user && password && photo, 'PIXELMILL_BASE, _USER, _PASSWORD and _PHOTO must be set');
+
+const wp = new WPAPI({ endpoint: `${base}/wp-json`, username: user, password });
+
+// waitReady polls until the pipeline is done with an item (bounded).
+async function waitReady(id) {
+  for (let i = 0; i < 600; i++) {
+    const item = await wp.media().id(id).param('context', 'edit');
+    if (item.processing_status !== 'processing') return item;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`media ${id} still processing after 60s`);
+}
+
+test('wpapi: upload, read, list with filters and paging, update, search, order by include, delete', async () => {
+  const a = await wp.media().file(photo, 'wpapi-one.jpg').create({ title: 'First from wpapi', alt_text: 'An alt' });
+  assert.equal(a.title.raw, 'First from wpapi');
+  assert.equal(a.alt_text, 'An alt');
+  assert.equal(a.media_type, 'image');
+  const b = await wp.media().file(photo, 'wpapi-two.jpg').create({ title: 'Second from wpapi' });
+
+  const ready = await waitReady(a.id);
+  assert.equal(ready.processing_status, 'ready');
+  assert.deepEqual(ready.missing_image_sizes, []);
+  assert.deepEqual(Object.keys(ready.media_details.sizes), ['medium', 'thumbnail', 'full']);
+  assert.equal(ready.media_details.sizes.medium.width, 300);
+
+  const page = await wp.media().param('media_type', 'image').perPage(1).page(1);
+  assert.equal(page.length, 1);
+  assert.ok(page._paging.total >= 2, `total ${page._paging.total}`);
+  assert.ok(page._paging.totalPages >= 2);
+  const next = await page._paging.next;
+  assert.equal(next.length, 1);
+  assert.notEqual(next[0].id, page[0].id);
+
+  const updated = await wp.media().id(a.id).update({ caption: 'Caption from wpapi' });
+  assert.equal(updated.caption.raw, 'Caption from wpapi');
+
+  const found = await wp.media().search('wpapi-two');
+  assert.deepEqual(found.map((m) => m.id), [b.id]);
+
+  // wpapi sorts array parameters (include[]=a&include[]=b), so ordering by
+  // include gives a, b, while the default (newest first) would give b, a.
+  const ordered = await wp.media().include([b.id, a.id]).param('orderby', 'include');
+  assert.deepEqual(ordered.map((m) => m.id), [a.id, b.id]);
+  const newest = await wp.media().include([b.id, a.id]);
+  assert.deepEqual(newest.map((m) => m.id), [b.id, a.id]);
+
+  const deleted = await wp.media().id(b.id).param('force', true).delete();
+  assert.equal(deleted.deleted, true);
+  assert.equal(deleted.previous.id, b.id);
+  await assert.rejects(wp.media().id(b.id).get(), (err) => err.code === 'rest_post_invalid_id');
+});
+
+test('@wordpress/api-fetch: upload and list', async () => {
+  apiFetch.use(apiFetch.createRootURLMiddleware(`${base}/wp-json/`));
+  apiFetch.use((options, next) => {
+    const headers = { ...(options.headers || {}), Authorization: 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64') };
+    return next({ ...options, headers });
+  });
+  const body = new FormData();
+  body.append('file', new Blob([await readFile(photo)], { type: 'image/jpeg' }), 'api-fetch.jpg');
+  body.append('title', 'From api-fetch');
+  const created = await apiFetch({ path: '/wp/v2/media', method: 'POST', body });
+  assert.equal(created.title.raw, 'From api-fetch');
+  assert.match(created.source_url, /api-fetch\.jpg$/);
+
+  const res = await apiFetch({ path: '/wp/v2/media?per_page=1&search=api-fetch', parse: false });
+  assert.equal(res.headers.get('X-WP-Total'), '1');
+  const items = await res.json();
+  assert.equal(items[0].id, created.id);
+});
