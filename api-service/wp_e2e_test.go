@@ -434,6 +434,59 @@ func TestWordPressDialect(t *testing.T) {
 		expect(t, editor.do("POST", fmt.Sprintf("%s/%d?_method=DELETE&force=true", media, other.ID), nil, nil), 200, "")
 	})
 
+	t.Run("discovery", func(t *testing.T) {
+		r := anon.do("OPTIONS", media, nil, nil)
+		expect(t, r, 200, "")
+		var opts struct {
+			Endpoints []struct {
+				Args map[string]json.RawMessage `json:"args"`
+			} `json:"endpoints"`
+			Schema struct {
+				Properties map[string]json.RawMessage `json:"properties"`
+			} `json:"schema"`
+		}
+		r.json(t, &opts)
+		var args []string
+		for k := range opts.Endpoints[0].Args {
+			args = append(args, k)
+		}
+		slices.Sort(args)
+		want := []string{"after", "author", "author_exclude", "before", "context", "exclude", "include", "media_type", "mime_type", "modified_after", "modified_before", "offset", "order", "orderby", "page", "parent", "parent_exclude", "per_page", "search", "search_columns", "search_semantics", "slug", "status"}
+		if !slices.Equal(args, want) {
+			t.Errorf("collection args %v", args)
+		}
+		for _, p := range []string{"alt_text", "caption", "media_details", "missing_image_sizes", "source_url", "title", "class_list", "filename", "filesize"} {
+			if _, ok := opts.Schema.Properties[p]; !ok {
+				t.Errorf("schema lacks %s", p)
+			}
+		}
+		if _, ok := opts.Schema.Properties["password"]; ok {
+			t.Error("schema has password")
+		}
+		if got := anon.do("OPTIONS", itemPath, nil, nil).header.Get("Allow"); got != "GET" {
+			t.Errorf("anonymous Allow %q", got)
+		}
+		if got := editor.do("OPTIONS", itemPath, nil, nil).header.Get("Allow"); got != "GET, POST, PUT, PATCH, DELETE" {
+			t.Errorf("editor Allow %q", got)
+		}
+		var index struct {
+			Namespaces []string                   `json:"namespaces"`
+			Routes     map[string]json.RawMessage `json:"routes"`
+		}
+		idx := anon.do("GET", "/wp-json/", nil, nil)
+		idx.json(t, &index)
+		if !slices.Contains(index.Namespaces, "wp/v2") || index.Routes["/wp/v2/media"] == nil {
+			t.Errorf("index %s", idx.body)
+		}
+		if !strings.Contains(idx.header.Get("Link"), `rel="https://api.w.org/"`) {
+			t.Errorf("Link header %q", idx.header.Get("Link"))
+		}
+		expect(t, anon.do("GET", "/?rest_route=/wp/v2/media/"+fmt.Sprint(item.ID), nil, nil), 200, "")
+		if got := ids(t, anon.do("GET", media+"?search=json%20TITLE&search_semantics=exact", nil, nil)); !slices.Equal(got, []int64{item.ID}) {
+			t.Errorf("exact search %v", got)
+		}
+	})
+
 	t.Run("users and application passwords", func(t *testing.T) {
 		expect(t, author.form("POST", "/wp-json/wp/v2/users", url.Values{"username": {"x"}, "email": {"x@x.test"}, "password": {"p"}}), 403, "rest_cannot_create_user")
 		expect(t, admin.form("POST", "/wp-json/wp/v2/users", url.Values{"username": {"x"}}), 400, "rest_missing_callback_param")

@@ -6,6 +6,8 @@ import "time"
 type Filter struct {
 	Search        string
 	SearchColumns []string // title, caption, description; empty = all plus the file name
+	// SearchExact matches the title exactly (search_semantics=exact).
+	SearchExact bool
 	After         *time.Time
 	Before        *time.Time
 	ModAfter      *time.Time

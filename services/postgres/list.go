@@ -55,7 +55,9 @@ func filterSQL(f media.Filter) (string, []any) {
 		vs[i] = string(v)
 	}
 	conds = append(conds, "visibility = ANY("+arg(vs)+")")
-	if f.Search != "" {
+	if f.Search != "" && f.SearchExact {
+		conds = append(conds, "lower(title) = lower("+arg(f.Search)+")")
+	} else if f.Search != "" {
 		like := arg("%" + likeEscape(f.Search) + "%")
 		cols := map[string]string{"post_title": "title", "post_content": "description", "post_excerpt": "caption"}
 		var ors []string

@@ -48,7 +48,8 @@ func (h *Handler) handleMediaList(w http.ResponseWriter, r *http.Request) {
 		Authors: p.intList("author"), AuthorsNot: p.intList("author_exclude"),
 		IDs: p.intList("include"), IDsNot: p.intList("exclude"),
 		Parents: p.intList("parent"), ParentsNot: p.intList("parent_exclude"),
-		Slugs: p.list("slug"),
+		Slugs:       p.list("slug"),
+		SearchExact: p.enum("search_semantics", "", "exact") == "exact",
 		Desc:  order == "desc", OrderBy: media.Order(orderBy),
 	}
 	for _, st := range p.enumList("status", "inherit", "private", "trash") {

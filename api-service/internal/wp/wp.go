@@ -34,6 +34,9 @@ func New(c *core.Service, users Users, auth *httpx.Authenticator, log *slog.Logg
 
 // Register adds every route of the dialect to mux: the whole table is here.
 func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /wp-json/{$}", h.handleIndex)
+	mux.HandleFunc("OPTIONS /wp-json/wp/v2/media", h.handleMediaOptions)
+	mux.HandleFunc("OPTIONS /wp-json/wp/v2/media/{id}", h.handleMediaOptions)
 	mux.HandleFunc("GET /wp-json/wp/v2/media", h.handleMediaList)
 	mux.HandleFunc("GET /wp-json/wp/v2/media/{id}", h.handleMediaGet)
 	mux.HandleFunc("POST /wp-json/wp/v2/media", h.handleMediaCreate)
