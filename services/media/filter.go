@@ -8,14 +8,14 @@ type Filter struct {
 	SearchColumns []string // title, caption, description; empty = all plus the file name
 	// SearchExact matches the title exactly (search_semantics=exact).
 	SearchExact bool
-	After         *time.Time
-	Before        *time.Time
-	ModAfter      *time.Time
-	ModBefore     *time.Time
-	Authors       []int64
-	AuthorsNot    []int64
-	IDs           []int64
-	IDsNot        []int64
+	After       *time.Time
+	Before      *time.Time
+	ModAfter    *time.Time
+	ModBefore   *time.Time
+	Authors     []int64
+	AuthorsNot  []int64
+	IDs         []int64
+	IDsNot      []int64
 	// Parents selects by attached post; 0 means unattached.
 	Parents    []int64
 	ParentsNot []int64

@@ -50,7 +50,7 @@ func (h *Handler) handleMediaList(w http.ResponseWriter, r *http.Request) {
 		Parents: p.intList("parent"), ParentsNot: p.intList("parent_exclude"),
 		Slugs:       p.list("slug"),
 		SearchExact: p.enum("search_semantics", "", "exact") == "exact",
-		Desc:  order == "desc", OrderBy: media.Order(orderBy),
+		Desc:        order == "desc", OrderBy: media.Order(orderBy),
 	}
 	for _, st := range p.enumList("status", "inherit", "private", "trash") {
 		if st != "inherit" && !u.CanEditPosts() {
