@@ -37,6 +37,8 @@ type Renditions struct {
 	Filesize int64
 	Sizes    []File
 	Meta     *ImageMeta
+	// Original is set when the job made the item's original (an edit).
+	Original *File
 	// OriginalWidth and OriginalHeight are the upload's upright dimensions,
 	// which missing_image_sizes is computed from.
 	OriginalWidth  int

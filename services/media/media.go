@@ -74,6 +74,13 @@ type Media struct {
 	// overwrite a newer one's result.
 	JobSeq int64
 
+	// ParentID and ParentFile are set on items made by WordPress's /edit:
+	// the item cut from and its uploads-relative file (parent_image).
+	ParentID   *int64
+	ParentFile string
+	// Edit is how a worker makes this item's original; nil for uploads.
+	Edit *Edit
+
 	// Files are the stored objects: the original, the main copy and every
 	// rendition, in creation order.
 	Files []File

@@ -74,12 +74,12 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 		err = tx.QueryRow(ctx, `
 			INSERT INTO media (key, author_id, post_id, title, caption, description, alt_text, slug, visibility,
 			                   mime, dir, stem, ext, client_filename, file, width, height, filesize, original_filesize,
-			                   status, job_seq)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18,$19,$20)
+			                   status, job_seq, parent_media_id, parent_file, edit)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18,$19,$20,$21,$22,$23)
 			RETURNING id, created_at, updated_at`,
 			m.Key, m.AuthorID, m.PostID, m.Title, m.Caption, m.Description, m.AltText, m.Slug, m.Visibility,
 			m.MIME, m.Dir, m.Stem, m.Ext, m.ClientFilename, m.File, m.Width, m.Height, m.OriginalFilesize,
-			m.Status, m.JobSeq).Scan(&m.ID, &m.CreatedAt, &m.UpdatedAt)
+			m.Status, m.JobSeq, m.ParentID, m.ParentFile, m.Edit).Scan(&m.ID, &m.CreatedAt, &m.UpdatedAt)
 		if err != nil {
 			return fmt.Errorf("insert media: %w", err)
 		}
@@ -90,6 +90,9 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 		}
 		m.Files = []media.File{original}
 		job = &media.Job{Kind: media.JobRenditions, MediaID: m.ID, MediaKey: m.Key, Seq: m.JobSeq}
+		if m.Edit != nil {
+			job.Kind = media.JobEdit
+		}
 		return insertJob(ctx, tx, job, trace)
 	})
 	return job, err
@@ -102,11 +105,17 @@ func (s *MediaStore) RequeueMedia(ctx context.Context, id int64, sizes []string,
 	var job *media.Job
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		job = &media.Job{Kind: media.JobRenditions, MediaID: id, Sizes: sizes}
+		var needsEdit bool
 		err := tx.QueryRow(ctx, `
 			UPDATE media SET job_seq = job_seq + 1, status = 'processing', status_error = '', updated_at = now()
-			WHERE id = $1 RETURNING key, job_seq`, id).Scan(&job.MediaKey, &job.Seq)
+			WHERE id = $1 RETURNING key, job_seq, edit IS NOT NULL AND original_filesize = 0`, id).Scan(&job.MediaKey, &job.Seq, &needsEdit)
 		if err != nil {
 			return err
+		}
+		if needsEdit {
+			// An edited item whose original was never made needs the edit
+			// before any size can be cut.
+			job.Kind, job.Sizes = media.JobEdit, nil
 		}
 		return insertJob(ctx, tx, job, trace)
 	})
@@ -126,6 +135,15 @@ func (s *MediaStore) RecordRenditions(ctx context.Context, id, seq int64, r medi
 		m, err := lockForJob(ctx, tx, id, seq)
 		if err != nil {
 			return err
+		}
+		if r.Original != nil {
+			r.Original.Role = media.RoleOriginal
+			if err := upsertFile(ctx, tx, m, *r.Original, 0); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE media SET original_filesize = $2 WHERE id = $1`, id, r.Original.Filesize); err != nil {
+				return err
+			}
 		}
 		file, position := m.File, 1
 		if r.Main != nil {
@@ -222,14 +240,15 @@ func (s *MediaStore) FindFileByPath(ctx context.Context, path string) (media.Fil
 
 const mediaColumns = `id, key, author_id, post_id, title, caption, description, alt_text, slug, visibility,
 	mime, dir, stem, ext, client_filename, file, width, height, filesize, original_filesize, image_meta,
-	status, status_error, job_seq, created_at, updated_at`
+	status, status_error, job_seq, created_at, updated_at, parent_media_id, parent_file, edit`
 
 func scanMedia(row pgx.Row) (*media.Media, error) {
 	var m media.Media
 	var meta []byte
 	err := row.Scan(&m.ID, &m.Key, &m.AuthorID, &m.PostID, &m.Title, &m.Caption, &m.Description, &m.AltText,
 		&m.Slug, &m.Visibility, &m.MIME, &m.Dir, &m.Stem, &m.Ext, &m.ClientFilename, &m.File, &m.Width, &m.Height,
-		&m.Filesize, &m.OriginalFilesize, &meta, &m.Status, &m.StatusError, &m.JobSeq, &m.CreatedAt, &m.UpdatedAt)
+		&m.Filesize, &m.OriginalFilesize, &meta, &m.Status, &m.StatusError, &m.JobSeq, &m.CreatedAt, &m.UpdatedAt,
+		&m.ParentID, &m.ParentFile, &m.Edit)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -258,5 +259,44 @@ func (s *Service) DeleteMedia(ctx context.Context, id int64) (*media.Media, erro
 	if err := s.objects.DeletePrefix(ctx, objstore.MediaPrefix(m.Key)); err != nil {
 		s.log.WarnContext(ctx, "delete_objects_failed", "media_id", id, "err", err)
 	}
+	return m, nil
+}
+
+// editedSuffix matches a stem that already came out of an edit.
+var editedSuffix = regexp.MustCompile(`-edited(-\d+)?$`)
+
+// EditMedia creates a new item whose original a worker makes by applying
+// ops to parent's original (WordPress's /edit). The parent is not changed.
+// Fields left nil are taken from the parent, as WordPress does.
+func (s *Service) EditMedia(ctx context.Context, parent *media.Media, author *media.User, ops []media.EditOp, title, caption, description, alt *string, post *int64) (*media.Media, error) {
+	orig, ok := parent.FileByRole(media.RoleOriginal)
+	if !ok {
+		return nil, media.Errorf(media.CodeNotFound, "the item has no original file")
+	}
+	pick := func(v *string, def string) string {
+		if v != nil {
+			return *v
+		}
+		return def
+	}
+	stem := editedSuffix.ReplaceAllString(parent.Stem, "") + "-edited"
+	parentID := parent.ID
+	m := &media.Media{
+		Key: newKey(), AuthorID: author.ID, PostID: post,
+		Title: pick(title, parent.Title), Caption: pick(caption, parent.Caption),
+		Description: pick(description, parent.Description), AltText: pick(alt, parent.AltText),
+		MIME: parent.MIME, Dir: s.now().UTC().Format("2006/01"), Stem: stem, Ext: parent.Ext,
+		ClientFilename: parent.ClientFilename,
+		ParentID:       &parentID, ParentFile: parent.Dir + "/" + parent.OriginalName(),
+		Edit: &media.Edit{SourceKey: orig.Key, Ops: ops},
+	}
+	if m.Title == "" {
+		m.Title = stem
+	}
+	original := media.File{Key: objstore.OriginalKey(m.Key), MIME: m.MIME}
+	if _, err := s.store.CreateMedia(ctx, m, original, jobqueue.InjectTrace(ctx)); err != nil {
+		return nil, err
+	}
+	s.relay.Kick()
 	return m, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -227,6 +228,10 @@ func (h *Handler) mediaDetails(m *media.Media) object {
 	}
 	if orig := m.OriginalImage(); orig != "" {
 		d = append(d, field{"original_image", orig, ""})
+	}
+	if m.ParentID != nil {
+		// WordPress stores the id as it came in the URL: a string.
+		d = append(d, field{"parent_image", object{{"attachment_id", strconv.FormatInt(*m.ParentID, 10), ""}, {"file", m.ParentFile, ""}}, ""})
 	}
 	return d
 }

@@ -45,6 +45,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("PATCH /wp-json/wp/v2/media/{id}", h.handleMediaUpdate)
 	mux.HandleFunc("DELETE /wp-json/wp/v2/media/{id}", h.handleMediaDelete)
 	mux.HandleFunc("POST /wp-json/wp/v2/media/{id}/post-process", h.handleMediaPostProcess)
+	mux.HandleFunc("POST /wp-json/wp/v2/media/{id}/edit", h.handleMediaEdit)
 	mux.HandleFunc("GET /wp-json/wp/v2/users", h.handleUserList)
 	mux.HandleFunc("POST /wp-json/wp/v2/users", h.handleUserCreate)
 	mux.HandleFunc("GET /wp-json/wp/v2/users/{id}", h.handleUserGet)
