@@ -82,3 +82,56 @@ func TestCreationOrder(t *testing.T) {
 		t.Fatalf("order = %v", names)
 	}
 }
+
+// TestResizeDimensionsExact pins size, crop box and "no file" together,
+// beyond the stock sizes above: boxes of fit-inside sizes, unbounded sides,
+// WordPress's one-pixel snaps and degenerate input.
+func TestResizeDimensionsExact(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		srcW, srcH, dstW, dstH int
+		crop                   bool
+		w, h                   int
+		box                    Rect
+		ok                     bool
+	}{
+		// 640×480 (spec §12.2/§12.3): thumbnail box 480×480 at x=80.
+		{640, 480, 150, 150, true, 150, 150, Rect{80, 0, 480, 480}, true},
+		{640, 480, 300, 300, false, 300, 225, Rect{0, 0, 640, 480}, true},
+		{640, 480, 768, 0, false, 0, 0, Rect{}, false},
+		{640, 480, 1024, 1024, false, 0, 0, Rect{}, false},
+		// 3840×2400.
+		{3840, 2400, 2560, 2560, false, 2560, 1600, Rect{0, 0, 3840, 2400}, true},
+		{3840, 2400, 300, 300, false, 300, 188, Rect{0, 0, 3840, 2400}, true},
+		{3840, 2400, 150, 150, true, 150, 150, Rect{720, 0, 2400, 2400}, true},
+		{3840, 2400, 768, 0, false, 768, 480, Rect{0, 0, 3840, 2400}, true},
+		// Unbounded height: the larger ratio always overflows, smaller wins.
+		{1000, 5000, 768, 0, false, 768, 3840, Rect{0, 0, 1000, 5000}, true},
+		// 100×400: medium fits the height, the crop keeps the short side.
+		{100, 400, 300, 300, false, 75, 300, Rect{0, 0, 100, 400}, true},
+		{100, 400, 150, 150, true, 100, 150, Rect{0, 125, 100, 150}, true},
+		// 50×50: nothing.
+		{50, 50, 150, 150, true, 0, 0, Rect{}, false},
+		{50, 50, 300, 300, false, 0, 0, Rect{}, false},
+		// Within a pixel of the original: no file.
+		{301, 200, 300, 300, false, 0, 0, Rect{}, false},
+		{151, 150, 150, 150, true, 0, 0, Rect{}, false},
+		// wp_constrain_dimensions rounds 465×700 in 177×177 up to 118×177.
+		{465, 700, 177, 177, false, 118, 177, Rect{0, 0, 465, 700}, true},
+		// Crop with one side unbounded derives it from the aspect ratio.
+		{1600, 1200, 400, 0, true, 400, 300, Rect{0, 0, 1600, 1200}, true},
+		// Degenerate input.
+		{0, 100, 150, 150, true, 0, 0, Rect{}, false},
+		{100, 100, 0, 0, false, 0, 0, Rect{}, false},
+	}
+	for _, tt := range tests {
+		name := fmt.Sprintf("%dx%d_to_%dx%d_crop=%v", tt.srcW, tt.srcH, tt.dstW, tt.dstH, tt.crop)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			w, h, box, ok := ResizeDimensions(tt.srcW, tt.srcH, tt.dstW, tt.dstH, tt.crop)
+			if w != tt.w || h != tt.h || box != tt.box || ok != tt.ok {
+				t.Errorf("got %dx%d %+v %v, want %dx%d %+v %v", w, h, box, ok, tt.w, tt.h, tt.box, tt.ok)
+			}
+		})
+	}
+}

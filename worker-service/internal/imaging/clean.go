@@ -5,18 +5,26 @@ import (
 	"encoding/binary"
 )
 
-// dropMetadata removes EXIF and XMP that the encoder wrote into data on its
-// own. With strip off (to keep the ICC profile on libvips 8.14) jpegsave and
-// webpsave synthesise a small EXIF block (resolution, orientation 1,
-// dimensions) even when the image has none; WordPress's renditions carry
-// none, and neither should ours. The ICC profile is left in place. Anything
-// that does not parse is returned unchanged: these are libvips' own bytes.
-func dropMetadata(formatName string, data []byte) []byte {
+// cleanMetadata fixes the metadata govips's encoders leave in data on
+// libvips 8.14, where RemoveMetadata plus export cannot give "ICC profile
+// kept, nothing else":
+//   - With StripMetadata off (on 8.14 strip also drops the ICC profile;
+//     keep=icc is 8.15+) jpegsave and webpsave synthesise a small EXIF block
+//     (resolution, orientation, dimensions) even after RemoveMetadata, in
+//     vips__exif_update. WordPress's renditions carry none, nor do ours.
+//   - ExportWebp always passes webpsave a profile, "none" unless
+//     OptimizeICCProfile swapped the pixels to govips's own sRGB, so the
+//     source's profile never reaches a WebP. icc, when not nil, is put back
+//     byte for byte.
+//
+// Anything that does not parse is returned unchanged: these are libvips'
+// own bytes.
+func cleanMetadata(formatName string, data, icc []byte) []byte {
 	switch formatName {
 	case "jpeg":
 		return dropJPEGSegments(data)
 	case "webp":
-		return dropWebPChunks(data)
+		return fixWebPChunks(data, icc)
 	case "png":
 		return dropPNGChunks(data)
 	}
@@ -61,19 +69,23 @@ func dropJPEGSegments(data []byte) []byte {
 	return data
 }
 
-// VP8X feature flags for the chunks dropWebPChunks removes.
+// VP8X feature flags for the chunks fixWebPChunks touches.
 const (
+	webpFlagICC  = 0x20
 	webpFlagEXIF = 0x08
 	webpFlagXMP  = 0x04
 )
 
-// dropWebPChunks removes the EXIF and "XMP " chunks of an extended WebP,
-// clears their VP8X flags and fixes the RIFF size.
-func dropWebPChunks(data []byte) []byte {
+// fixWebPChunks removes the EXIF and "XMP " chunks of an extended WebP and
+// makes its ICCP chunk icc (none when icc is nil), then sets the VP8X flags
+// to match and fixes the RIFF size. ICCP must follow VP8X directly. webpsave
+// writes VP8X whenever it writes EXIF, which with strip off is always; a
+// simple WebP is left as it is.
+func fixWebPChunks(data, icc []byte) []byte {
 	if len(data) < 12 || string(data[0:4]) != "RIFF" || string(data[8:12]) != "WEBP" {
 		return data
 	}
-	out := make([]byte, 12, len(data))
+	out := make([]byte, 12, len(data)+len(icc)+9)
 	copy(out, data[:12])
 	vp8x := -1
 	changed := false
@@ -94,11 +106,18 @@ func dropWebPChunks(data []byte) []byte {
 		switch id {
 		case "EXIF", "XMP ":
 			changed = true
+		case "ICCP":
+			// Replaced by icc below (libvips 8.14 writes none here).
+			changed = true
 		default:
-			if id == "VP8X" && n >= 1 {
-				vp8x = len(out) + 8
-			}
 			out = append(out, data[i:end]...)
+			if id == "VP8X" && n >= 1 {
+				vp8x = len(out) - (end - i)
+				if icc != nil {
+					out = appendChunk(out, "ICCP", icc)
+					changed = true
+				}
+			}
 		}
 		i = end
 	}
@@ -106,16 +125,31 @@ func dropWebPChunks(data []byte) []byte {
 		return data
 	}
 	if vp8x >= 0 {
-		out[vp8x] &^= webpFlagEXIF | webpFlagXMP
+		flags := &out[vp8x+8]
+		*flags &^= webpFlagEXIF | webpFlagXMP | webpFlagICC
+		if icc != nil {
+			*flags |= webpFlagICC
+		}
 	}
 	binary.LittleEndian.PutUint32(out[4:8], uint32(len(out)-8))
+	return out
+}
+
+// appendChunk appends a RIFF chunk with its padding byte.
+func appendChunk(out []byte, id string, payload []byte) []byte {
+	out = append(out, id...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(payload)))
+	out = append(out, payload...)
+	if len(payload)%2 == 1 {
+		out = append(out, 0)
+	}
 	return out
 }
 
 var pngSignature = []byte("\x89PNG\r\n\x1a\n")
 
 // dropPNGChunks removes eXIf and the XMP iTXt chunk; libvips 8.14 writes
-// neither after pm_strip, this keeps it that way across versions.
+// neither after RemoveMetadata, this keeps it that way across versions.
 func dropPNGChunks(data []byte) []byte {
 	if !bytes.HasPrefix(data, pngSignature) {
 		return data

@@ -2,6 +2,7 @@ package imaging
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -42,28 +43,32 @@ var resourceMarkers = []string{
 	"too many open files",
 }
 
-// classify decides whose fault a failed decode, resize or encode was.
+// errTolerable marks a failure of a strict render (see importParams) on a
+// file that verify found sound: Process renders it once more with the
+// loaders' failure level at WordPress's, not govips's.
+var errTolerable = errors.New("decodes at fail_on=error")
+
+// classify decides whose fault a failed load, resize or encode was.
 // libvips decodes lazily, so a bad file usually fails in the encoder, and
 // its error buffer is process-wide, so with concurrent jobs the message
 // may belong to a neighbour. The message is therefore not trusted: the
 // source is decoded again on its own (shrunk on load where possible, and
-// only on this failure path). If that fails too, the file is bad.
-func classify(err error, src *cbuf, f format) error {
+// only on this failure path). If that fails too, the file is bad; if it
+// passes and the render was strict, the render tripped over warnings only
+// and the error wraps errTolerable.
+func classify(err error, src []byte, f format, strict bool) error {
+	err = libvipsError(err)
 	msg := strings.ToLower(err.Error())
 	for _, m := range resourceMarkers {
 		if strings.Contains(msg, m) {
 			return err
 		}
 	}
-	options := "fail_on=error"
-	switch f.name {
-	case "jpeg":
-		options += ",shrink=8"
-	case "webp":
-		options += ",scale=0.125"
-	}
-	verr := verify(src, options)
+	verr := verify(src, f)
 	if verr == nil {
+		if strict {
+			return fmt.Errorf("%w: %w", errTolerable, err)
+		}
 		return err
 	}
 	cause := err

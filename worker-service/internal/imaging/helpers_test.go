@@ -12,15 +12,22 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/davidbyttow/govips/v2/vips"
 )
 
-// TestMain starts libvips once for the package, as the worker does.
+// TestMain starts libvips once for the package, as the worker does, and
+// fails the run if an ImageRef was left open.
 func TestMain(m *testing.M) {
 	if err := Startup(DefaultConfig()); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
+	if n := vips.OpenImageRefs(); n != 0 && code == 0 {
+		fmt.Fprintf(os.Stderr, "%d govips ImageRefs left open\n", n)
+		code = 1
+	}
 	Shutdown()
 	os.Exit(code)
 }
@@ -149,4 +156,14 @@ func withOrientation(jpg []byte, orientation uint16) []byte {
 		"\x00\x00\x00\x00") // no next IFD
 	binary.BigEndian.PutUint16(exif[6+8+2+8:], orientation)
 	return withSegment(jpg, 0xE1, exif)
+}
+
+// withExtraneousBytes puts two stray bytes between a JPEG's first two
+// marker segments, as some cameras do: libjpeg warns "Corrupt JPEG data:
+// 2 extraneous bytes before marker" and decodes the image all the same.
+func withExtraneousBytes(jpg []byte) []byte {
+	end := 4 + int(binary.BigEndian.Uint16(jpg[4:6]))
+	out := append([]byte{}, jpg[:end]...)
+	out = append(out, 0, 0)
+	return append(out, jpg[end:]...)
 }

@@ -2,12 +2,13 @@
 // libvips: the "-scaled"/"-rotated" main file, the registered sub-sizes with
 // WordPress's exact dimension maths, and the image_meta WordPress would record.
 //
-// It is the only package of Pixelmill that uses cgo. libvips is started once
-// per process by govips (Startup); the pixel work calls libvips directly,
-// because govips 2.18 cannot pass the options the pipeline depends on
-// (thumbnail_buffer's fail_on and no_rotate, saving without EXIF but with the
-// ICC profile on libvips 8.14). Everything that reaches C is a copy in C
-// memory, so no Go pointer outlives a cgo call.
+// All image work goes through govips (github.com/davidbyttow/govips/v2), the
+// project's libvips binding: shrink-on-load thumbnails from the upload's
+// bytes, crops, metadata removal and the encoders. Two gaps of govips 2.18 on
+// libvips 8.14 are filled here: the encoders' synthesised EXIF block and
+// WebP's dropped ICC profile are fixed in the encoded bytes (clean.go), and
+// one small cgo call in verify.go decodes with fail_on=error, a level govips
+// cannot ask for, to tell a truncated file from a camera's harmless warning.
 //
 // Errors: an *InputError means the file itself is bad (corrupt, truncated,
 // unsupported, too many pixels) and retrying cannot help; any other error is
@@ -19,16 +20,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"sync/atomic"
 
 	"github.com/davidbyttow/govips/v2/vips"
 )
-
-// BigImageThreshold is WordPress's big_image_size_threshold: an upload wider
-// or taller than this gets a "-scaled" copy fitted in a square of this side,
-// and that copy becomes the attached file.
-const BigImageThreshold = 2560
 
 // Output qualities WordPress uses (spec §12.1): JPEG 82, WebP 86, others 82.
 const (
@@ -41,7 +38,8 @@ const (
 type Config struct {
 	// Concurrency is the number of libvips worker threads per pipeline
 	// (vips_concurrency). Pixelmill scales by running several jobs, each on
-	// one or two threads; 0 means 1.
+	// one or two threads; 0 means 1. govips sets it once per process, at
+	// the first Startup.
 	Concurrency int
 	// MaxPixels caps width×height read from the file header, before any
 	// pixel is decoded, so a decompression bomb fails fast as an InputError.
@@ -79,16 +77,19 @@ var (
 	started   atomic.Bool
 	stopped   atomic.Bool
 	stopOnce  sync.Once
+	// threads is the Concurrency libvips was started with.
+	threads int
 	// maxPixels is read by every Probe; Startup may change it at any time.
 	maxPixels atomic.Int64
 )
 
-// Startup initialises libvips for this process. The first call starts it
-// (thread count, operation cache off because distinct uploads never hit it,
-// untrusted loaders such as ImageMagick blocked, libvips log lines routed to
-// slog at debug level since every failure also comes back as an error).
-// Later calls are safe: they re-apply Concurrency and MaxPixels, which
-// libvips allows at any time, so tests and the worker can share a process.
+// Startup initialises libvips for this process through govips. The first
+// call starts it: cfg's thread count, the operation cache off because
+// distinct uploads never hit it, untrusted loaders such as ImageMagick
+// blocked, libvips log lines routed to slog at debug level since every
+// failure also comes back as an error. Later calls re-apply MaxPixels, so
+// tests and the worker can share a process; they cannot change Concurrency,
+// which govips sets once.
 func Startup(cfg Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -97,6 +98,14 @@ func Startup(cfg Config) error {
 		return errors.New("imaging: startup after shutdown: libvips cannot restart in one process")
 	}
 	startOnce.Do(func() {
+		// vips_init reads this, and govips has no switch for it: it blocks
+		// the loaders libvips marks unsafe on untrusted input (ImageMagick,
+		// SVG, PDF, …) even where thumbnail_buffer picks the loader itself.
+		// Only the formats of probe.go are loaded anyway.
+		if err := os.Setenv("VIPS_BLOCK_UNTRUSTED", "1"); err != nil {
+			startErr = fmt.Errorf("imaging: block untrusted loaders: %w", err)
+			return
+		}
 		vips.LoggingSettings(logVips, vips.LogLevelWarning)
 		startErr = vips.Startup(&vips.Config{
 			ConcurrencyLevel: cfg.threads(),
@@ -108,13 +117,16 @@ func Startup(cfg Config) error {
 			startErr = fmt.Errorf("imaging: start libvips: %w", startErr)
 			return
 		}
-		blockUntrusted()
+		threads = cfg.threads()
 		started.Store(true)
 	})
 	if startErr != nil {
 		return startErr
 	}
-	setConcurrency(cfg.threads())
+	if cfg.threads() != threads {
+		return fmt.Errorf("imaging: libvips runs %d threads per pipeline; govips cannot change that to %d after startup",
+			threads, cfg.threads())
+	}
 	maxPixels.Store(cfg.MaxPixels)
 	return nil
 }

@@ -353,25 +353,31 @@ func FuzzReadImageMeta(f *testing.F) {
 	})
 }
 
-// FuzzDropMetadata: the byte cleaners never panic and never grow a file.
-func FuzzDropMetadata(f *testing.F) {
+// FuzzCleanMetadata: the byte cleaners never panic, never grow a file
+// when there is no profile to put back, and grow it by no more than the
+// ICCP chunk when there is.
+func FuzzCleanMetadata(f *testing.F) {
 	f.Add(fixture(f, "exif/nikon-d2h.jpg"))
 	f.Add(fixture(f, "photo.webp")[:4096])
 	f.Add(fixture(f, "alpha.png")[:4096])
+	icc := []byte("a made-up profile")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, format := range []string{"jpeg", "webp", "png"} {
-			if out := dropMetadata(format, b); len(out) > len(b) {
+			if out := cleanMetadata(format, b, nil); len(out) > len(b) {
 				t.Fatalf("%s: %d bytes became %d", format, len(b), len(out))
+			}
+			if out := cleanMetadata(format, b, icc); len(out) > len(b)+8+len(icc)+1 {
+				t.Fatalf("%s with ICC: %d bytes became %d", format, len(b), len(out))
 			}
 		}
 	})
 }
 
-func TestDropMetadataKeepsOthers(t *testing.T) {
+func TestCleanMetadataKeepsOthers(t *testing.T) {
 	t.Parallel()
 	// A real libvips WebP with an EXIF chunk (the photo.webp fixture).
 	src := fixture(t, "photo.webp")
-	out := dropWebPChunks(src)
+	out := fixWebPChunks(src, nil)
 	for _, id := range webpChunks(t, out) {
 		if id == "EXIF" || id == "XMP " {
 			t.Errorf("chunk %q kept", id)

@@ -1,9 +1,10 @@
 package imaging
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
+
+	"github.com/davidbyttow/govips/v2/vips"
 )
 
 // Header is what the file header tells without decoding pixels: enough to
@@ -28,22 +29,20 @@ type format struct {
 	outName  string // format of its renditions
 }
 
-// formats are the loaders Pixelmill accepts, by libvips loader class name
-// (what vips_foreign_find_load_buffer answers).
-// Anything else (SVG, PDF, ImageMagick's BMP/ICO, raw, FITS, …) is refused
-// before a loader runs: they are either unsafe on untrusted input or not
-// something WordPress makes sub-sizes of.
-var formats = map[string]format{
-	"VipsForeignLoadJpegBuffer":  {name: "jpeg", mime: "image/jpeg", ext: "jpg", subsizes: true, outName: "jpeg"},
-	"VipsForeignLoadPngBuffer":   {name: "png", mime: "image/png", ext: "png", subsizes: true, outName: "png"},
-	"VipsForeignLoadWebpBuffer":  {name: "webp", mime: "image/webp", ext: "webp", subsizes: true, outName: "webp"},
-	"VipsForeignLoadNsgifBuffer": {name: "gif", mime: "image/gif", ext: "gif", subsizes: true, outName: "gif"},
-	// heifload reads both; heifFormat tells AVIF from HEIC by the brand.
-	"VipsForeignLoadHeifBuffer": {name: "heif", mime: "image/heic", ext: "heic", subsizes: true, outName: "jpeg"},
-	"VipsForeignLoadTiffBuffer": {name: "tiff", mime: "image/tiff", ext: "tif", outName: "tiff"},
+// formats are the image types Pixelmill accepts, as govips sniffs them from
+// the magic bytes (vips.DetermineImageType). Anything else (SVG, PDF, BMP,
+// ICO, JPEG 2000, JPEG XL, PSD, …) is refused before a loader runs: those
+// loaders are unsafe on untrusted input or WordPress makes no sub-sizes of
+// them.
+var formats = map[vips.ImageType]format{
+	vips.ImageTypeJPEG: {name: "jpeg", mime: "image/jpeg", ext: "jpg", subsizes: true, outName: "jpeg"},
+	vips.ImageTypePNG:  {name: "png", mime: "image/png", ext: "png", subsizes: true, outName: "png"},
+	vips.ImageTypeWEBP: {name: "webp", mime: "image/webp", ext: "webp", subsizes: true, outName: "webp"},
+	vips.ImageTypeGIF:  {name: "gif", mime: "image/gif", ext: "gif", subsizes: true, outName: "gif"},
+	vips.ImageTypeAVIF: {name: "avif", mime: "image/avif", ext: "avif", subsizes: true, outName: "avif"},
+	vips.ImageTypeHEIF: {name: "heif", mime: "image/heic", ext: "heic", subsizes: true, outName: "jpeg"},
+	vips.ImageTypeTIFF: {name: "tiff", mime: "image/tiff", ext: "tif", outName: "tiff"},
 }
-
-var avifFormat = format{name: "avif", mime: "image/avif", ext: "avif", subsizes: true, outName: "avif"}
 
 // output is the format renditions are written in: the same as the upload,
 // except HEIC/HEIF which WordPress (6.7+) converts to JPEG because browsers
@@ -53,7 +52,7 @@ func (f format) output() format {
 	case f.name:
 		return f
 	case "jpeg":
-		return formats["VipsForeignLoadJpegBuffer"]
+		return formats[vips.ImageTypeJPEG]
 	}
 	for _, g := range formats {
 		if g.name == f.outName {
@@ -76,12 +75,6 @@ func (f format) label() string {
 	return strings.ToUpper(f.name)
 }
 
-// isAVIF tells an AVIF from other HEIF files by the ftyp major brand.
-func isAVIF(b []byte) bool {
-	return len(b) >= 12 && bytes.Equal(b[4:8], []byte("ftyp")) &&
-		(bytes.Equal(b[8:12], []byte("avif")) || bytes.Equal(b[8:12], []byte("avis")))
-}
-
 // Probe reads the header of buf: format, stored size, EXIF orientation,
 // pages, interlacing, alpha. No pixel is decoded, and an image over the
 // configured MaxPixels is refused here, before anything could decode it.
@@ -89,9 +82,7 @@ func Probe(buf []byte) (Header, error) {
 	if err := ready(); err != nil {
 		return Header{}, err
 	}
-	src := newCBuf(buf)
-	defer src.free()
-	info, err := probe(src, buf, maxPixels.Load())
+	info, err := probe(buf, maxPixels.Load())
 	return info.Header, err
 }
 
@@ -103,38 +94,51 @@ type sourceInfo struct {
 	palette bool // an indexed PNG: keep its renditions indexed too
 }
 
-// probe is Probe on a C copy with an explicit limit, shared with Process.
-func probe(src *cbuf, raw []byte, limit int64) (sourceInfo, error) {
+// probe is Probe with an explicit limit, shared with Process. The govips
+// load reads the header only: libvips decodes no pixel until one is asked
+// for, and nothing here asks.
+func probe(buf []byte, limit int64) (sourceInfo, error) {
 	var info sourceInfo
-	if len(raw) == 0 {
+	if len(buf) == 0 {
 		return info, &InputError{Reason: "empty file"}
 	}
-	loader, err := loaderFor(src)
-	if err != nil {
-		return info, &InputError{Reason: "unsupported or unrecognised image format", Err: err}
-	}
-	f, ok := formats[loader]
-	if !ok {
-		return info, &InputError{Reason: "unsupported image format " + loaderLabel(loader)}
-	}
-	if f.name == "heif" && isAVIF(raw) {
-		f = avifFormat
+	t := vips.DetermineImageType(buf)
+	f, ok := formats[t]
+	switch {
+	case t == vips.ImageTypeUnknown:
+		return info, &InputError{Reason: "unsupported or unrecognised image format"}
+	case !ok:
+		return info, &InputError{Reason: "unsupported image format " + typeLabel(t)}
 	}
 	info.format = f
-	im, err := openHeader(src)
+	params := importParams(false)
+	params.Access.Set(vips.AccessSequential)
+	im, err := vips.LoadImageFromBuffer(buf, params)
 	if err != nil {
-		return info, &InputError{Reason: "truncated or corrupt " + f.label(), Err: err}
+		return info, &InputError{Reason: "truncated or corrupt " + f.label(), Err: libvipsError(err)}
 	}
-	defer im.close()
+	defer im.Close()
 
-	h := Header{Format: f.name, MIME: f.mime, Width: im.width(), Height: im.height()}
-	h.Orientation, h.Pages, h.Progressive, h.HasAlpha = im.headerInfo()
-	if h.Orientation < 0 || h.Orientation > 8 {
-		h.Orientation = 0
+	h := Header{
+		Format:   f.name,
+		MIME:     f.mime,
+		Width:    im.Width(),
+		Height:   im.Height(),
+		Pages:    im.Pages(),
+		HasAlpha: im.HasAlpha(),
+	}
+	if o := im.Orientation(); o >= 0 && o <= 8 {
+		h.Orientation = o
+	}
+	if v, ok := intField(im, "jpeg-multiscan"); ok && v != 0 {
+		h.Progressive = true
+	}
+	if v, ok := intField(im, "interlaced"); ok && v != 0 {
+		h.Progressive = true
 	}
 	info.Header = h
-	info.pel = im.pelBytes()
-	_, info.palette = im.intField("palette-bit-depth")
+	info.pel = pelBytes(im)
+	info.palette = hasField(im, "palette-bit-depth")
 	if h.Width <= 0 || h.Height <= 0 {
 		return info, &InputError{Reason: fmt.Sprintf("%s has no pixels (%dx%d)", f.label(), h.Width, h.Height)}
 	}
@@ -146,9 +150,10 @@ func probe(src *cbuf, raw []byte, limit int64) (sourceInfo, error) {
 	return info, nil
 }
 
-// loaderLabel turns "VipsForeignLoadSvgBuffer" into "svg" for messages.
-func loaderLabel(class string) string {
-	s := strings.TrimPrefix(class, "VipsForeignLoad")
-	s = strings.TrimSuffix(s, "Buffer")
-	return strings.ToLower(s)
+// typeLabel names a refused govips image type for messages ("svg").
+func typeLabel(t vips.ImageType) string {
+	if name, ok := vips.ImageTypes[t]; ok {
+		return name
+	}
+	return "unknown"
 }

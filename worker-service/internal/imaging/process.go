@@ -2,10 +2,13 @@ package imaging
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"path"
-	"strconv"
+
+	"github.com/davidbyttow/govips/v2/vips"
+	"github.com/pixelmill/pixelmill/services/media"
 )
 
 // Request asks for WordPress's renditions of one upload.
@@ -15,8 +18,8 @@ type Request struct {
 	// Basename is the stored file name of the upload, e.g. "horizon.jpg";
 	// every output name derives from it as WordPress's do.
 	Basename string
-	// Sizes are the registered sizes, usually DefaultSizes().
-	Sizes []Size
+	// Sizes are the registered sizes, usually media.DefaultSizes().
+	Sizes []media.Size
 	// Only, when not empty, limits the sub-sizes to these names: the
 	// "create missing sizes" post-process. The main file is still made, so
 	// a Result always describes the whole attachment.
@@ -43,7 +46,7 @@ type Result struct {
 	// set, else the upload as displayed (it is not rotated then).
 	Width, Height int
 	// Main replaces the upload as the attached file: "-scaled" when the
-	// upright image is over BigImageThreshold (fitted in 2560×2560 and
+	// upright image is over media.BigImageThreshold (fitted in 2560×2560 and
 	// EXIF-rotated), "-rotated" for a JPEG with EXIF orientation 2..8 that
 	// needs no scaling, or "{stem}.jpg" for a converted HEIC. Nil otherwise.
 	Main *File
@@ -57,20 +60,23 @@ type Result struct {
 	Meta ImageMeta
 }
 
-// tierMemoryBudget caps the bytes one in-memory decode may hold (see
-// Process). 96 MiB is a 32-megapixel RGB image at full size; bigger tiers
-// stream each rendition from the file instead, trading time for flat memory.
+// tierMemoryBudget caps the bytes one shared decode may hold (see Process).
+// 96 MiB is a 32-megapixel RGB image at full size, and stays under libvips'
+// disc threshold (100 MiB), so a random-access load decodes into memory, not
+// a temporary file. Bigger tiers stream each rendition from the file
+// instead, trading time for flat memory.
 const tierMemoryBudget = 96 << 20
 
 // Process makes the main file and the sub-sizes WordPress would make for
 // req.Source. Sub-sizes are cut from the original upload (never from the
 // -scaled copy) after EXIF orientation. Renditions are grouped by the
 // shrink-on-load tier libvips' thumbnail would decode them at (JPEG 1/1,
-// 1/2, 1/4, 1/8); a tier with several renditions is decoded once into
-// memory and each is resized from there, a tier with one streams from the
-// file (thumbnail_buffer). Measured on 3840×2400 JPEGs both beat decoding
-// the full image once and resizing it N times. Renditions carry the ICC
-// profile and no EXIF, XMP or IPTC.
+// 1/2, 1/4, 1/8). A tier with several renditions is decoded once (a
+// random-access govips load at the tier's shrink, which libvips keeps in
+// memory) and each rendition is resized from there; a tier with one streams
+// from the file with vips.LoadThumbnailFromBuffer. Measured on 3840×2400
+// JPEGs both beat decoding the full image once and resizing it N times.
+// Renditions carry the ICC profile and no EXIF, XMP or IPTC.
 //
 // An *InputError means the file is bad and the job should fail for good;
 // other errors are internal and the job may be retried. Formats WordPress
@@ -84,9 +90,7 @@ func Process(ctx context.Context, req Request) (*Result, error) {
 		return nil, fmt.Errorf("process %s: %w", name, err)
 	}
 
-	src := newCBuf(req.Source)
-	defer src.free()
-	info, err := probe(src, req.Source, maxPixels.Load())
+	info, err := probe(req.Source, maxPixels.Load())
 	if err != nil {
 		return nil, fmt.Errorf("process %s: %w", name, err)
 	}
@@ -123,8 +127,14 @@ func Process(ctx context.Context, req Request) (*Result, error) {
 		sizeJob[i] = j
 	}
 
-	r := renderer{src: src, plan: p, info: info}
+	r := renderer{src: req.Source, plan: p, info: info, strict: true}
 	files, err := r.renderAll(ctx, jobs)
+	if errors.Is(err, errTolerable) {
+		// The file decodes at fail_on=error: the strict loaders tripped
+		// over warnings that WordPress ignores too.
+		r.strict = false
+		files, err = r.renderAll(ctx, jobs)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("process %s: %w", name, err)
 	}
@@ -146,43 +156,46 @@ func Process(ctx context.Context, req Request) (*Result, error) {
 	return res, nil
 }
 
-// renderer makes the files of one plan from one source copy.
+// renderer makes the files of one plan from one upload.
 type renderer struct {
-	src  *cbuf
+	src  []byte
 	plan plan
 	info sourceInfo
+	// strict loads with govips's FailOnError (see importParams).
+	strict bool
 }
 
 // tier is a set of renditions libvips would decode the same way.
 type tier struct {
-	options string // loader options of the shared decode
-	w, h    int    // size of the decoded image
-	jobs    []int
+	shrink int     // JPEG shrink-on-load factor of the decode
+	scale  float64 // WebP scale-on-load of the decode; 0 for none
+	w, h   int     // size of the decoded image
+	jobs   []int
 }
 
 // renderAll makes every job, tier by tier, in the order tiers first occur.
 func (r *renderer) renderAll(ctx context.Context, jobs []rendition) ([]File, error) {
 	files := make([]File, len(jobs))
 	for _, t := range r.tiers(jobs) {
-		var mem *vimage
+		var shared *vips.ImageRef
 		if len(t.jobs) > 1 && int64(t.w)*int64(t.h)*int64(r.info.pel) <= tierMemoryBudget {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 			var err error
-			mem, err = decode(r.src, t.options, r.plan.Rotate)
+			shared, err = r.load(t, vips.AccessRandom)
 			if err != nil {
-				return nil, fmt.Errorf("decode: %w", classify(err, r.src, r.info.format))
+				return nil, fmt.Errorf("decode: %w", classify(err, r.src, r.info.format, r.strict))
 			}
 		}
 		for _, j := range t.jobs {
 			if err := ctx.Err(); err != nil {
-				mem.close()
+				closeRef(shared)
 				return nil, err
 			}
-			f, err := r.render(jobs[j], mem)
+			f, err := r.render(jobs[j], t, shared)
 			if err != nil {
-				mem.close()
+				closeRef(shared)
 				what := "size " + jobs[j].Name
 				if j == 0 && r.plan.Main != nil {
 					what = "main " + jobs[j].Name
@@ -191,48 +204,49 @@ func (r *renderer) renderAll(ctx context.Context, jobs []rendition) ([]File, err
 			}
 			files[j] = f
 		}
-		mem.close()
+		closeRef(shared)
 	}
 	return files, nil
 }
 
+// closeRef closes a tier's shared decode, if it has one.
+func closeRef(im *vips.ImageRef) {
+	if im != nil {
+		im.Close()
+	}
+}
+
 // tiers groups jobs by the decode libvips' thumbnail would do for them:
 // the JPEG shrink-on-load factor (1, 2, 4, 8 with at least 2× left for the
-// final reduce), one full decode for PNG/GIF which cannot shrink on load,
-// and one decode for WebP, whose decoder works at full size whatever the
-// scale. HEIF/AVIF stay one decode per job so that libvips can use the
-// file's embedded thumbnail for small sizes.
+// final reduce), one full decode for PNG, which cannot shrink on load, and
+// one decode for WebP, whose decoder works at full size whatever the scale.
+// HEIF/AVIF stay one decode per job so that libvips can use the file's
+// embedded thumbnail for small sizes, and GIF too, because only
+// LoadThumbnailFromBuffer makes govips's gifload fail on a truncated file.
 func (r *renderer) tiers(jobs []rendition) []tier {
 	upW, upH := r.plan.UprightW, r.plan.UprightH
 	var out []tier
 	byKey := map[string]int{}
 	for j, t := range jobs {
-		tw, th := thumbSize(t, upW, upH)
-		shrink := math.Min(float64(upW)/float64(tw), float64(upH)/float64(th))
-		key, opts, w, h := "", "", upW, upH
+		key, n := fmt.Sprintf("job%d", j), 1
 		switch r.info.format.name {
 		case "jpeg":
-			n := jpegShrink(shrink)
+			tw, th := thumbSize(t, upW, upH)
+			n = jpegShrink(math.Min(float64(upW)/float64(tw), float64(upH)/float64(th)))
 			key = fmt.Sprintf("shrink=%d", n)
-			opts = key
-			w, h = (upW+n-1)/n, (upH+n-1)/n
-		case "webp":
-			key = "webp"
-		case "png", "gif":
-			key = "full"
-		default:
-			key = fmt.Sprintf("job%d", j)
+		case "png", "webp":
+			key = "whole"
 		}
 		i, ok := byKey[key]
 		if !ok {
 			i = len(out)
 			byKey[key] = i
-			out = append(out, tier{options: opts, w: w, h: h})
+			out = append(out, tier{shrink: n, w: (upW + n - 1) / n, h: (upH + n - 1) / n})
 		}
 		out[i].jobs = append(out[i].jobs, j)
 	}
-	for i := range out {
-		if key := r.info.format.name; key == "webp" {
+	if r.info.format.name == "webp" {
+		for i := range out {
 			// Decode at the size of the largest rendition of the tier.
 			best := 1.0
 			for k, j := range out[i].jobs {
@@ -242,15 +256,12 @@ func (r *renderer) tiers(jobs []rendition) []tier {
 					best = s
 				}
 			}
-			out[i].options = "scale=" + strconv.FormatFloat(1/best, 'g', -1, 64)
+			if best > 1 {
+				out[i].scale = 1 / best
+			}
 			out[i].w = int(math.Round(float64(upW) / best))
 			out[i].h = int(math.Round(float64(upH) / best))
 		}
-		opts := "fail_on=error"
-		if out[i].options != "" {
-			opts = out[i].options + "," + opts
-		}
-		out[i].options = opts
 	}
 	return out
 }
@@ -272,7 +283,7 @@ func jpegShrink(shrink float64) int {
 // thumbSize is the size the whole upright image is scaled to for t: t
 // itself, or for a crop the size at which t.Box becomes t.W×t.H.
 func thumbSize(t rendition, upW, upH int) (int, int) {
-	if t.Box == (Rect{W: upW, H: upH}) {
+	if t.Box == (media.Rect{W: upW, H: upH}) {
 		return t.W, t.H
 	}
 	sx := float64(t.W) / float64(t.Box.W)
@@ -280,66 +291,109 @@ func thumbSize(t rendition, upW, upH int) (int, int) {
 	return max(t.W, int(math.Round(float64(upW)*sx))), max(t.H, int(math.Round(float64(upH)*sy)))
 }
 
-// render makes one rendition exactly t.W×t.H from the upright source:
-// resized from mem when its tier was decoded into memory, else streamed
-// from the file with shrink-on-load.
-func (r *renderer) render(t rendition, mem *vimage) (File, error) {
-	var chain []*vimage
-	defer func() {
-		for i := len(chain) - 1; i >= 0; i-- {
-			chain[i].close()
-		}
-	}()
-	step := func(im *vimage, err error) (*vimage, error) {
-		if err == nil {
-			chain = append(chain, im)
-		}
-		return im, err
+// load opens the upload with govips at t's shrink-on-load, lazily: libvips
+// decodes on the first pixel asked for. With random access it keeps the
+// whole decode for every rendition of the tier. The orientation tag goes
+// unless the plan turns the image upright, so ThumbnailWithSize, which
+// auto-rotates, leaves PNG and WebP as stored, as WordPress does.
+func (r *renderer) load(t tier, access int) (*vips.ImageRef, error) {
+	params := importParams(r.strict)
+	params.Access.Set(access)
+	if t.shrink > 1 {
+		params.JpegShrinkFactor.Set(t.shrink)
 	}
+	if t.scale > 0 {
+		params.WebpScaleFactor.Set(t.scale)
+	}
+	im, err := vips.LoadImageFromBuffer(r.src, params)
+	if err != nil {
+		return nil, err
+	}
+	if !r.plan.Rotate {
+		if err := im.RemoveOrientation(); err != nil {
+			im.Close()
+			return nil, err
+		}
+	}
+	return im, nil
+}
 
-	upW, upH := r.plan.UprightW, r.plan.UprightH
-	tw, th := thumbSize(t, upW, upH)
-	var im *vimage
+// scaled returns the upright source scaled to exactly tw×th: resized from
+// shared when its tier was decoded once, else read from the file with
+// shrink-on-load. JPEG, GIF and HEIF/AVIF stream through
+// LoadThumbnailFromBuffer, which turns JPEGs upright by their orientation
+// (2..8 exactly when the plan rotates) and whose HEIF loader has applied the
+// orientation already. PNG and WebP go through load instead: govips's
+// thumbnail from a buffer cannot be told not to rotate them.
+func (r *renderer) scaled(t tier, shared *vips.ImageRef, tw, th int) (*vips.ImageRef, error) {
+	var im *vips.ImageRef
 	var err error
-	if mem != nil {
-		im, err = step(mem.thumbnailImage(tw, th))
-	} else {
-		im, err = step(thumbnail(r.src, tw, th, r.plan.Rotate))
+	switch {
+	case shared != nil:
+		im, err = shared.Copy()
+	case r.info.format.name == "png" || r.info.format.name == "webp":
+		im, err = r.load(t, vips.AccessSequential)
+	default:
+		return vips.LoadThumbnailFromBuffer(r.src, tw, th, vips.InterestingNone, vips.SizeForce, importParams(r.strict))
 	}
 	if err != nil {
-		return File{}, classify(err, r.src, r.info.format)
+		return nil, err
 	}
-	if t.Box != (Rect{W: upW, H: upH}) {
+	// thumbnail_image after a shrink-on-load load is what thumbnail_buffer
+	// does itself: premultiplied alpha, lanczos3, exact size.
+	if err := im.ThumbnailWithSize(tw, th, vips.InterestingNone, vips.SizeForce); err != nil {
+		im.Close()
+		return nil, err
+	}
+	return im, nil
+}
+
+// render makes one rendition exactly t.W×t.H from the upright source.
+func (r *renderer) render(t rendition, tr tier, shared *vips.ImageRef) (File, error) {
+	upW, upH := r.plan.UprightW, r.plan.UprightH
+	tw, th := thumbSize(t, upW, upH)
+	im, err := r.scaled(tr, shared, tw, th)
+	if err != nil {
+		return File{}, classify(err, r.src, r.info.format, r.strict)
+	}
+	defer im.Close()
+
+	if t.Box != (media.Rect{W: upW, H: upH}) {
 		// A crop: the whole image was scaled so that the source box became
 		// t.W×t.H; cut the box out. libvips' own crop=centre centres after
 		// scaling, which can land a pixel away from WordPress's box.
 		sx := float64(t.W) / float64(t.Box.W)
 		sy := float64(t.H) / float64(t.Box.H)
-		x := clamp(int(math.Round(float64(t.Box.X)*sx)), 0, max(0, im.width()-t.W))
-		y := clamp(int(math.Round(float64(t.Box.Y)*sy)), 0, max(0, im.height()-t.H))
-		im, err = step(im.extract(x, y, min(t.W, im.width()-x), min(t.H, im.height()-y)))
-		if err != nil {
-			return File{}, fmt.Errorf("crop %dx%d at %d,%d: %w", t.W, t.H, x, y, err)
+		x := clamp(int(math.Round(float64(t.Box.X)*sx)), 0, max(0, im.Width()-t.W))
+		y := clamp(int(math.Round(float64(t.Box.Y)*sy)), 0, max(0, im.Height()-t.H))
+		if err := im.ExtractArea(x, y, min(t.W, im.Width()-x), min(t.H, im.Height()-y)); err != nil {
+			return File{}, fmt.Errorf("crop %dx%d at %d,%d: %w", t.W, t.H, x, y, libvipsError(err))
 		}
 	}
-	if im.width() != t.W || im.height() != t.H {
-		// libvips rounds sizes its own way; WordPress's numbers win.
-		im, err = step(im.fit(t.W, t.H))
-		if err != nil {
-			return File{}, fmt.Errorf("fit %dx%d: %w", t.W, t.H, err)
+	if im.Width() != t.W || im.Height() != t.H {
+		// libvips rounds sizes its own way; WordPress's numbers win. The
+		// edge pixels repeat into the one-pixel difference.
+		if err := im.Embed(0, 0, t.W, t.H, vips.ExtendCopy); err != nil {
+			return File{}, fmt.Errorf("fit %dx%d: %w", t.W, t.H, libvipsError(err))
 		}
 	}
-	im, err = step(im.strip())
-	if err != nil {
-		return File{}, fmt.Errorf("strip metadata: %w", err)
+	// Everything but the ICC profile and libvips' bookkeeping (orientation,
+	// pages, delay, loop) goes: no EXIF (GPS, camera serials), XMP or IPTC
+	// reaches a rendition, while the colours stay right.
+	if err := im.RemoveMetadata(); err != nil {
+		return File{}, fmt.Errorf("strip metadata: %w", libvipsError(err))
 	}
 	out := r.plan.Out
-	data, err := im.save(out, r.info.palette && out.name == "png")
+	var icc []byte
+	if out.name == "webp" {
+		icc = im.GetICCProfile()
+	}
+	data, err := r.export(im)
 	if err != nil {
-		if cerr := classify(err, r.src, r.info.format); IsInputError(cerr) {
+		if cerr := classify(err, r.src, r.info.format, r.strict); IsInputError(cerr) || errors.Is(cerr, errTolerable) {
 			return File{}, cerr
 		}
-		return File{}, fmt.Errorf("encode %s: %w", out.name, err)
+		return File{}, fmt.Errorf("encode %s: %w", out.name, libvipsError(err))
 	}
 	return File{
 		SizeName: t.SizeName,
@@ -347,8 +401,53 @@ func (r *renderer) render(t rendition, mem *vimage) (File, error) {
 		Width:    t.W,
 		Height:   t.H,
 		MIME:     out.mime,
-		Data:     dropMetadata(out.name, data),
+		Data:     cleanMetadata(out.name, data, icc),
 	}, nil
+}
+
+// export encodes im in the plan's output format with WordPress's settings.
+// This is where the lazy pipeline runs, so decode errors of the source
+// surface here too. Metadata stays on (StripMetadata false): on libvips
+// 8.14 strip also drops the ICC profile; cleanMetadata removes the EXIF
+// block the encoders then write on their own.
+func (r *renderer) export(im *vips.ImageRef) ([]byte, error) {
+	var data []byte
+	var err error
+	switch name := r.plan.Out.name; name {
+	case "jpeg":
+		// Baseline, not govips's progressive default: it decodes with
+		// less memory in browsers and in libvips.
+		data, _, err = im.ExportJpeg(&vips.JpegExportParams{
+			Quality:        jpegQuality,
+			Interlace:      false,
+			OptimizeCoding: true,
+		})
+	case "webp":
+		data, _, err = im.ExportWebp(&vips.WebpExportParams{Quality: webpQuality, ReductionEffort: 4})
+	case "png":
+		data, _, err = im.ExportPng(&vips.PngExportParams{
+			Compression: 6,
+			Filter:      vips.PngFilterNone,
+			Palette:     r.info.palette,
+		})
+	case "gif":
+		data, _, err = im.ExportGIF(vips.NewGifExportParams())
+	case "avif":
+		// AVIF's EXIF lives in the ISOBMFF container, out of reach of
+		// cleanMetadata; so strip when there is no ICC profile to lose, and
+		// otherwise accept libvips' minimal EXIF (no camera data, no GPS)
+		// to keep the colours. Effort 4 is libvips' default and NOTES'
+		// budget.
+		data, _, err = im.ExportAvif(&vips.AvifExportParams{
+			Quality:       otherQuality,
+			Bitdepth:      8,
+			Effort:        4,
+			StripMetadata: !im.HasICCProfile(),
+		})
+	default:
+		return nil, errors.New("no encoder for " + name)
+	}
+	return data, err
 }
 
 func clamp(v, lo, hi int) int {

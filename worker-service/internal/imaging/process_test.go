@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/davidbyttow/govips/v2/vips"
+	"github.com/pixelmill/pixelmill/services/media"
 )
 
 // perceptualLimit is the largest signature difference two renderings of
@@ -65,7 +68,7 @@ func checkEncoded(t *testing.T, res *Result, format string) {
 
 func process(t *testing.T, src []byte, basename string) *Result {
 	t.Helper()
-	res, err := Process(context.Background(), Request{Source: src, Basename: basename, Sizes: DefaultSizes()})
+	res, err := Process(context.Background(), Request{Source: src, Basename: basename, Sizes: media.DefaultSizes()})
 	if err != nil {
 		t.Fatalf("Process %s: %v", basename, err)
 	}
@@ -354,6 +357,56 @@ func TestProcessWebPStaysWebP(t *testing.T) {
 	}
 }
 
+// webpChunk returns the payload of a WebP's first chunk with id, or nil.
+func webpChunk(t *testing.T, b []byte, id string) []byte {
+	t.Helper()
+	webpChunks(t, b) // checks the container
+	for i := 12; i+8 <= len(b); {
+		n := int(binary.LittleEndian.Uint32(b[i+4 : i+8]))
+		if string(b[i:i+4]) == id {
+			return b[i+8 : i+8+n]
+		}
+		i += 8 + n + n%2
+	}
+	return nil
+}
+
+// TestProcessWebPKeepsICC: govips's ExportWebp drops the profile on libvips
+// 8.14; the renditions must still carry the source's, byte for byte.
+func TestProcessWebPKeepsICC(t *testing.T) {
+	t.Parallel()
+	icc := iccProfile(t, fixture(t, "photo-3840x2400.jpg"))
+	src := fixWebPChunks(fixture(t, "photo.webp"), icc)
+	ref, err := vips.NewImageFromBuffer(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ref.GetICCProfile()
+	ref.Close()
+	if len(icc) == 0 || !bytes.Equal(got, icc) {
+		t.Fatalf("libvips reads a %d-byte profile from the source, want %d", len(got), len(icc))
+	}
+
+	res := process(t, src, "colour.webp")
+	if len(res.Sizes) != 5 {
+		t.Fatalf("files %s", sizeLines(res))
+	}
+	checkEncoded(t, res, "webp")
+	for _, f := range res.Sizes {
+		if got := webpChunk(t, f.Data, "ICCP"); !bytes.Equal(got, icc) {
+			t.Errorf("%s: ICC profile %d bytes, want the source's %d", f.Name, len(got), len(icc))
+		}
+		if webpChunks(t, f.Data)[1] != "ICCP" {
+			t.Errorf("%s: chunks %v, want ICCP right after VP8X", f.Name, webpChunks(t, f.Data))
+		}
+		for _, id := range webpChunks(t, f.Data) {
+			if id == "EXIF" || id == "XMP " {
+				t.Errorf("%s: has a %q chunk", f.Name, id)
+			}
+		}
+	}
+}
+
 func TestProcessBigWebP(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
@@ -450,7 +503,7 @@ func TestProcessStripsCameraMetadata(t *testing.T) {
 
 func TestProcessTruncated(t *testing.T) {
 	t.Parallel()
-	_, err := Process(context.Background(), Request{Source: fixture(t, "truncated.jpg"), Basename: "t.jpg", Sizes: DefaultSizes()})
+	_, err := Process(context.Background(), Request{Source: fixture(t, "truncated.jpg"), Basename: "t.jpg", Sizes: media.DefaultSizes()})
 	if !IsInputError(err) {
 		t.Fatalf("got %v, want an InputError", err)
 	}
@@ -464,9 +517,38 @@ func TestProcessTruncated(t *testing.T) {
 
 	// A truncated big JPEG fails on its first (scaled) rendition too.
 	big := fixture(t, "photo-3840x2400.jpg")
-	_, err = Process(context.Background(), Request{Source: big[:len(big)/2], Basename: "b.jpg", Sizes: DefaultSizes()})
+	_, err = Process(context.Background(), Request{Source: big[:len(big)/2], Basename: "b.jpg", Sizes: media.DefaultSizes()})
 	if !IsInputError(err) {
 		t.Errorf("half a 3840x2400 JPEG: got %v, want an InputError", err)
+	}
+}
+
+// TestProcessToleratesJPEGWarnings: a JPEG that libjpeg only warns about
+// is an upload WordPress accepts, so Pixelmill must too; govips's
+// FailOnError alone would reject it (fail_on=warning on libvips 8.14).
+func TestProcessToleratesJPEGWarnings(t *testing.T) {
+	t.Parallel()
+	photo := fixture(t, "photo-640x480.jpg")
+	src := withExtraneousBytes(photo)
+
+	// The strict govips load must trip, or this test proves nothing.
+	ref, err := vips.LoadImageFromBuffer(src, importParams(true))
+	if err == nil {
+		_, err = ref.Average()
+		ref.Close()
+	}
+	if err == nil {
+		t.Fatal("libjpeg no longer warns about the stray bytes; the test cannot tell")
+	}
+
+	res := process(t, src, "camera.jpg")
+	if got := sizeLines(res); got != "medium=camera-300x225.jpg 300x225; thumbnail=camera-150x150.jpg 150x150" {
+		t.Fatalf("files %s", got)
+	}
+	checkEncoded(t, res, "jpeg")
+	want := grey8(decodeGo(t, photo))
+	if d := grey8(decodeGo(t, res.Sizes[0].Data)).diff(want); d > perceptualLimit {
+		t.Errorf("medium is %.1f from the photo", d)
 	}
 }
 
@@ -519,7 +601,7 @@ func equalMeta(a, b ImageMeta) bool {
 func TestProcessOnlyAndDuplicates(t *testing.T) {
 	t.Parallel()
 	src := fixture(t, "photo-1920x1080.jpg")
-	sizes := append(DefaultSizes(), Size{Name: "same-as-medium", Width: 300, Height: 300})
+	sizes := append(media.DefaultSizes(), media.Size{Name: "same-as-medium", Width: 300, Height: 300})
 
 	res, err := Process(context.Background(), Request{Source: src, Basename: "x.jpg", Sizes: sizes, Only: []string{"thumbnail", "same-as-medium", "medium"}})
 	if err != nil {
@@ -538,7 +620,7 @@ func TestProcessCanceled(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := Process(ctx, Request{Source: fixture(t, "photo-640x480.jpg"), Basename: "x.jpg", Sizes: DefaultSizes()})
+	_, err := Process(ctx, Request{Source: fixture(t, "photo-640x480.jpg"), Basename: "x.jpg", Sizes: media.DefaultSizes()})
 	if !errors.Is(err, context.Canceled) || IsInputError(err) {
 		t.Errorf("got %v, want a retryable context.Canceled", err)
 	}
@@ -549,7 +631,7 @@ func TestProcessCanceled(t *testing.T) {
 func BenchmarkProcess3840x2400(b *testing.B) {
 	src := fixture(b, "photo-3840x2400.jpg")
 	for b.Loop() {
-		if _, err := Process(context.Background(), Request{Source: src, Basename: "b.jpg", Sizes: DefaultSizes()}); err != nil {
+		if _, err := Process(context.Background(), Request{Source: src, Basename: "b.jpg", Sizes: media.DefaultSizes()}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -4,57 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-)
 
-func TestResizeDimensions(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		srcW, srcH, dstW, dstH int
-		crop                   bool
-		w, h                   int
-		box                    Rect
-		ok                     bool
-	}{
-		// 640×480 (spec §12.2/§12.3): thumbnail box 480×480 at x=80.
-		{640, 480, 150, 150, true, 150, 150, Rect{80, 0, 480, 480}, true},
-		{640, 480, 300, 300, false, 300, 225, Rect{0, 0, 640, 480}, true},
-		{640, 480, 768, 0, false, 0, 0, Rect{}, false},
-		{640, 480, 1024, 1024, false, 0, 0, Rect{}, false},
-		// 3840×2400.
-		{3840, 2400, 2560, 2560, false, 2560, 1600, Rect{0, 0, 3840, 2400}, true},
-		{3840, 2400, 300, 300, false, 300, 188, Rect{0, 0, 3840, 2400}, true},
-		{3840, 2400, 150, 150, true, 150, 150, Rect{720, 0, 2400, 2400}, true},
-		{3840, 2400, 768, 0, false, 768, 480, Rect{0, 0, 3840, 2400}, true},
-		// Unbounded height: the larger ratio always overflows, smaller wins.
-		{1000, 5000, 768, 0, false, 768, 3840, Rect{0, 0, 1000, 5000}, true},
-		// 100×400: medium fits the height, the crop keeps the short side.
-		{100, 400, 300, 300, false, 75, 300, Rect{0, 0, 100, 400}, true},
-		{100, 400, 150, 150, true, 100, 150, Rect{0, 125, 100, 150}, true},
-		// 50×50: nothing.
-		{50, 50, 150, 150, true, 0, 0, Rect{}, false},
-		{50, 50, 300, 300, false, 0, 0, Rect{}, false},
-		// Within a pixel of the original: no file.
-		{301, 200, 300, 300, false, 0, 0, Rect{}, false},
-		{151, 150, 150, 150, true, 0, 0, Rect{}, false},
-		// wp_constrain_dimensions rounds 465×700 in 177×177 up to 118×177.
-		{465, 700, 177, 177, false, 118, 177, Rect{0, 0, 465, 700}, true},
-		// Crop with one side unbounded derives it from the aspect ratio.
-		{1600, 1200, 400, 0, true, 400, 300, Rect{0, 0, 1600, 1200}, true},
-		// Degenerate input.
-		{0, 100, 150, 150, true, 0, 0, Rect{}, false},
-		{100, 100, 0, 0, false, 0, 0, Rect{}, false},
-	}
-	for _, tt := range tests {
-		name := fmt.Sprintf("%dx%d_to_%dx%d_crop=%v", tt.srcW, tt.srcH, tt.dstW, tt.dstH, tt.crop)
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			w, h, box, ok := ResizeDimensions(tt.srcW, tt.srcH, tt.dstW, tt.dstH, tt.crop)
-			if w != tt.w || h != tt.h || box != tt.box || ok != tt.ok {
-				t.Errorf("got %dx%d %+v %v, want %dx%d %+v %v", w, h, box, ok, tt.w, tt.h, tt.box, tt.ok)
-			}
-		})
-	}
-}
+	"github.com/davidbyttow/govips/v2/vips"
+	"github.com/pixelmill/pixelmill/services/media"
+)
 
 // planString renders a plan compactly: "main=name WxH; size:name WxH; …".
 func planString(p plan) string {
@@ -72,7 +25,7 @@ func planString(p plan) string {
 // brief: names, real dimensions and WordPress's creation order.
 func TestPlanWorkedExamples(t *testing.T) {
 	t.Parallel()
-	jpegFormat := formats["VipsForeignLoadJpegBuffer"]
+	jpegFormat := formats[vips.ImageTypeJPEG]
 	tests := []struct {
 		name               string
 		w, h, orientation  int
@@ -114,7 +67,7 @@ func TestPlanWorkedExamples(t *testing.T) {
 			100, 400, false, mainNone},
 		{"dot.jpg", 50, 50, 1, jpegFormat, "", 50, 50, false, mainNone},
 		// Orientation counts only for JPEG, as in WordPress.
-		{"side.png", 1200, 1800, 6, formats["VipsForeignLoadPngBuffer"],
+		{"side.png", 1200, 1800, 6, formats[vips.ImageTypePNG],
 			"medium=side-200x300.png 200x300; large=side-683x1024.png 683x1024; thumbnail=side-150x150.png 150x150; " +
 				"medium_large=side-768x1152.png 768x1152; 1536x1536=side-1024x1536.png 1024x1536",
 			1200, 1800, false, mainNone},
@@ -129,18 +82,18 @@ func TestPlanWorkedExamples(t *testing.T) {
 				"1536x1536=pano-1536x960.jpeg 1536x960; 2048x2048=pano-2048x1280.jpeg 2048x1280",
 			3840, 2400, true, mainScaled},
 		// HEIC renditions are JPEG (WordPress 6.7+), the main one too.
-		{"IMG_1.heic", 1600, 1200, 1, formats["VipsForeignLoadHeifBuffer"],
+		{"IMG_1.heic", 1600, 1200, 1, formats[vips.ImageTypeHEIF],
 			"main=IMG_1.jpg 1600x1200; medium=IMG_1-300x225.jpg 300x225; large=IMG_1-1024x768.jpg 1024x768; " +
 				"thumbnail=IMG_1-150x150.jpg 150x150; medium_large=IMG_1-768x576.jpg 768x576; " +
 				"1536x1536=IMG_1-1536x1152.jpg 1536x1152",
 			1600, 1200, false, mainConverted},
 		// TIFF: no sub-sizes in WordPress.
-		{"scan.tif", 3000, 2000, 1, formats["VipsForeignLoadTiffBuffer"], "", 3000, 2000, false, mainNone},
+		{"scan.tif", 3000, 2000, 1, formats[vips.ImageTypeTIFF], "", 3000, 2000, false, mainNone},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p := makePlan(tt.w, tt.h, tt.orientation, tt.in, tt.name, DefaultSizes(), nil)
+			p := makePlan(tt.w, tt.h, tt.orientation, tt.in, tt.name, media.DefaultSizes(), nil)
 			if got := planString(p); got != tt.want {
 				t.Errorf("plan\n got %s\nwant %s", got, tt.want)
 			}
@@ -154,11 +107,11 @@ func TestPlanWorkedExamples(t *testing.T) {
 
 func TestPlanOnlyAndCustomSizes(t *testing.T) {
 	t.Parallel()
-	jpegFormat := formats["VipsForeignLoadJpegBuffer"]
-	sizes := append(DefaultSizes(),
-		Size{Name: "post-thumbnail", Width: 1200, Height: 9999},
-		Size{Name: "nothing", Width: 0, Height: 0},
-		Size{Name: "square", Width: 400, Height: 400, Crop: true},
+	jpegFormat := formats[vips.ImageTypeJPEG]
+	sizes := append(media.DefaultSizes(),
+		media.Size{Name: "post-thumbnail", Width: 1200, Height: 9999},
+		media.Size{Name: "nothing", Width: 0, Height: 0},
+		media.Size{Name: "square", Width: 400, Height: 400, Crop: true},
 	)
 
 	p := makePlan(3840, 2400, 1, jpegFormat, "a.jpg", sizes, nil)
@@ -179,7 +132,7 @@ func TestPlanOnlyAndCustomSizes(t *testing.T) {
 
 func TestSplitName(t *testing.T) {
 	t.Parallel()
-	jpegFormat := formats["VipsForeignLoadJpegBuffer"]
+	jpegFormat := formats[vips.ImageTypeJPEG]
 	for in, want := range map[string]string{
 		"horizon.jpg":        "horizon|jpg",
 		"2024/06/a.b.JPEG":   "a.b|JPEG",

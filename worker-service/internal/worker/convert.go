@@ -8,14 +8,6 @@ import (
 	"github.com/pixelmill/pixelmill/worker-service/internal/imaging"
 )
 
-func toImagingSizes(sizes []media.Size) []imaging.Size {
-	out := make([]imaging.Size, len(sizes))
-	for i, s := range sizes {
-		out[i] = imaging.Size{Name: s.Name, Width: s.Width, Height: s.Height, Crop: s.Crop}
-	}
-	return out
-}
-
 func toMediaMeta(m imaging.ImageMeta, rotated bool) *media.ImageMeta {
 	kw := m.Keywords
 	if kw == nil {

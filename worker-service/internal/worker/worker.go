@@ -219,7 +219,7 @@ func (w *Worker) run(ctx context.Context, job media.Job) error {
 	if err != nil {
 		return err
 	}
-	res, err := imaging.Process(ctx, imaging.Request{Source: src, Basename: m.OriginalName(), Sizes: toImagingSizes(w.sizes), Only: job.Sizes})
+	res, err := imaging.Process(ctx, imaging.Request{Source: src, Basename: m.OriginalName(), Sizes: w.sizes, Only: job.Sizes})
 	if err != nil {
 		return err
 	}
