@@ -487,6 +487,112 @@ func TestWordPressDialect(t *testing.T) {
 		}
 	})
 
+	t.Run("edit", func(t *testing.T) {
+		var src attachment
+		admin.raw(media, jpg, "editsrc.jpg", nil).json(t, &src)
+		src = s.waitDone(t, src.ID)
+		srcPath := fmt.Sprintf("%s/%d/edit", media, src.ID)
+		full := url.Values{"src": {src.SourceURL}}
+		with := func(extra url.Values) url.Values {
+			v := url.Values{"src": {src.SourceURL}}
+			for k, vs := range extra {
+				v[k] = vs
+			}
+			return v
+		}
+		expect(t, anon.form("POST", srcPath, with(url.Values{"rotation": {"90"}})), 401, "rest_cannot_edit_image")
+		expect(t, contrib.form("POST", srcPath, with(url.Values{"rotation": {"90"}})), 403, "rest_cannot_edit_image")
+		expect(t, anon.form("POST", srcPath, url.Values{}), 400, "rest_missing_callback_param")
+		expect(t, admin.form("POST", srcPath, full), 400, "rest_image_not_edited")
+		expect(t, admin.form("POST", srcPath, url.Values{"src": {src.MediaDetails.Sizes[0].SourceURL}}), 400, "rest_image_not_edited")
+		expect(t, admin.form("POST", fmt.Sprintf("%s/%d/edit", media, item.ID), with(url.Values{"rotation": {"90"}})), 404, "rest_unknown_attachment")
+		for _, bad := range []url.Values{{"rotation": {"0"}}, {"rotation": {"360"}}, {"x": {"150"}}} {
+			expect(t, admin.form("POST", srcPath, with(bad)), 400, "rest_invalid_param")
+		}
+		for _, body := range []string{`{"src":"` + src.SourceURL + `","modifiers":[]}`, `{"src":"` + src.SourceURL + `","modifiers":[{"type":"blur","args":{}}]}`} {
+			expect(t, admin.do("POST", srcPath, strings.NewReader(body), map[string]string{"Content-Type": "application/json"}), 400, "rest_invalid_param")
+		}
+
+		r := admin.form("POST", srcPath, with(url.Values{"x": {"50"}, "y": {"10"}, "width": {"10"}, "height": {"5"}, "title": {"Cropped"}}))
+		expect(t, r, 201, "")
+		var crop struct {
+			attachment
+			MediaDetails struct {
+				File        string `json:"file"`
+				ParentImage struct {
+					AttachmentID string `json:"attachment_id"`
+					File         string `json:"file"`
+				} `json:"parent_image"`
+			} `json:"media_details"`
+		}
+		r.json(t, &crop)
+		if crop.ID == src.ID || r.header.Get("Location") != fmt.Sprintf("%s%s/%d", s.base, media, crop.ID) {
+			t.Fatalf("edit answered id %d, Location %q", crop.ID, r.header.Get("Location"))
+		}
+		if !strings.HasSuffix(crop.MediaDetails.File, "editsrc-edited.jpg") || crop.MediaDetails.ParentImage.AttachmentID != fmt.Sprint(src.ID) ||
+			!strings.Contains(crop.MediaDetails.ParentImage.File, "editsrc") || crop.Title.Raw != "" && crop.Title.Raw != "Cropped" {
+			t.Errorf("edited item: %s", r.body)
+		}
+		done := s.waitDone(t, crop.ID)
+		if done.ProcessingStatus != "ready" || done.MediaDetails.Width != 64 || done.MediaDetails.Height != 24 {
+			t.Errorf("crop 50/10/10/5 of 640×480: %s %dx%d %s", done.ProcessingStatus, done.MediaDetails.Width, done.MediaDetails.Height, done.ProcessingError)
+		}
+		cfg, _, _ := fetchImage(t, done.SourceURL)
+		if cfg.Width != 64 || cfg.Height != 24 {
+			t.Errorf("cropped file is %dx%d", cfg.Width, cfg.Height)
+		}
+
+		// JSON modifiers, applied in order: rotate 90, then crop the left half.
+		body := `{"src":"` + src.SourceURL + `","modifiers":[{"type":"rotate","args":{"angle":90}},{"type":"crop","args":{"left":0,"top":0,"width":50,"height":100}}]}`
+		r = admin.do("POST", srcPath, strings.NewReader(body), map[string]string{"Content-Type": "application/json"})
+		expect(t, r, 201, "")
+		var mod attachment
+		r.json(t, &mod)
+		if !strings.HasSuffix(mod.MediaDetails.File, "editsrc-edited-1.jpg") {
+			t.Errorf("second edit of one original: %s", mod.MediaDetails.File)
+		}
+		mod = s.waitDone(t, mod.ID)
+		if mod.MediaDetails.Width != 240 || mod.MediaDetails.Height != 640 {
+			t.Errorf("rotate 90 + crop left half of 640×480: %dx%d %s", mod.MediaDetails.Width, mod.MediaDetails.Height, mod.ProcessingError)
+		}
+		// Editing an edited item never makes -edited-edited.
+		r = admin.form("POST", fmt.Sprintf("%s/%d/edit", media, mod.ID), url.Values{"src": {mod.SourceURL}, "flip[horizontal]": {"1"}, "flip[vertical]": {"1"}})
+		expect(t, r, 201, "")
+		var flipped attachment
+		r.json(t, &flipped)
+		if strings.Contains(flipped.MediaDetails.File, "edited-edited") || !strings.Contains(flipped.MediaDetails.File, "editsrc-edited-") {
+			t.Errorf("edit of an edit: %s", flipped.MediaDetails.File)
+		}
+		flipped = s.waitDone(t, flipped.ID)
+		if flipped.MediaDetails.Width != 240 || flipped.MediaDetails.Height != 640 {
+			t.Errorf("flip keeps dimensions: %dx%d %s", flipped.MediaDetails.Width, flipped.MediaDetails.Height, flipped.ProcessingError)
+		}
+		// A non-right angle enlarges the canvas.
+		r = admin.form("POST", srcPath, with(url.Values{"rotation": {"60"}}))
+		expect(t, r, 201, "")
+		var rot attachment
+		r.json(t, &rot)
+		rot = s.waitDone(t, rot.ID)
+		if rot.ProcessingStatus != "ready" || rot.MediaDetails.Width <= 640 || rot.MediaDetails.Height <= 480 {
+			t.Errorf("rotation 60: %s %dx%d", rot.ProcessingStatus, rot.MediaDetails.Width, rot.MediaDetails.Height)
+		}
+		// The original is unchanged.
+		if again := s.waitDone(t, src.ID); again.MediaDetails.Width != 640 || again.MediaDetails.File != src.MediaDetails.File {
+			t.Errorf("original changed: %dx%d %s", again.MediaDetails.Width, again.MediaDetails.Height, again.MediaDetails.File)
+		}
+		// EXIF orientation is applied before the edit (WordPress 7.1).
+		var side attachment
+		admin.raw(media, filepath.Join(dir, "exif", "iphone-4s.jpg"), "side.jpg", nil).json(t, &side)
+		side = s.waitDone(t, side.ID)
+		r = admin.form("POST", fmt.Sprintf("%s/%d/edit", media, side.ID), url.Values{"src": {side.SourceURL}, "rotation": {"90"}})
+		expect(t, r, 201, "")
+		var sideEdit attachment
+		r.json(t, &sideEdit)
+		if sideEdit = s.waitDone(t, sideEdit.ID); sideEdit.MediaDetails.Width != 205 || sideEdit.MediaDetails.Height != 102 {
+			t.Errorf("upright 102×205 rotated 90: %dx%d %s", sideEdit.MediaDetails.Width, sideEdit.MediaDetails.Height, sideEdit.ProcessingError)
+		}
+	})
+
 	t.Run("users and application passwords", func(t *testing.T) {
 		expect(t, author.form("POST", "/wp-json/wp/v2/users", url.Values{"username": {"x"}, "email": {"x@x.test"}, "password": {"p"}}), 403, "rest_cannot_create_user")
 		expect(t, admin.form("POST", "/wp-json/wp/v2/users", url.Values{"username": {"x"}}), 400, "rest_missing_callback_param")

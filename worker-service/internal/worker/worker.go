@@ -211,8 +211,13 @@ func (w *Worker) run(ctx context.Context, job media.Job) error {
 	if !ok {
 		return &imaging.InputError{Reason: "the item has no original file"}
 	}
-	src, err := w.objects.ReadAll(ctx, orig.Key, w.cfg.MaxBytes)
-	if err != nil {
+	var src []byte
+	var made *media.File // the original, when this job made it
+	if job.Kind == media.JobEdit {
+		if src, made, err = w.edit(ctx, m, orig); err != nil {
+			return err
+		}
+	} else if src, err = w.objects.ReadAll(ctx, orig.Key, w.cfg.MaxBytes); err != nil {
 		return fmt.Errorf("read original of media %d: %w", m.ID, err)
 	}
 	hdr, err := imaging.Probe(src)
@@ -223,8 +228,11 @@ func (w *Worker) run(ctx context.Context, job media.Job) error {
 	if err != nil {
 		return err
 	}
-	r := media.Renditions{Width: res.Width, Height: res.Height, Filesize: orig.Filesize, Meta: toMediaMeta(res.Meta, rotatedByEXIF(hdr))}
+	r := media.Renditions{Width: res.Width, Height: res.Height, Filesize: int64(len(src)), Meta: toMediaMeta(res.Meta, rotatedByEXIF(hdr)), Original: made}
 	r.OriginalWidth, r.OriginalHeight = upright(hdr)
+	if made != nil {
+		r.Meta = w.parentMeta(ctx, m, r.Meta)
+	}
 	if res.Main != nil {
 		f, err := w.store1(ctx, m, *res.Main)
 		if err != nil {
@@ -323,4 +331,45 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-time.After(d):
 	}
+}
+
+// edit makes an edited item's original: its parent's original with the
+// item's operations applied, stored under the item's own original key.
+func (w *Worker) edit(ctx context.Context, m *media.Media, orig media.File) ([]byte, *media.File, error) {
+	if m.Edit == nil {
+		return nil, nil, &imaging.InputError{Reason: "the item has no edit to apply"}
+	}
+	parentSrc, err := w.objects.ReadAll(ctx, m.Edit.SourceKey, w.cfg.MaxBytes)
+	if media.ErrorCode(err) == media.CodeNotFound {
+		return nil, nil, &imaging.InputError{Reason: "the edited image's source is gone", Err: err}
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read edit source of media %d: %w", m.ID, err)
+	}
+	out, err := imaging.Edit(ctx, parentSrc, m.Edit.Ops)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := w.objects.Put(ctx, orig.Key, bytesReader(out.Data), int64(len(out.Data)), out.MIME); err != nil {
+		return nil, nil, fmt.Errorf("store edited original %s: %w", orig.Key, err)
+	}
+	return out.Data, &media.File{Name: m.OriginalName(), Key: orig.Key, MIME: out.MIME, Width: out.Width, Height: out.Height, Filesize: int64(len(out.Data))}, nil
+}
+
+// parentMeta gives an edited item its parent's image_meta, as WordPress
+// copies it: the edited pixels carry no EXIF of their own, and they are
+// upright, so the orientation is 1.
+func (w *Worker) parentMeta(ctx context.Context, m *media.Media, own *media.ImageMeta) *media.ImageMeta {
+	if m.ParentID == nil {
+		return own
+	}
+	parent, err := w.store.FindMediaByID(ctx, *m.ParentID)
+	if err != nil || parent.ImageMeta == nil {
+		return own
+	}
+	meta := *parent.ImageMeta
+	if meta.Orientation != 0 {
+		meta.Orientation, meta.Rotated = 1, true
+	}
+	return &meta
 }
