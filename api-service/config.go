@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/pixelmill/pixelmill/services/config"
 	"github.com/pixelmill/pixelmill/services/jobqueue"
@@ -19,6 +20,8 @@ type Config struct {
 	AdminUser      string // PIXELMILL_ADMIN_USER
 	AdminPassword  string // PIXELMILL_ADMIN_PASSWORD; generated and printed once when unset
 	MaxUploadBytes int64  // PIXELMILL_MAX_UPLOAD_BYTES
+	SiteTimezone   string // PIXELMILL_SITE_TIMEZONE: IANA name, for WordPress's local dates
+	SiteLocation   *time.Location
 	LogFormat      string // PIXELMILL_LOG_FORMAT: json or text
 	LogLevel       string // PIXELMILL_LOG_LEVEL
 	OTLPEndpoint   string // OTEL_EXPORTER_OTLP_ENDPOINT
@@ -36,6 +39,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		AdminUser:      env.String("PIXELMILL_ADMIN_USER", "admin"),
 		AdminPassword:  env.String("PIXELMILL_ADMIN_PASSWORD", ""),
 		MaxUploadBytes: env.Int64("PIXELMILL_MAX_UPLOAD_BYTES", 512<<20),
+		SiteTimezone:   env.String("PIXELMILL_SITE_TIMEZONE", "UTC"),
 		LogFormat:      env.String("PIXELMILL_LOG_FORMAT", "json"),
 		LogLevel:       env.String("PIXELMILL_LOG_LEVEL", "info"),
 		OTLPEndpoint:   env.String("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
@@ -47,6 +51,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
 		env.Check("PIXELMILL_PUBLIC_URL", errors.New("want an absolute URL like http://127.0.0.1:8080"))
 	}
+	loc, err := time.LoadLocation(c.SiteTimezone)
+	if err != nil {
+		env.Check("PIXELMILL_SITE_TIMEZONE", errors.New("want an IANA zone name like Europe/Paris"))
+		loc = time.UTC
+	}
+	c.SiteLocation = loc
 	if c.MaxUploadBytes < 1 {
 		env.Check("PIXELMILL_MAX_UPLOAD_BYTES", errors.New("must be positive"))
 	}
@@ -61,6 +71,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("admin_user", c.AdminUser),
 		slog.Any("admin_password", config.Masked(c.AdminPassword)),
 		slog.Int64("max_upload_bytes", c.MaxUploadBytes),
+		slog.String("site_timezone", c.SiteTimezone),
 		slog.String("database_url", config.MaskURL(c.Postgres.URL)),
 		slog.String("nats_url", c.JobQueue.URL),
 		slog.String("s3_endpoint", c.ObjStore.Endpoint),

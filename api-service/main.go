@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+	_ "time/tzdata" // site timezones resolve in minimal containers too
 
 	"github.com/pixelmill/pixelmill/api-service/internal/core"
 	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
@@ -111,7 +112,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		httpx.Check{Name: "nats", Ping: nc.Ping},
 		httpx.Check{Name: "minio", Ping: objects.Ping},
 	))
-	wp.New(svc, users, auth, log, cfg.PublicURL, cfg.MaxUploadBytes).Register(mux)
+	wp.New(svc, users, auth, log, wp.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes, Location: cfg.SiteLocation}).Register(mux)
 
 	srv := &http.Server{
 		Handler:           httpx.Middleware(wp.Rewrite(mux), log, "api-service"),

@@ -298,8 +298,70 @@ func TestWordPressDialect(t *testing.T) {
 		if got := ids(t, admin.do("GET", fmt.Sprintf("%s?per_page=100&exclude=%d", media, a), nil, nil)); len(got) != total-1 || slices.Contains(got, a) {
 			t.Errorf("exclude: %v", got)
 		}
-		if got := ids(t, admin.do("GET", fmt.Sprintf("%s?author=%d&per_page=100", media, authorID), nil, nil)); len(got) == 0 {
-			t.Error("author filter found nothing")
+		byAuthor := ids(t, admin.do("GET", fmt.Sprintf("%s?author=%d&per_page=100", media, authorID), nil, nil))
+		notAuthor := ids(t, admin.do("GET", fmt.Sprintf("%s?author_exclude=%d&per_page=100", media, authorID), nil, nil))
+		if len(byAuthor) == 0 || len(byAuthor)+len(notAuthor) != total {
+			t.Errorf("author %d + author_exclude %d != %d", len(byAuthor), len(notAuthor), total)
+		}
+		if got := ids(t, admin.do("GET", media+"?per_page=100&parent=0", nil, nil)); len(got) != total {
+			t.Errorf("parent=0 (unattached): %d of %d", len(got), total)
+		}
+		if got := ids(t, admin.do("GET", media+"?parent=999999999", nil, nil)); len(got) != 0 {
+			t.Errorf("parent=999999999: %v", got)
+		}
+		if got := ids(t, admin.do("GET", media+"?per_page=100&parent_exclude=0", nil, nil)); len(got) != 0 {
+			t.Errorf("parent_exclude=0: %v", got)
+		}
+		if got := ids(t, admin.do("GET", media+"?slug=dup,mp", nil, nil)); len(got) != 2 {
+			t.Errorf("slug=dup,mp: %v", got)
+		}
+		if got := ids(t, admin.do("GET", media+"?slug=mp,dup&orderby=include_slugs", nil, nil)); len(got) != 2 || got[0] == got[1] {
+			t.Errorf("orderby=include_slugs: %v", got)
+		}
+		future := "2999-01-01T00:00:00Z"
+		if got := ids(t, admin.do("GET", media+"?after="+future, nil, nil)); len(got) != 0 {
+			t.Errorf("after the future: %v", got)
+		}
+		if got := ids(t, admin.do("GET", media+"?per_page=100&before="+future+"&modified_before="+future, nil, nil)); len(got) != total {
+			t.Errorf("before the future: %d of %d", len(got), total)
+		}
+		if got := ids(t, admin.do("GET", media+"?modified_after="+future, nil, nil)); len(got) != 0 {
+			t.Errorf("modified after the future: %v", got)
+		}
+		if got := ids(t, admin.do("GET", media+"?search=Filename&search_columns=post_title&per_page=100", nil, nil)); len(got) != 2 {
+			t.Errorf("search in titles: %v", got)
+		}
+		if got := ids(t, admin.do("GET", media+"?search=Filename&search_columns=post_excerpt", nil, nil)); len(got) != 0 {
+			t.Errorf("search in captions: %v", got)
+		}
+		for _, ob := range []string{"author", "modified", "parent", "slug", "title", "date", "id"} {
+			expect(t, admin.do("GET", media+"?orderby="+ob+"&order=asc", nil, nil), 200, "")
+		}
+		var bySlug []struct {
+			Slug string `json:"slug"`
+		}
+		admin.do("GET", media+"?orderby=slug&order=asc&per_page=100", nil, nil).json(t, &bySlug)
+		if !slices.IsSortedFunc(bySlug, func(a, b struct {
+			Slug string `json:"slug"`
+		}) int {
+			return strings.Compare(a.Slug, b.Slug)
+		}) {
+			t.Errorf("orderby=slug not sorted: %v", bySlug)
+		}
+		var embedded []struct {
+			Embedded struct {
+				Author []struct {
+					ID   int64  `json:"id"`
+					Name string `json:"name"`
+				} `json:"author"`
+			} `json:"_embedded"`
+		}
+		admin.do("GET", fmt.Sprintf("%s?_embed&author=%d", media, authorID), nil, nil).json(t, &embedded)
+		if len(embedded) == 0 || len(embedded[0].Embedded.Author) != 1 || embedded[0].Embedded.Author[0].ID != authorID {
+			t.Errorf("_embed author: %+v", embedded)
+		}
+		if head := admin.do("HEAD", media, nil, nil); head.status != 200 || len(head.body) != 0 || head.header.Get("X-WP-Total") == "" {
+			t.Errorf("HEAD: %d %q %v", head.status, head.body, head.header)
 		}
 		if got := ids(t, admin.do("GET", media+"?search=image.png", nil, nil)); !slices.Equal(got, pngs) {
 			t.Errorf("search by file name: %v, want %v", got, pngs)
@@ -348,6 +410,24 @@ func TestWordPressDialect(t *testing.T) {
 		}
 		expect(t, anon.do("GET", media+"/abc", nil, nil), 404, "rest_no_route")
 		expect(t, anon.do("GET", media+"/999999", nil, nil), 404, "rest_post_invalid_id")
+	})
+
+	t.Run("author HTML is filtered, the administrator's kept", func(t *testing.T) {
+		html := "<div>div</div> <strong>strong</strong> <script>oh noes</script>"
+		vals := url.Values{"title": {html}, "caption": {html}, "description": {html}}
+		var a, b struct {
+			Title, Caption, Description struct {
+				Raw string `json:"raw"`
+			}
+		}
+		author.form("POST", itemPath, vals).json(t, &a)
+		if a.Title.Raw != "div <strong>strong</strong> " || a.Caption.Raw != "<div>div</div> <strong>strong</strong> " || a.Description.Raw != a.Caption.Raw {
+			t.Errorf("author: %+v", a)
+		}
+		admin.form("POST", itemPath, vals).json(t, &b)
+		if b.Title.Raw != html || b.Caption.Raw != html {
+			t.Errorf("admin: %+v", b)
+		}
 	})
 
 	t.Run("update", func(t *testing.T) {

@@ -43,6 +43,11 @@ type Media struct {
 	AltText     string
 	Slug        string
 	Visibility  Visibility
+	// CommentStatus, PingStatus and Template are WordPress's discussion
+	// settings and page template, kept as given.
+	CommentStatus string
+	PingStatus    string
+	Template      string
 
 	MIME string
 	// Dir is the uploads sub-directory ("2026/11"); every file of the item
@@ -177,7 +182,10 @@ type Update struct {
 	Slug        *string
 	AuthorID    *int64
 	// PostID sets the attached post; a pointer to 0 detaches.
-	PostID     *int64
-	Visibility *Visibility
-	Date       *time.Time
+	PostID        *int64
+	Visibility    *Visibility
+	Date          *time.Time
+	CommentStatus *string
+	PingStatus    *string
+	Template      *string
 }

@@ -76,10 +76,10 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 			                   mime, dir, stem, ext, client_filename, file, width, height, filesize, original_filesize,
 			                   status, job_seq, parent_media_id, parent_file, edit)
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18,$19,$20,$21,$22,$23)
-			RETURNING id, created_at, updated_at`,
+			RETURNING id, created_at, updated_at, comment_status, ping_status, template`,
 			m.Key, m.AuthorID, m.PostID, m.Title, m.Caption, m.Description, m.AltText, m.Slug, m.Visibility,
 			m.MIME, m.Dir, m.Stem, m.Ext, m.ClientFilename, m.File, m.Width, m.Height, m.OriginalFilesize,
-			m.Status, m.JobSeq, m.ParentID, m.ParentFile, m.Edit).Scan(&m.ID, &m.CreatedAt, &m.UpdatedAt)
+			m.Status, m.JobSeq, m.ParentID, m.ParentFile, m.Edit).Scan(&m.ID, &m.CreatedAt, &m.UpdatedAt, &m.CommentStatus, &m.PingStatus, &m.Template)
 		if err != nil {
 			return fmt.Errorf("insert media: %w", err)
 		}
@@ -240,7 +240,8 @@ func (s *MediaStore) FindFileByPath(ctx context.Context, path string) (media.Fil
 
 const mediaColumns = `id, key, author_id, post_id, title, caption, description, alt_text, slug, visibility,
 	mime, dir, stem, ext, client_filename, file, width, height, filesize, original_filesize, image_meta,
-	status, status_error, job_seq, created_at, updated_at, parent_media_id, parent_file, edit`
+	status, status_error, job_seq, created_at, updated_at, parent_media_id, parent_file, edit,
+	comment_status, ping_status, template`
 
 func scanMedia(row pgx.Row) (*media.Media, error) {
 	var m media.Media
@@ -248,7 +249,7 @@ func scanMedia(row pgx.Row) (*media.Media, error) {
 	err := row.Scan(&m.ID, &m.Key, &m.AuthorID, &m.PostID, &m.Title, &m.Caption, &m.Description, &m.AltText,
 		&m.Slug, &m.Visibility, &m.MIME, &m.Dir, &m.Stem, &m.Ext, &m.ClientFilename, &m.File, &m.Width, &m.Height,
 		&m.Filesize, &m.OriginalFilesize, &meta, &m.Status, &m.StatusError, &m.JobSeq, &m.CreatedAt, &m.UpdatedAt,
-		&m.ParentID, &m.ParentFile, &m.Edit)
+		&m.ParentID, &m.ParentFile, &m.Edit, &m.CommentStatus, &m.PingStatus, &m.Template)
 	if err != nil {
 		return nil, err
 	}

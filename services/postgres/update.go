@@ -45,6 +45,15 @@ func (s *MediaStore) UpdateMedia(ctx context.Context, id int64, u media.Update) 
 		if u.Visibility != nil {
 			set("visibility", string(*u.Visibility))
 		}
+		if u.CommentStatus != nil {
+			set("comment_status", *u.CommentStatus)
+		}
+		if u.PingStatus != nil {
+			set("ping_status", *u.PingStatus)
+		}
+		if u.Template != nil {
+			set("template", *u.Template)
+		}
 		if u.Date != nil {
 			set("created_at", *u.Date)
 		}

@@ -73,9 +73,13 @@ func (o object) filter(ctx string) object {
 	return out
 }
 
-// wpDate formats a time as WordPress does: no zone suffix. The site's
-// timezone is UTC, so date and date_gmt agree.
+// wpDate formats a time in UTC as WordPress's *_gmt fields do: no zone
+// suffix.
 func wpDate(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05") }
+
+// localDate formats a time in the site's timezone, as WordPress's date and
+// modified fields do.
+func (h *Handler) localDate(t time.Time) string { return t.In(h.loc).Format("2006-01-02T15:04:05") }
 
 func (h *Handler) fileURL(m *media.Media, name string) string {
 	return h.publicURL + "/wp-content/uploads/" + m.Dir + "/" + name
@@ -108,10 +112,10 @@ func (h *Handler) attachment(m *media.Media) object {
 	}
 	o := object{
 		{"id", m.ID, "vem"},
-		{"date", wpDate(m.CreatedAt), "vem"},
+		{"date", h.localDate(m.CreatedAt), "vem"},
 		{"date_gmt", wpDate(m.CreatedAt), "ve"},
 		{"guid", object{{"rendered", h.fileURL(m, m.OriginalName()), ""}, {"raw", h.fileURL(m, m.OriginalName()), "e"}}, "ve"},
-		{"modified", wpDate(m.UpdatedAt), "ve"},
+		{"modified", h.localDate(m.UpdatedAt), "ve"},
 		{"modified_gmt", wpDate(m.UpdatedAt), "ve"},
 		{"slug", m.Slug, "vem"},
 		{"status", string(m.Visibility), "ve"},
@@ -120,9 +124,9 @@ func (h *Handler) attachment(m *media.Media) object {
 		{"title", rendered(m.Title), "vem"},
 		{"author", m.AuthorID, "vem"},
 		{"featured_media", 0, "vem"},
-		{"comment_status", "open", "ve"},
-		{"ping_status", "closed", "ve"},
-		{"template", "", "ve"},
+		{"comment_status", m.CommentStatus, "ve"},
+		{"ping_status", m.PingStatus, "ve"},
+		{"template", m.Template, "ve"},
 		{"meta", []any{}, "ve"},
 		{"class_list", []string{fmt.Sprintf("post-%d", m.ID), "attachment", "type-attachment", "status-" + string(m.Visibility), "hentry"}, "ve"},
 		{"permalink_template", fmt.Sprintf("%s/?attachment_id=%d", h.publicURL, m.ID), "e"},
@@ -257,6 +261,14 @@ func (h *Handler) render(r *http.Request, m *media.Media, ctx string) object {
 	fields := fieldsParam(r)
 	if fields == nil || fields["_links"] {
 		o = append(o, field{"_links", h.links(m), ""})
+	}
+	if embed := r.URL.Query(); embed.Has("_embed") && (fields == nil || fields["_embedded"]) && m.AuthorID != 0 {
+		want := embed.Get("_embed")
+		if want == "" || want == "1" || strings.Contains(want, "author") {
+			if u, err := h.users.FindUserByID(r.Context(), m.AuthorID); err == nil {
+				o = append(o, field{"_embedded", object{{"author", []object{h.userJSON(u).filter("embed")}, ""}}, ""})
+			}
+		}
 	}
 	if fields != nil {
 		o = o.pick(fields, "")

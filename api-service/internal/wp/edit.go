@@ -235,6 +235,7 @@ func (h *Handler) handleMediaEdit(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errorf(http.StatusBadRequest, "rest_image_not_edited", "The image was not edited. Edit the image before applying the changes."))
 		return
 	}
+	ksesFields(u, &title, &caption, &description)
 	m, err := h.core.EditMedia(r.Context(), parent, u, ops, title, caption, description, alt, post)
 	if err != nil {
 		h.writeError(w, r, err)

@@ -34,6 +34,7 @@ func (h *Handler) handleMediaList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := newParams(r.URL.Query())
+	p.loc = h.loc
 	ctx := p.enum("context", "view", "view", "embed", "edit")
 	page := p.integer("page", 1, 1, 0)
 	perPage := p.integer("per_page", 10, 1, 100)

@@ -120,17 +120,22 @@ func (f *fields) set(name, value string) error {
 	return nil
 }
 
+// upload copies the fields into up, through kses for up.Author.
 func (f *fields) upload(up *core.Upload) {
-	deref := func(p *string) string {
+	filter := func(p *string, title bool) string {
 		if p == nil {
 			return ""
 		}
-		return *p
+		return kses(up.Author, *p, title)
 	}
 	if f.title != nil {
-		up.Title = *f.title
+		up.Title = filter(f.title, true)
 	}
-	up.Caption, up.Description, up.AltText, up.PostID = deref(f.caption), deref(f.description), deref(f.altText), f.post
+	up.Caption, up.Description = filter(f.caption, false), filter(f.description, false)
+	if f.altText != nil {
+		up.AltText = *f.altText
+	}
+	up.PostID = f.post
 }
 
 func (h *Handler) createRaw(r *http.Request, u *media.User) (*media.Media, error) {

@@ -15,12 +15,13 @@ import (
 // 400 rest_invalid_param names them all, as WordPress does.
 type params struct {
 	q       url.Values
+	loc     *time.Location // zone of dates sent without one: the site's
 	reasons map[string]string
 	codes   map[string]string
 }
 
 func newParams(q url.Values) *params {
-	return &params{q: q, reasons: map[string]string{}, codes: map[string]string{}}
+	return &params{q: q, loc: time.UTC, reasons: map[string]string{}, codes: map[string]string{}}
 }
 
 func (p *params) fail(name, code, reason string) {
@@ -145,7 +146,7 @@ func (p *params) date(name string) *time.Time {
 	if v == "" {
 		return nil
 	}
-	t, ok := parseDate(v)
+	t, ok := parseDate(v, p.loc)
 	if !ok {
 		p.fail(name, "rest_invalid_date", "Invalid date.")
 		return nil
@@ -154,10 +155,13 @@ func (p *params) date(name string) *time.Time {
 }
 
 // parseDate accepts what WordPress's rest_parse_date does: RFC 3339 with
-// or without a zone (no zone: the site's zone, UTC here).
-func parseDate(v string) (time.Time, bool) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
-		if t, err := time.Parse(layout, v); err == nil {
+// or without a zone; a date without one is in loc.
+func parseDate(v string, loc *time.Location) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t.UTC(), true
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
+		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
 			return t.UTC(), true
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
 	"github.com/pixelmill/pixelmill/services/media"
@@ -125,24 +126,28 @@ func (h *Handler) handleMediaUpdate(w http.ResponseWriter, r *http.Request) {
 		upd.AltText = &clean
 	}
 	if d := stringField(p, vals, "date"); d != nil {
-		if t, ok := parseDate(*d); ok {
+		if t, ok := parseDate(*d, h.loc); ok {
 			upd.Date = &t
 		} else {
 			p.fail("date", "rest_invalid_date", "Invalid date.")
 		}
 	}
 	if d := stringField(p, vals, "date_gmt"); d != nil {
-		if t, ok := parseDate(*d); ok {
+		if t, ok := parseDate(*d, time.UTC); ok {
 			upd.Date = &t
 		} else {
 			p.fail("date_gmt", "rest_invalid_date", "Invalid date.")
 		}
 	}
-	for _, name := range []string{"comment_status", "ping_status"} {
-		if v := stringField(p, vals, name); v != nil && *v != "open" && *v != "closed" {
+	for name, dst := range map[string]**string{"comment_status": &upd.CommentStatus, "ping_status": &upd.PingStatus} {
+		v := stringField(p, vals, name)
+		if v != nil && *v != "open" && *v != "closed" {
 			p.fail(name, "rest_not_in_enum", name+" is not one of open and closed.")
+			continue
 		}
+		*dst = v
 	}
+	upd.Template = stringField(p, vals, "template")
 	status := stringField(p, vals, "status")
 	if err := p.err(); err != nil {
 		h.writeError(w, r, err)
@@ -162,6 +167,7 @@ func (h *Handler) handleMediaUpdate(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errorf(authRequired(u), "rest_cannot_edit", "Sorry, you are not allowed to edit this post."))
 		return
 	}
+	ksesFields(u, &upd.Title, &upd.Caption, &upd.Description)
 	if upd.AuthorID != nil && *upd.AuthorID != m.AuthorID && !u.CanEditOthers() {
 		h.writeError(w, r, errorf(authRequired(u), "rest_cannot_edit_others", "Sorry, you are not allowed to update posts as this user."))
 		return

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/pixelmill/pixelmill/api-service/internal/core"
 	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
@@ -25,11 +26,20 @@ type Handler struct {
 	publicURL string // e.g. http://127.0.0.1:8080, no trailing slash
 	maxUpload int64
 	sizes     []media.Size
+	loc       *time.Location // the site's timezone, for date and modified
 }
 
 // New returns the WordPress dialect.
-func New(c *core.Service, users Users, auth *httpx.Authenticator, log *slog.Logger, publicURL string, maxUpload int64) *Handler {
-	return &Handler{core: c, users: users, auth: auth, log: log, publicURL: publicURL, maxUpload: maxUpload, sizes: media.DefaultSizes()}
+func New(c *core.Service, users Users, auth *httpx.Authenticator, log *slog.Logger, cfg Config) *Handler {
+	return &Handler{core: c, users: users, auth: auth, log: log, publicURL: cfg.PublicURL, maxUpload: cfg.MaxUpload,
+		sizes: media.DefaultSizes(), loc: cfg.Location}
+}
+
+// Config is what the dialect needs to know about the site.
+type Config struct {
+	PublicURL string         // base of every URL, no trailing slash
+	MaxUpload int64          // largest upload, in bytes
+	Location  *time.Location // the site's timezone
 }
 
 // Register adds every route of the dialect to mux: the whole table is here.
