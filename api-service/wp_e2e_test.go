@@ -184,6 +184,10 @@ func TestWordPressDialect(t *testing.T) {
 		expect(t, contribC.raw(media, jpg, "x.jpg", nil), 403, "rest_cannot_create")
 		anonC := wpClient{t: t, base: s.base}
 		expect(t, anonC.raw(media, jpg, "x.jpg", nil), 401, "rest_cannot_create")
+		authorC := wpClient{t: t, base: s.base, login: author.login, pass: author.pass}
+		expect(t, authorC.raw(media+"?author=1", jpg, "x.jpg", nil), 403, "rest_cannot_edit_others")
+		expect(t, authorC.raw(media+"?featured_media=5", jpg, "x.jpg", nil), 400, "rest_no_featured_media")
+		expect(t, authorC.raw(media+"?id=5", jpg, "x.jpg", nil), 400, "rest_post_exists")
 		bad := wpClient{t: t, base: s.base, login: "admin", pass: "wrong"}
 		expect(t, bad.raw(media, jpg, "x.jpg", nil), 401, "")
 	})

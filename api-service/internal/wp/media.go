@@ -69,8 +69,18 @@ func (h *Handler) handleMediaCreate(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errorf(http.StatusBadRequest, "rest_post_exists", "Cannot create existing post."))
 		return
 	}
+	if a := q.Get("author"); a != "" && u != nil && a != strconv.FormatInt(u.ID, 10) && !u.CanEditOthers() {
+		h.writeError(w, r, errorf(authRequired(u), "rest_cannot_edit_others", "Sorry, you are not allowed to create posts as this user."))
+		return
+	}
 	if !u.CanUpload() {
 		h.writeError(w, r, errorf(authRequired(u), "rest_cannot_create", "Sorry, you are not allowed to create posts as this user."))
+		return
+	}
+	if fm := q.Get("featured_media"); fm != "" && fm != "0" {
+		// Stock WordPress supports no thumbnails on images; Pixelmill
+		// answers as it does, before anything is stored.
+		h.writeError(w, r, errorf(http.StatusBadRequest, "rest_no_featured_media", "This site does not support post thumbnails on attachments with MIME type image."))
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, h.maxUpload)
