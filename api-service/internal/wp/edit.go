@@ -25,18 +25,6 @@ func number(v any) (float64, bool) {
 	return 0, false
 }
 
-func truthy(v any) bool {
-	switch t := v.(type) {
-	case bool:
-		return t
-	case string:
-		return t == "1" || t == "true"
-	case float64:
-		return t != 0
-	}
-	return false
-}
-
 // flipParam reads flip[horizontal]=1 (form) or {"flip":{…}} (JSON).
 func flipParam(r *http.Request, vals map[string]any) (h, v, ok bool) {
 	if f, isMap := vals["flip"].(map[string]any); isMap {
@@ -214,13 +202,9 @@ func (h *Handler) handleMediaEdit(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errorf(authRequired(u), "rest_cannot_edit_image", "Sorry, you are not allowed to upload media on this site."))
 		return
 	}
-	parent, err := h.core.FindMedia(r.Context(), id)
+	parent, err := h.editable(r.Context(), u, id, "rest_cannot_edit", "Sorry, you are not allowed to edit this post.")
 	if err != nil {
 		h.writeError(w, r, err)
-		return
-	}
-	if !canEdit(u, parent) {
-		h.writeError(w, r, errorf(authRequired(u), "rest_cannot_edit", "Sorry, you are not allowed to edit this post."))
 		return
 	}
 	if !srcMatches(src, parent) {

@@ -376,13 +376,9 @@ func (h *Handler) handleMediaPostProcess(w http.ResponseWriter, r *http.Request)
 		h.writeError(w, r, err)
 		return
 	}
-	m, err := h.core.FindMedia(r.Context(), id)
+	m, err := h.editable(r.Context(), u, id, "rest_cannot_edit", "Sorry, you are not allowed to edit this post.")
 	if err != nil {
 		h.writeError(w, r, err)
-		return
-	}
-	if !canEdit(u, m) {
-		h.writeError(w, r, errorf(authRequired(u), "rest_cannot_edit", "Sorry, you are not allowed to edit this post."))
 		return
 	}
 	if missing := h.missingSizes(m); len(missing) > 0 && m.Status != media.StatusProcessing {

@@ -180,3 +180,16 @@ func joinEnum(values []string) string {
 	}
 	return strings.Join(values[:len(values)-1], ", ") + ", and " + values[len(values)-1]
 }
+
+// truthy reads a boolean sent as JSON or as a form value ("1", "true").
+func truthy(v any) bool {
+	switch t := v.(type) {
+	case bool:
+		return t
+	case string:
+		return t == "1" || t == "true"
+	case float64:
+		return t != 0
+	}
+	return false
+}

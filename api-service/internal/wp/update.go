@@ -158,13 +158,9 @@ func (h *Handler) handleMediaUpdate(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	m, err := h.core.FindMedia(r.Context(), id)
+	m, err := h.editable(r.Context(), u, id, "rest_cannot_edit", "Sorry, you are not allowed to edit this post.")
 	if err != nil {
 		h.writeError(w, r, err)
-		return
-	}
-	if !canEdit(u, m) {
-		h.writeError(w, r, errorf(authRequired(u), "rest_cannot_edit", "Sorry, you are not allowed to edit this post."))
 		return
 	}
 	ksesFields(u, &upd.Title, &upd.Caption, &upd.Description)
@@ -232,25 +228,15 @@ func (h *Handler) handleMediaDelete(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	force := false
-	switch v := vals["force"].(type) {
-	case bool:
-		force = v
-	case string:
-		force = v == "true" || v == "1"
-	}
+	force := truthy(vals["force"])
 	u, err := h.user(r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	m, err := h.core.FindMedia(r.Context(), id)
+	m, err := h.editable(r.Context(), u, id, "rest_cannot_delete", "Sorry, you are not allowed to delete this post.")
 	if err != nil {
 		h.writeError(w, r, err)
-		return
-	}
-	if !canDelete(u, m) {
-		h.writeError(w, r, errorf(authRequired(u), "rest_cannot_delete", "Sorry, you are not allowed to delete this post."))
 		return
 	}
 	if !force {
@@ -264,9 +250,4 @@ func (h *Handler) handleMediaDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	h.headers(w)
 	httpx.WriteJSON(w, http.StatusOK, object{{"deleted", true, ""}, {"previous", previous, ""}})
-}
-
-// canDelete is WordPress's delete_post on an attachment.
-func canDelete(u *media.User, m *media.Media) bool {
-	return canEdit(u, m)
 }

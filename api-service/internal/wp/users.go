@@ -106,6 +106,16 @@ func (h *Handler) userFromPath(r *http.Request, caller *media.User) (*media.User
 	return u, nil
 }
 
+// callerAndTarget authenticates the request and resolves the user its
+// path names.
+func (h *Handler) callerAndTarget(r *http.Request) (caller, target *media.User, err error) {
+	if caller, err = h.user(r); err != nil {
+		return nil, nil, err
+	}
+	target, err = h.userFromPath(r, caller)
+	return caller, target, err
+}
+
 func (h *Handler) handleUserList(w http.ResponseWriter, r *http.Request) {
 	caller, err := h.user(r)
 	if err != nil {
@@ -140,12 +150,7 @@ func (h *Handler) handleUserList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) handleUserGet(w http.ResponseWriter, r *http.Request) {
-	caller, err := h.user(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	u, err := h.userFromPath(r, caller)
+	caller, u, err := h.callerAndTarget(r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -237,12 +242,7 @@ func (h *Handler) handleUserUpdate(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	caller, err := h.user(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	u, err := h.userFromPath(r, caller)
+	caller, u, err := h.callerAndTarget(r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -314,12 +314,7 @@ func (h *Handler) handleUserDelete(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	caller, err := h.user(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	u, err := h.userFromPath(r, caller)
+	caller, u, err := h.callerAndTarget(r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -328,7 +323,7 @@ func (h *Handler) handleUserDelete(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errorf(authRequired(caller), "rest_user_cannot_delete", "Sorry, you are not allowed to delete this user."))
 		return
 	}
-	if f, _ := vals["force"].(string); f != "true" && f != "1" && vals["force"] != true {
+	if !truthy(vals["force"]) {
 		h.writeError(w, r, errorf(http.StatusNotImplemented, "rest_trash_not_supported", "Users do not support trashing. Set 'force' to true to delete."))
 		return
 	}

@@ -191,6 +191,20 @@ func (h *Handler) findReadable(ctx context.Context, id int64, u *media.User, edi
 	return m, nil
 }
 
+// editable loads an item the user may change (WordPress's edit_post and
+// delete_post, which agree for attachments); code and message are the
+// route's own refusal.
+func (h *Handler) editable(ctx context.Context, u *media.User, id int64, code, message string) (*media.Media, error) {
+	m, err := h.core.FindMedia(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !canEdit(u, m) {
+		return nil, errorf(authRequired(u), code, message)
+	}
+	return m, nil
+}
+
 // canEdit is WordPress's edit_post on an attachment.
 func canEdit(u *media.User, m *media.Media) bool {
 	return u != nil && (u.CanEditOthers() || u.CanUpload() && u.ID == m.AuthorID)
