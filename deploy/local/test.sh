@@ -20,6 +20,11 @@ MODULES=(services api-service worker-service)
 export PIXELMILL_TESTDATA_DIR=${PIXELMILL_TESTDATA_DIR:-$HOME/.cache/pixelmill/testdata}
 "$SCRIPT_DIR/testdata.sh" "$PIXELMILL_TESTDATA_DIR"
 
+if ! command -v npm >/dev/null 2>&1; then
+	# Only when no Node.js is there at all: a machine's own Node stays.
+	echo "test.sh: installing Debian's nodejs and npm for the WordPress client tests"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
 echo "test.sh: installing the npm clients the e2e tests drive (wpapi, @wordpress/api-fetch)"
 (cd "$ROOT/api-service/testdata/js" && npm ci --no-audit --no-fund --loglevel=error)
 
