@@ -37,6 +37,7 @@ const adminPassword = "e2e-admin-password"
 // stack is a running API with its workers.
 type stack struct {
 	base    string
+	apiLog  *syncBuffer
 	workers []*workerProc
 }
 
@@ -113,12 +114,13 @@ func startStack(t *testing.T, workers int) *stack {
 		"PIXELMILL_ADMIN_PASSWORD": adminPassword,
 		"PIXELMILL_HTTP_ADDR":      "127.0.0.1:0",
 		"PIXELMILL_LOG_FORMAT":     "json",
-		"PIXELMILL_LOG_LEVEL":      "warn",
+		"PIXELMILL_LOG_LEVEL":      "info",
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, func(k string) string { return env[k] }, io.Discard, ready) }()
+	apiLog := &syncBuffer{}
+	go func() { done <- run(ctx, func(k string) string { return env[k] }, apiLog, ready) }()
 	var addr string
 	select {
 	case addr = <-ready:
@@ -137,7 +139,7 @@ func startStack(t *testing.T, workers int) *stack {
 	})
 	// The API serves URLs under its public address, which only exists once
 	// it listens; point it there for file URLs via the Host-independent base.
-	s := &stack{base: "http://" + addr}
+	s := &stack{base: "http://" + addr, apiLog: apiLog}
 
 	bin, err := buildWorker()
 	if err != nil {
@@ -525,6 +527,46 @@ func TestPipelineEndToEnd(t *testing.T) {
 			if got := s.waitDone(t, b.ID); got.ProcessingStatus != "ready" {
 				t.Errorf("media %d after the broken one: %s %s", b.ID, got.ProcessingStatus, got.ProcessingError)
 			}
+		}
+	})
+
+	t.Run("one trace from the upload request to the worker's job", func(t *testing.T) {
+		uploadTrace := ""
+		for _, line := range strings.Split(s.apiLog.String(), "\n") {
+			var m map[string]any
+			if json.Unmarshal([]byte(line), &m) != nil || m["msg"] != "http_request" || m["method"] != "POST" {
+				continue
+			}
+			// The first POST of this test is the 3840×2400 upload.
+			uploadTrace, _ = m["trace_id"].(string)
+			break
+		}
+		jobTrace := ""
+		for _, w := range s.workers {
+			for _, line := range strings.Split(w.out.String(), "\n") {
+				var m map[string]any
+				if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "job_done" && m["media_id"] == float64(big.ID) {
+					jobTrace, _ = m["trace_id"].(string)
+				}
+			}
+		}
+		if uploadTrace == "" || jobTrace != uploadTrace {
+			t.Errorf("upload trace %q, job trace %q", uploadTrace, jobTrace)
+		}
+	})
+
+	t.Run("files are served with Range", func(t *testing.T) {
+		a := s.waitDone(t, small.ID)
+		req, _ := http.NewRequest("GET", a.SourceURL, nil)
+		req.Header.Set("Range", "bytes=0-9")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusPartialContent || len(body) != 10 || !bytes.HasPrefix(body, []byte{0xFF, 0xD8}) || resp.Header.Get("Cache-Control") == "" {
+			t.Errorf("Range: %d, %d bytes, headers %v", resp.StatusCode, len(body), resp.Header)
 		}
 	})
 
