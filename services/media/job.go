@@ -21,6 +21,8 @@ type Job struct {
 	Seq int64 `json:"seq"`
 	// Sizes limits the job to these size names; empty means all missing.
 	Sizes []string `json:"sizes,omitempty"`
+	// MetadataOnly reads dimensions and image_meta and makes no file.
+	MetadataOnly bool `json:"metadata_only,omitempty"`
 }
 
 // Subject is the NATS subject the job is published on.

@@ -86,6 +86,10 @@ type Media struct {
 	// Edit is how a worker makes this item's original; nil for uploads.
 	Edit *Edit
 
+	// SizesDeferred, at creation, asks for metadata only: no sizes until a
+	// post-process (WordPress's generate_sub_sizes=false). Not stored.
+	SizesDeferred bool
+
 	// Files are the stored objects: the original, the main copy and every
 	// rendition, in creation order.
 	Files []File

@@ -89,7 +89,7 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 			return err
 		}
 		m.Files = []media.File{original}
-		job = &media.Job{Kind: media.JobRenditions, MediaID: m.ID, MediaKey: m.Key, Seq: m.JobSeq}
+		job = &media.Job{Kind: media.JobRenditions, MediaID: m.ID, MediaKey: m.Key, Seq: m.JobSeq, MetadataOnly: m.SizesDeferred}
 		if m.Edit != nil {
 			job.Kind = media.JobEdit
 		}

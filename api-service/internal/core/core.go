@@ -77,6 +77,8 @@ type Upload struct {
 	// Title empty means WordPress's default (see media store).
 	Title, Caption, Description, AltText string
 	PostID                               *int64
+	// SizesDeferred asks for metadata only; sizes wait for a post-process.
+	SizesDeferred bool
 	// Trailer, when set, runs after the body was read to its end and before
 	// the item is recorded: a multipart request's fields may follow its file
 	// part (wpapi sends them so), and they still shape the new item.
@@ -122,7 +124,7 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*media.Media, error) {
 		AuthorID: up.Author.ID, PostID: up.PostID,
 		Title: up.Title, Caption: up.Caption, Description: up.Description, AltText: up.AltText,
 		MIME: ft.MIME, Dir: s.now().UTC().Format("2006/01"), Stem: stem, Ext: ext,
-		ClientFilename: up.ClientFilename,
+		ClientFilename: up.ClientFilename, SizesDeferred: up.SizesDeferred,
 	}
 	m.Key = newKey()
 	key := objstore.OriginalKey(m.Key)

@@ -1,6 +1,7 @@
 package wp
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -104,6 +105,9 @@ func (h *Handler) handleMediaCreate(w http.ResponseWriter, r *http.Request) {
 type fields struct {
 	title, caption, description, altText *string
 	post                                 *int64
+	// deferSizes is generate_sub_sizes=false (WordPress 7.1): metadata
+	// now, sizes on post-process.
+	deferSizes bool
 }
 
 func (f *fields) set(name, value string) error {
@@ -117,6 +121,8 @@ func (f *fields) set(name, value string) error {
 	case "alt_text":
 		v := sanitizeText(value)
 		f.altText = &v
+	case "generate_sub_sizes":
+		f.deferSizes = value == "false" || value == "0"
 	case "post":
 		n, err := strconv.ParseInt(value, 10, 64)
 		if err != nil {
@@ -146,11 +152,12 @@ func (f *fields) upload(up *core.Upload) {
 		up.AltText = *f.altText
 	}
 	up.PostID = f.post
+	up.SizesDeferred = f.deferSizes
 }
 
 func (h *Handler) createRaw(r *http.Request, u *media.User) (*media.Media, error) {
 	var f fields
-	for _, name := range []string{"title", "caption", "description", "alt_text", "post"} {
+	for _, name := range []string{"title", "caption", "description", "alt_text", "post", "generate_sub_sizes"} {
 		if r.URL.Query().Has(name) {
 			if err := f.set(name, r.URL.Query().Get(name)); err != nil {
 				return nil, err
@@ -172,6 +179,9 @@ func (h *Handler) createRaw(r *http.Request, u *media.User) (*media.Media, error
 		return nil, errorf(http.StatusBadRequest, "rest_upload_invalid_disposition",
 			"Invalid Content-Disposition supplied. Content-Disposition needs to be formatted as `attachment; filename=\"image.png\"` or similar.")
 	}
+	if err := h.checkParent(r.Context(), f.post); err != nil {
+		return nil, err
+	}
 	up := core.Upload{Body: r.Body, ClientFilename: name, ContentMD5: r.Header.Get("Content-MD5"), Author: u}
 	f.upload(&up)
 	m, err := h.core.Upload(r.Context(), up)
@@ -186,7 +196,7 @@ func (h *Handler) createMultipart(r *http.Request, u *media.User) (*media.Media,
 		return nil, errorf(http.StatusBadRequest, "rest_upload_no_data", "No data supplied.")
 	}
 	var f fields
-	for _, name := range []string{"title", "caption", "description", "alt_text", "post"} {
+	for _, name := range []string{"title", "caption", "description", "alt_text", "post", "generate_sub_sizes"} {
 		if r.URL.Query().Has(name) {
 			if err := f.set(name, r.URL.Query().Get(name)); err != nil {
 				return nil, err
@@ -243,7 +253,7 @@ func (h *Handler) uploadPart(r *http.Request, u *media.User, part *multipart.Par
 			}
 		}
 		f.upload(up)
-		return nil
+		return h.checkParent(r.Context(), f.post)
 	}
 	m, err := h.core.Upload(r.Context(), up)
 	return m, uploadError(err, "rest_upload_unknown_error")
@@ -420,4 +430,17 @@ func (h *Handler) handleFileGet(w http.ResponseWriter, r *http.Request) {
 		hd.Set("Content-Disposition", "attachment")
 	}
 	http.ServeContent(w, r, "", obj.LastModified, obj)
+}
+
+// checkParent refuses an attachment as a parent, as WordPress does ("Invalid
+// parent type."): attachments are not posts.
+func (h *Handler) checkParent(ctx context.Context, post *int64) error {
+	if post == nil || *post <= 0 {
+		return nil
+	}
+	if _, err := h.core.FindMedia(ctx, *post); err == nil {
+		return &restError{status: http.StatusBadRequest, code: "rest_invalid_param", message: "Invalid parent type.",
+			params: map[string]string{"post": "Invalid parent type."}}
+	}
+	return nil
 }

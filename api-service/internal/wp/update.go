@@ -176,13 +176,9 @@ func (h *Handler) handleMediaUpdate(w http.ResponseWriter, r *http.Request) {
 		}
 		upd.Visibility = &vis
 	}
-	if upd.PostID != nil && *upd.PostID > 0 {
-		// Attachments are not posts: WordPress refuses them as parents.
-		if _, err := h.core.FindMedia(r.Context(), *upd.PostID); err == nil {
-			h.writeError(w, r, &restError{status: http.StatusBadRequest, code: "rest_invalid_param", message: "Invalid parent type.",
-				params: map[string]string{"post": "Invalid parent type."}})
-			return
-		}
+	if err := h.checkParent(r.Context(), upd.PostID); err != nil {
+		h.writeError(w, r, err)
+		return
 	}
 	m, err = h.core.UpdateMedia(r.Context(), id, upd)
 	if err != nil {

@@ -224,6 +224,14 @@ func (w *Worker) run(ctx context.Context, job media.Job) error {
 	if err != nil {
 		return err
 	}
+	if job.MetadataOnly {
+		// generate_sub_sizes=false: WordPress records the upload as it is
+		// (not turned upright) and leaves every size missing.
+		meta := imaging.ReadImageMeta(src)
+		r := media.Renditions{Width: hdr.Width, Height: hdr.Height, Filesize: int64(len(src)), Meta: toMediaMeta(meta, false), Original: made}
+		r.OriginalWidth, r.OriginalHeight = upright(hdr)
+		return w.record(ctx, m, job, r)
+	}
 	res, err := imaging.Process(ctx, imaging.Request{Source: src, Basename: m.OriginalName(), Sizes: w.sizes, Only: job.Sizes})
 	if err != nil {
 		return err
@@ -247,7 +255,12 @@ func (w *Worker) run(ctx context.Context, job media.Job) error {
 		}
 		r.Sizes = append(r.Sizes, f)
 	}
-	err = w.store.RecordRenditions(ctx, m.ID, job.Seq, r)
+	return w.record(ctx, m, job, r)
+}
+
+// record stores a job's result; a superseded job or a deleted item drops.
+func (w *Worker) record(ctx context.Context, m *media.Media, job media.Job, r media.Renditions) error {
+	err := w.store.RecordRenditions(ctx, m.ID, job.Seq, r)
 	switch media.ErrorCode(err) {
 	case "":
 		return nil
