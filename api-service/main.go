@@ -112,7 +112,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		httpx.Check{Name: "nats", Ping: nc.Ping},
 		httpx.Check{Name: "minio", Ping: objects.Ping},
 	))
-	wp.New(svc, users, auth, log, wp.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes, Location: cfg.SiteLocation}).Register(mux)
+	wp.New(svc, users, postgres.NewPostStore(db), auth, log, wp.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes, Location: cfg.SiteLocation}).Register(mux)
 
 	srv := &http.Server{
 		Handler:           httpx.Middleware(wp.Rewrite(mux), log, "api-service"),

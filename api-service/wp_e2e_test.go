@@ -263,6 +263,59 @@ func TestWordPressDialect(t *testing.T) {
 		}
 	})
 
+	t.Run("media attached to posts", func(t *testing.T) {
+		post := func(c wpClient, path string, vals url.Values) int64 {
+			t.Helper()
+			r := c.form("POST", path, vals)
+			expect(t, r, 201, "")
+			var p struct {
+				ID int64 `json:"id"`
+			}
+			r.json(t, &p)
+			return p.ID
+		}
+		published := post(editor, "/wp-json/wp/v2/posts", url.Values{"title": {"Published"}, "status": {"publish"}, "date": {"2017-02-14T10:00:00"}})
+		page := post(editor, "/wp-json/wp/v2/pages", url.Values{"title": {"Page"}, "status": {"publish"}, "date": {"2017-02-14T10:00:00"}})
+		draft := post(editor, "/wp-json/wp/v2/posts", url.Values{"title": {"Draft"}, "status": {"draft"}})
+		expect(t, contrib.form("POST", "/wp-json/wp/v2/posts", url.Values{"status": {"publish"}}), 403, "rest_cannot_publish")
+
+		// Uploading to someone else's post needs edit_others_posts.
+		expect(t, author.raw(fmt.Sprintf("%s?post=%d", media, published), jpg, "x.jpg", nil), 403, "rest_cannot_edit")
+		expect(t, author.raw(media+"?post=999999999", jpg, "x.jpg", nil), 403, "rest_cannot_edit")
+		// Files go to the post's month; a page's to the current month.
+		var toPost, toPage, toDraft, loose attachment
+		editor.raw(fmt.Sprintf("%s?post=%d", media, published), jpg, "attached.jpg", nil).json(t, &toPost)
+		editor.raw(fmt.Sprintf("%s?post=%d", media, page), jpg, "onpage.jpg", nil).json(t, &toPage)
+		editor.raw(fmt.Sprintf("%s?post=%d", media, draft), jpg, "ondraft.jpg", nil).json(t, &toDraft)
+		editor.raw(media, jpg, "loose.jpg", nil).json(t, &loose)
+		if !strings.Contains(toPost.SourceURL, "/2017/02/") || strings.Contains(toPage.SourceURL, "/2017/02/") {
+			t.Errorf("folders: post %s page %s", toPost.SourceURL, toPage.SourceURL)
+		}
+		include := fmt.Sprintf("%s?include=%d,%d,%d&per_page=100", media, toPost.ID, toDraft.ID, loose.ID)
+		r := anon.do("GET", include, nil, nil)
+		if got := ids(t, r); len(got) != 2 || slices.Contains(got, toDraft.ID) || r.header.Get("X-WP-Total") != "3" {
+			t.Errorf("anonymous list: %v, X-WP-Total %s", got, r.header.Get("X-WP-Total"))
+		}
+		if got := ids(t, editor.do("GET", include, nil, nil)); len(got) != 3 {
+			t.Errorf("editor list: %v", got)
+		}
+		expect(t, anon.do("GET", fmt.Sprintf("%s/%d", media, toDraft.ID), nil, nil), 401, "rest_forbidden")
+		expect(t, anon.do("GET", fmt.Sprintf("%s/%d", media, toPost.ID), nil, nil), 200, "")
+		if got := ids(t, editor.do("GET", fmt.Sprintf("%s?parent=%d", media, published), nil, nil)); !slices.Equal(got, []int64{toPost.ID}) {
+			t.Errorf("parent=%d: %v", published, got)
+		}
+		// A parent that no longer exists leaves the attachment readable.
+		expect(t, editor.do("DELETE", fmt.Sprintf("/wp-json/wp/v2/posts/%d?force=true", draft), nil, nil), 200, "")
+		expect(t, anon.do("GET", fmt.Sprintf("%s/%d", media, toDraft.ID), nil, nil), 200, "")
+		var links struct {
+			Links map[string][]map[string]any `json:"_links"`
+		}
+		anon.do("GET", fmt.Sprintf("%s/%d", media, toPost.ID), nil, nil).json(t, &links)
+		if at := links.Links["https://api.w.org/attached-to"]; len(at) != 1 || at[0]["id"] != float64(published) || at[0]["post_type"] != "post" {
+			t.Errorf("attached-to link: %v", links.Links)
+		}
+	})
+
 	t.Run("who may upload", func(t *testing.T) {
 		contribC := wpClient{t: t, base: s.base, login: contrib.login, pass: contrib.pass}
 		expect(t, contribC.raw(media, jpg, "x.jpg", nil), 403, "rest_cannot_create")
@@ -391,14 +444,13 @@ func TestWordPressDialect(t *testing.T) {
 		if len(byAuthor) == 0 || len(byAuthor)+len(notAuthor) != total {
 			t.Errorf("author %d + author_exclude %d != %d", len(byAuthor), len(notAuthor), total)
 		}
-		if got := ids(t, admin.do("GET", media+"?per_page=100&parent=0", nil, nil)); len(got) != total {
-			t.Errorf("parent=0 (unattached): %d of %d", len(got), total)
+		unattached := ids(t, admin.do("GET", media+"?per_page=100&parent=0", nil, nil))
+		attached := ids(t, admin.do("GET", media+"?per_page=100&parent_exclude=0", nil, nil))
+		if len(unattached) == 0 || len(attached) == 0 || len(unattached)+len(attached) != total {
+			t.Errorf("parent=0 %d + parent_exclude=0 %d != %d", len(unattached), len(attached), total)
 		}
 		if got := ids(t, admin.do("GET", media+"?parent=999999999", nil, nil)); len(got) != 0 {
 			t.Errorf("parent=999999999: %v", got)
-		}
-		if got := ids(t, admin.do("GET", media+"?per_page=100&parent_exclude=0", nil, nil)); len(got) != 0 {
-			t.Errorf("parent_exclude=0: %v", got)
 		}
 		if got := ids(t, admin.do("GET", media+"?slug=dup,mp", nil, nil)); len(got) != 2 {
 			t.Errorf("slug=dup,mp: %v", got)

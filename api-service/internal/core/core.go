@@ -79,6 +79,9 @@ type Upload struct {
 	PostID                               *int64
 	// SizesDeferred asks for metadata only; sizes wait for a post-process.
 	SizesDeferred bool
+	// Folder, when set, dates the uploads folder (YYYY/MM) instead of now:
+	// WordPress files an upload to a post under the post's month.
+	Folder time.Time
 	// Trailer, when set, runs after the body was read to its end and before
 	// the item is recorded: a multipart request's fields may follow its file
 	// part (wpapi sends them so), and they still shape the new item.
@@ -123,7 +126,7 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*media.Media, error) {
 	m := &media.Media{
 		AuthorID: up.Author.ID, PostID: up.PostID,
 		Title: up.Title, Caption: up.Caption, Description: up.Description, AltText: up.AltText,
-		MIME: ft.MIME, Dir: s.now().UTC().Format("2006/01"), Stem: stem, Ext: ext,
+		MIME: ft.MIME, Dir: folder(up.Folder, s.now()), Stem: stem, Ext: ext,
 		ClientFilename: up.ClientFilename, SizesDeferred: up.SizesDeferred,
 	}
 	m.Key = newKey()
@@ -145,6 +148,7 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*media.Media, error) {
 			return nil, err
 		}
 		m.Title, m.Caption, m.Description, m.AltText, m.PostID = up.Title, up.Caption, up.Description, up.AltText, up.PostID
+		m.Dir = folder(up.Folder, s.now())
 	}
 	m.OriginalFilesize = info.Size
 	if cfg, _, err := image.DecodeConfig(bytes.NewReader(headBuf.Bytes())); err == nil {
@@ -301,4 +305,12 @@ func (s *Service) EditMedia(ctx context.Context, parent *media.Media, author *me
 	}
 	s.relay.Kick()
 	return m, nil
+}
+
+// folder is the uploads sub-directory for a date: t when set, else now.
+func folder(t, now time.Time) string {
+	if t.IsZero() {
+		t = now
+	}
+	return t.UTC().Format("2006/01")
 }

@@ -98,9 +98,18 @@ func (h *Handler) handleMediaList(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errorf(http.StatusBadRequest, "rest_post_invalid_page_number", "The page number requested is larger than the number of pages available."))
 		return
 	}
+	parents, err := h.parentsOf(r.Context(), items...)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	// Unreadable items are dropped after the count, as WordPress does: the
+	// totals count them, the page does not show them.
 	out := make([]any, 0, len(items))
 	for _, m := range items {
-		out = append(out, h.render(r, m, ctx))
+		if ctx == "edit" || h.readableMedia(u, m, parents) {
+			out = append(out, h.render(r, m, ctx))
+		}
 	}
 	h.headers(w)
 	w.Header().Set("X-WP-Total", strconv.Itoa(total))

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pixelmill/pixelmill/api-service/internal/core"
 	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
@@ -164,6 +165,11 @@ func (h *Handler) createRaw(r *http.Request, u *media.User) (*media.Media, error
 			}
 		}
 	}
+	// The parent post is a permission check: it comes before the body's.
+	folder, err := h.checkParent(r.Context(), u, f.post)
+	if err != nil {
+		return nil, err
+	}
 	if r.ContentLength == 0 {
 		return nil, errorf(http.StatusBadRequest, "rest_upload_no_data", "No data supplied.")
 	}
@@ -179,10 +185,7 @@ func (h *Handler) createRaw(r *http.Request, u *media.User) (*media.Media, error
 		return nil, errorf(http.StatusBadRequest, "rest_upload_invalid_disposition",
 			"Invalid Content-Disposition supplied. Content-Disposition needs to be formatted as `attachment; filename=\"image.png\"` or similar.")
 	}
-	if err := h.checkParent(r.Context(), f.post); err != nil {
-		return nil, err
-	}
-	up := core.Upload{Body: r.Body, ClientFilename: name, ContentMD5: r.Header.Get("Content-MD5"), Author: u}
+	up := core.Upload{Body: r.Body, ClientFilename: name, ContentMD5: r.Header.Get("Content-MD5"), Author: u, Folder: folder}
 	f.upload(&up)
 	m, err := h.core.Upload(r.Context(), up)
 	return m, uploadError(err, "rest_upload_sideload_error")
@@ -253,7 +256,8 @@ func (h *Handler) uploadPart(r *http.Request, u *media.User, part *multipart.Par
 			}
 		}
 		f.upload(up)
-		return h.checkParent(r.Context(), f.post)
+		up.Folder, err = h.checkParent(r.Context(), u, f.post)
+		return err
 	}
 	m, err := h.core.Upload(r.Context(), up)
 	return m, uploadError(err, "rest_upload_unknown_error")
@@ -432,15 +436,28 @@ func (h *Handler) handleFileGet(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", obj.LastModified, obj)
 }
 
-// checkParent refuses an attachment as a parent, as WordPress does ("Invalid
-// parent type."): attachments are not posts.
-func (h *Handler) checkParent(ctx context.Context, post *int64) error {
+// checkParent applies WordPress's rules for the post an upload is attached
+// to (spec §6.2 step 5, §6.3 steps 1-2): an attachment is not a parent
+// ("Invalid parent type."); the post must exist and the user must be able
+// to edit it; an upload to a dated post (not a page) goes to that post's
+// month folder, returned as folder.
+func (h *Handler) checkParent(ctx context.Context, u *media.User, post *int64) (folder time.Time, err error) {
 	if post == nil || *post <= 0 {
-		return nil
+		return time.Time{}, nil
 	}
-	if _, err := h.core.FindMedia(ctx, *post); err == nil {
-		return &restError{status: http.StatusBadRequest, code: "rest_invalid_param", message: "Invalid parent type.",
+	if m, err := h.core.FindMedia(ctx, *post); err == nil {
+		if !canEdit(u, m) {
+			return time.Time{}, errorf(authRequired(u), "rest_cannot_edit", "Sorry, you are not allowed to upload media to this post.")
+		}
+		return time.Time{}, &restError{status: http.StatusBadRequest, code: "rest_invalid_param", message: "Invalid parent type.",
 			params: map[string]string{"post": "Invalid parent type."}}
 	}
-	return nil
+	p, err := h.posts.FindPostByID(ctx, *post)
+	if err != nil || !p.Editable(u) {
+		return time.Time{}, errorf(authRequired(u), "rest_cannot_edit", "Sorry, you are not allowed to upload media to this post.")
+	}
+	if p.Type == "post" {
+		return p.Date, nil
+	}
+	return time.Time{}, nil
 }

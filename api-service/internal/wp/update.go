@@ -176,9 +176,14 @@ func (h *Handler) handleMediaUpdate(w http.ResponseWriter, r *http.Request) {
 		}
 		upd.Visibility = &vis
 	}
-	if err := h.checkParent(r.Context(), upd.PostID); err != nil {
-		h.writeError(w, r, err)
-		return
+	// On update WordPress checks only the parent's type, not the right to
+	// edit it (spec §7).
+	if upd.PostID != nil && *upd.PostID > 0 {
+		if _, err := h.core.FindMedia(r.Context(), *upd.PostID); err == nil {
+			h.writeError(w, r, &restError{status: http.StatusBadRequest, code: "rest_invalid_param", message: "Invalid parent type.",
+				params: map[string]string{"post": "Invalid parent type."}})
+			return
+		}
 	}
 	m, err = h.core.UpdateMedia(r.Context(), id, upd)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 type Handler struct {
 	core      *core.Service
 	users     Users
+	posts     Posts
 	auth      *httpx.Authenticator
 	log       *slog.Logger
 	publicURL string // e.g. http://127.0.0.1:8080, no trailing slash
@@ -30,8 +31,8 @@ type Handler struct {
 }
 
 // New returns the WordPress dialect.
-func New(c *core.Service, users Users, auth *httpx.Authenticator, log *slog.Logger, cfg Config) *Handler {
-	return &Handler{core: c, users: users, auth: auth, log: log, publicURL: cfg.PublicURL, maxUpload: cfg.MaxUpload,
+func New(c *core.Service, users Users, posts Posts, auth *httpx.Authenticator, log *slog.Logger, cfg Config) *Handler {
+	return &Handler{core: c, users: users, posts: posts, auth: auth, log: log, publicURL: cfg.PublicURL, maxUpload: cfg.MaxUpload,
 		sizes: media.DefaultSizes(), loc: cfg.Location}
 }
 
@@ -67,6 +68,11 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /wp-json/wp/v2/users/{id}/application-passwords", h.handleAppPasswordCreate)
 	mux.HandleFunc("DELETE /wp-json/wp/v2/users/{id}/application-passwords", h.handleAppPasswordDelete)
 	mux.HandleFunc("DELETE /wp-json/wp/v2/users/{id}/application-passwords/{uuid}", h.handleAppPasswordDelete)
+	for _, t := range []struct{ base, typ string }{{"posts", "post"}, {"pages", "page"}} {
+		mux.HandleFunc("POST /wp-json/wp/v2/"+t.base, h.handlePostCreate(t.typ))
+		mux.HandleFunc("GET /wp-json/wp/v2/"+t.base+"/{id}", h.handlePostGet(t.typ))
+		mux.HandleFunc("DELETE /wp-json/wp/v2/"+t.base+"/{id}", h.handlePostDelete(t.typ))
+	}
 	mux.HandleFunc("GET /wp-content/uploads/{path...}", h.handleFileGet)
 	mux.HandleFunc("/wp-json/", h.handleNoRoute)
 }
@@ -185,7 +191,11 @@ func (h *Handler) findReadable(ctx context.Context, id int64, u *media.User, edi
 	if edit && !canEdit(u, m) {
 		return nil, errorf(authRequired(u), "rest_forbidden_context", "Sorry, you are not allowed to edit this post.")
 	}
-	if m.Visibility != media.VisibilityInherit && !canEdit(u, m) {
+	parents, err := h.parentsOf(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	if !edit && !h.readableMedia(u, m, parents) {
 		return nil, errorf(authRequired(u), "rest_forbidden", "Sorry, you are not allowed to do that.")
 	}
 	return m, nil
