@@ -523,6 +523,23 @@ func TestWordPressDialect(t *testing.T) {
 	item = s.waitDone(t, item.ID)
 	itemPath := fmt.Sprintf("%s/%d", media, item.ID)
 
+	t.Run("1920x1080 sizes and filesize (spec 29, 57)", func(t *testing.T) {
+		var a attachment
+		editor.raw(media, filepath.Join(dir, "photo-1920x1080.jpg"), "33772.jpg", nil).json(t, &a)
+		a = s.waitDone(t, a.ID)
+		checkSizes(t, a, map[string]dims{"medium": {300, 169}, "large": {1024, 576}, "thumbnail": {150, 150}, "medium_large": {768, 432}, "1536x1536": {1536, 864}},
+			[]string{"medium", "large", "thumbnail", "medium_large", "1536x1536", "full"})
+		var got map[string]any
+		anon.do("GET", fmt.Sprintf("%s/%d", media, a.ID), nil, nil).json(t, &got)
+		st, _ := os.Stat(filepath.Join(dir, "photo-1920x1080.jpg"))
+		if got["filesize"] != float64(st.Size()) || got["filename"] != "33772.jpg" {
+			t.Errorf("filesize %v (file has %d), filename %v", got["filesize"], st.Size(), got["filename"])
+		}
+		if a.MediaDetails.Sizes[4].File != "33772-1536x864.jpg" || a.MediaDetails.OriginalImage != "" {
+			t.Errorf("1536x1536 file %s, original_image %q", a.MediaDetails.Sizes[4].File, a.MediaDetails.OriginalImage)
+		}
+	})
+
 	t.Run("single item contexts and _fields", func(t *testing.T) {
 		var view map[string]any
 		anon.do("GET", itemPath, nil, nil).json(t, &view)
@@ -594,6 +611,16 @@ func TestWordPressDialect(t *testing.T) {
 		expect(t, editor.form("POST", itemPath, url.Values{"post": {fmt.Sprint(editorItem.ID)}}), 400, "rest_invalid_param")
 		expect(t, editor.form("POST", itemPath, url.Values{"status": {"private"}}), 200, "")
 		expect(t, anon.do("GET", itemPath, nil, nil), 401, "rest_forbidden")
+		expect(t, anon.do("GET", media+"?status=private", nil, nil), 400, "rest_invalid_param")
+		if got := ids(t, editor.do("GET", media+"?status=private", nil, nil)); !slices.Equal(got, []int64{item.ID}) {
+			t.Errorf("editor status=private: %v", got)
+		}
+		if got := ids(t, editor.do("GET", media+"?status=private,inherit&per_page=100", nil, nil)); !slices.Contains(got, item.ID) || len(got) < 2 {
+			t.Errorf("editor status=private,inherit: %v", got)
+		}
+		if got := ids(t, anon.do("GET", media+"?per_page=100", nil, nil)); slices.Contains(got, item.ID) {
+			t.Error("a private item is listed to the public")
+		}
 		expect(t, editor.form("POST", itemPath, url.Values{"status": {"inherit"}}), 400, "rest_invalid_param")
 		expect(t, editor.form("POST", itemPath, url.Values{"status": {"publish"}}), 200, "")
 		expect(t, anon.do("GET", itemPath, nil, nil), 200, "")
