@@ -37,6 +37,7 @@ const adminPassword = "e2e-admin-password"
 // stack is a running API with its workers.
 type stack struct {
 	base    string
+	dbURL   string
 	apiLog  *syncBuffer
 	workers []*workerProc
 }
@@ -102,6 +103,13 @@ var buildWorker = sync.OnceValues(func() (string, error) {
 // database and bucket.
 func startStack(t *testing.T, workers int) *stack {
 	t.Helper()
+	return startStackEnv(t, workers, nil)
+}
+
+// startStackEnv is startStack with extra variables (PIXELMILL_JOB_ACK_WAIT,
+// say) for the API and the workers alike.
+func startStackEnv(t *testing.T, workers int, extra map[string]string) *stack {
+	t.Helper()
 	dbURL := postgrestest.NewDatabase(t)
 	_, s3 := objstoretest.NewStore(t)
 	env := map[string]string{
@@ -115,6 +123,9 @@ func startStack(t *testing.T, workers int) *stack {
 		"PIXELMILL_HTTP_ADDR":      "127.0.0.1:0",
 		"PIXELMILL_LOG_FORMAT":     "json",
 		"PIXELMILL_LOG_LEVEL":      "info",
+	}
+	for k, v := range extra {
+		env[k] = v
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
@@ -139,7 +150,7 @@ func startStack(t *testing.T, workers int) *stack {
 	})
 	// The API serves URLs under its public address, which only exists once
 	// it listens; point it there for file URLs via the Host-independent base.
-	s := &stack{base: "http://" + addr, apiLog: apiLog}
+	s := &stack{base: "http://" + addr, dbURL: dbURL, apiLog: apiLog}
 
 	bin, err := buildWorker()
 	if err != nil {
@@ -178,6 +189,43 @@ func startStack(t *testing.T, workers int) *stack {
 		waitFor(t, 60*time.Second, w.name+" consuming", func() bool { return strings.Contains(w.out.String(), `"msg":"consuming"`) })
 	}
 	return s
+}
+
+// dlq runs `worker-service dlq ARGS…` against the stack.
+func (s *stack) dlq(t *testing.T, args ...string) string {
+	t.Helper()
+	bin, err := buildWorker()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, append([]string{"dlq"}, args...)...)
+	cmd.Env = s.workers[0].cmd.Env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("worker-service dlq %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// mediaKey reads an item's UUID from its files' object keys, through the
+// database the stack uses.
+func (s *stack) mediaKey(t *testing.T, id int64) string {
+	t.Helper()
+	db := postgrestest.Open(t, s.dbURL)
+	var key string
+	if err := db.Pool.QueryRow(context.Background(), `SELECT key::text FROM media WHERE id = $1`, id).Scan(&key); err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+func lineWith(text, sub string) string {
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, sub) {
+			return l
+		}
+	}
+	return ""
 }
 
 // waitFor polls cond until it holds or timeout passes.
@@ -523,6 +571,20 @@ func TestPipelineEndToEnd(t *testing.T) {
 			t.Fatalf("status %s error %q", a.ProcessingStatus, a.ProcessingError)
 		}
 		t.Logf("truncated: %s", a.ProcessingError)
+
+		// It sits in the dead-letter stream, and an operator can replay it.
+		key := s.mediaKey(t, truncated.ID)
+		list := s.dlq(t, "list")
+		if !strings.Contains(list, key) || !strings.Contains(list, a.ProcessingError) {
+			t.Fatalf("dlq list lacks %s:\n%s", key, list)
+		}
+		seq := strings.Fields(lineWith(list, key))[0]
+		if out := s.dlq(t, "replay", seq); !strings.Contains(out, "1 replayed") {
+			t.Fatalf("dlq replay: %s", out)
+		}
+		waitFor(t, time.Minute, "the replayed job to fail again", func() bool {
+			return strings.Count(s.dlq(t, "list"), key) == 1 && s.waitDone(t, truncated.ID).ProcessingStatus == "failed"
+		})
 		for _, b := range after {
 			if got := s.waitDone(t, b.ID); got.ProcessingStatus != "ready" {
 				t.Errorf("media %d after the broken one: %s %s", b.ID, got.ProcessingStatus, got.ProcessingError)
@@ -575,7 +637,10 @@ func TestPipelineEndToEnd(t *testing.T) {
 		for _, a := range after {
 			ids = append(ids, a.ID)
 		}
-		done := map[int64][]string{}
+		// Per job, not per item: the dead-letter replay above issued the
+		// broken file a second job on purpose.
+		type jobID struct{ media, seq int64 }
+		done := map[jobID][]string{}
 		for _, w := range s.workers {
 			sc := bufio.NewScanner(strings.NewReader(w.out.String()))
 			sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -583,20 +648,25 @@ func TestPipelineEndToEnd(t *testing.T) {
 				var line struct {
 					Msg     string `json:"msg"`
 					MediaID int64  `json:"media_id"`
+					JobSeq  int64  `json:"job_seq"`
 				}
 				if json.Unmarshal(sc.Bytes(), &line) == nil && (line.Msg == "job_done" || line.Msg == "job_failed") {
-					done[line.MediaID] = append(done[line.MediaID], w.name)
+					k := jobID{line.MediaID, line.JobSeq}
+					done[k] = append(done[k], w.name)
 				}
 			}
 		}
 		perWorker := map[string]int{}
 		for _, id := range ids {
-			if len(done[id]) != 1 {
-				t.Errorf("media %d processed %d times (%v)", id, len(done[id]), done[id])
+			if n := len(done[jobID{id, 1}]); n != 1 {
+				t.Errorf("media %d job 1 processed %d times (%v)", id, n, done[jobID{id, 1}])
 			}
-			for _, w := range done[id] {
-				perWorker[w]++
+		}
+		for k, workers := range done {
+			if len(workers) != 1 {
+				t.Errorf("job %+v processed %d times (%v)", k, len(workers), workers)
 			}
+			perWorker[workers[0]]++
 		}
 		if len(perWorker) != 2 {
 			t.Errorf("jobs per worker %v: want both workers to take part", perWorker)

@@ -28,6 +28,13 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && os.Args[1] == "dlq" {
+		if err := runDLQ(ctx, os.Args[2:], os.Getenv, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "worker-service dlq:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "worker-service:", err)
 		os.Exit(1)
@@ -99,6 +106,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return err
 	}
+	stopAdvisories, err := nc.OnExhausted(w.HandleExhausted)
+	if err != nil {
+		return err
+	}
+	defer stopAdvisories()
 	log.InfoContext(ctx, "consuming", "consumer", jobqueue.ConsumerName, "health_addr", ln.Addr().String())
 	w.Run(ctx, cons)
 	log.Info("stopped")
@@ -111,7 +123,9 @@ func ensureConsumer(ctx context.Context, nc *jobqueue.Conn, log interface {
 	delay := 200 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		if cons, err = nc.EnsureConsumer(ctx); err == nil {
-			return cons, nil
+			if err = nc.EnsureDLQ(ctx); err == nil {
+				return cons, nil
+			}
 		}
 		if attempt == 1 || attempt%10 == 0 {
 			log.WarnContext(ctx, "waiting_for_nats", "attempt", attempt, "err", err)

@@ -32,9 +32,11 @@ type Store interface {
 	FailMedia(ctx context.Context, id, seq int64, reason string) error
 }
 
-// Events publishes status changes for listeners (long polls, webhooks).
-type Events interface {
+// Broker is what a worker publishes besides acks: status events for
+// listeners (long polls, webhooks) and dead letters for operators.
+type Broker interface {
 	PublishEvent(ctx context.Context, subject string, payload []byte) error
+	PublishDLQ(ctx context.Context, kind string, payload []byte, reason string, deliveries int, trace map[string]string) error
 }
 
 // Config is the worker's behaviour.
@@ -72,13 +74,13 @@ type Worker struct {
 	cfg     Config
 	store   Store
 	objects *objstore.Store
-	events  Events
+	events  Broker
 	log     *slog.Logger
 	sizes   []media.Size
 }
 
 // New returns a Worker.
-func New(cfg Config, store Store, objects *objstore.Store, events Events, log *slog.Logger) (*Worker, error) {
+func New(cfg Config, store Store, objects *objstore.Store, events Broker, log *slog.Logger) (*Worker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -174,6 +176,13 @@ func (w *Worker) handle(parent context.Context, msg jetstream.Msg) {
 			_ = msg.NakWithDelay(5 * time.Second)
 			return
 		}
+		// Every final failure is kept in the dead-letter stream, so an
+		// operator sees them all and can replay those whose cause is fixed.
+		if derr := w.events.PublishDLQ(ctx, string(job.Kind), msg.Data(), reason, int(delivery), jobqueue.InjectTrace(ctx)); derr != nil {
+			log.ErrorContext(ctx, "dead_letter_failed", "err", derr)
+			_ = msg.NakWithDelay(5 * time.Second)
+			return
+		}
 		_ = msg.TermWithReason(reason)
 		log.WarnContext(ctx, "job_failed", "reason", reason, "err", err)
 		w.publish(ctx, job, media.StatusFailed, reason)
@@ -206,6 +215,11 @@ func (w *Worker) run(ctx context.Context, job media.Job) error {
 	}
 	if m.JobSeq != job.Seq {
 		return fmt.Errorf("job %d superseded by %d: %w", job.Seq, m.JobSeq, errDrop)
+	}
+	if m.Status != media.StatusProcessing {
+		// Recorded already: a worker died between recording and acking.
+		// Doing it again would only repeat the same writes.
+		return fmt.Errorf("job %d already recorded (%s): %w", job.Seq, m.Status, errDrop)
 	}
 	orig, ok := m.FileByRole(media.RoleOriginal)
 	if !ok {
@@ -385,4 +399,26 @@ func (w *Worker) parentMeta(ctx context.Context, m *media.Media, own *media.Imag
 		meta.Orientation, meta.Rotated = 1, true
 	}
 	return &meta
+}
+
+// HandleExhausted records a job JetStream gave up on because a worker died
+// on every delivery (a file that crashes libvips, say): the item is marked
+// failed and the job dead-lettered. It is called from the max-deliveries
+// advisory, by one worker of the fleet.
+func (w *Worker) HandleExhausted(ctx context.Context, e jobqueue.Exhausted) error {
+	var job media.Job
+	if err := json.Unmarshal(e.Payload, &job); err != nil {
+		return nil // nothing to record; the message is removed
+	}
+	ctx = jobqueue.ExtractTrace(ctx, e.Headers)
+	const reason = "processing stopped the worker on every attempt"
+	if err := w.store.FailMedia(ctx, job.MediaID, job.Seq, reason); err != nil && media.ErrorCode(err) != media.CodeConflict && media.ErrorCode(err) != media.CodeNotFound {
+		return err
+	}
+	if err := w.events.PublishDLQ(ctx, string(job.Kind), e.Payload, reason, w.cfg.MaxDeliver, jobqueue.InjectTrace(ctx)); err != nil {
+		return err
+	}
+	w.log.WarnContext(ctx, "job_exhausted", "media_id", job.MediaID, "job_seq", job.Seq, "stream_seq", e.StreamSeq)
+	w.publish(ctx, job, media.StatusFailed, reason)
+	return nil
 }
