@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pixelmill/pixelmill/api-service/internal/core"
 	"github.com/pixelmill/pixelmill/services/config"
 	"github.com/pixelmill/pixelmill/services/jobqueue"
 	"github.com/pixelmill/pixelmill/services/objstore"
@@ -22,9 +23,10 @@ type Config struct {
 	MaxUploadBytes int64  // PIXELMILL_MAX_UPLOAD_BYTES
 	SiteTimezone   string // PIXELMILL_SITE_TIMEZONE: IANA name, for WordPress's local dates
 	SiteLocation   *time.Location
-	LogFormat      string // PIXELMILL_LOG_FORMAT: json or text
-	LogLevel       string // PIXELMILL_LOG_LEVEL
-	OTLPEndpoint   string // OTEL_EXPORTER_OTLP_ENDPOINT
+	Upkeep         core.UpkeepConfig // PIXELMILL_UPKEEP_EVERY, PIXELMILL_STUCK_AFTER, PIXELMILL_ORPHAN_AFTER
+	LogFormat      string            // PIXELMILL_LOG_FORMAT: json or text
+	LogLevel       string            // PIXELMILL_LOG_LEVEL
+	OTLPEndpoint   string            // OTEL_EXPORTER_OTLP_ENDPOINT
 	Postgres       postgres.Config
 	ObjStore       objstore.Config
 	JobQueue       jobqueue.Config
@@ -40,16 +42,24 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		AdminPassword:  env.String("PIXELMILL_ADMIN_PASSWORD", ""),
 		MaxUploadBytes: env.Int64("PIXELMILL_MAX_UPLOAD_BYTES", 512<<20),
 		SiteTimezone:   env.String("PIXELMILL_SITE_TIMEZONE", "UTC"),
-		LogFormat:      env.String("PIXELMILL_LOG_FORMAT", "json"),
-		LogLevel:       env.String("PIXELMILL_LOG_LEVEL", "info"),
-		OTLPEndpoint:   env.String("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
-		Postgres:       env.Postgres(),
-		ObjStore:       env.ObjStore(),
-		JobQueue:       env.JobQueue(),
+		Upkeep: core.UpkeepConfig{
+			Every:       env.Duration("PIXELMILL_UPKEEP_EVERY", time.Minute),
+			StuckAfter:  env.Duration("PIXELMILL_STUCK_AFTER", 15*time.Minute),
+			OrphanAfter: env.Duration("PIXELMILL_ORPHAN_AFTER", time.Hour),
+		},
+		LogFormat:    env.String("PIXELMILL_LOG_FORMAT", "json"),
+		LogLevel:     env.String("PIXELMILL_LOG_LEVEL", "info"),
+		OTLPEndpoint: env.String("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
+		Postgres:     env.Postgres(),
+		ObjStore:     env.ObjStore(),
+		JobQueue:     env.JobQueue(),
 	}
 	c.PublicURL = strings.TrimRight(env.String("PIXELMILL_PUBLIC_URL", "http://"+c.HTTPAddr), "/")
 	if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
 		env.Check("PIXELMILL_PUBLIC_URL", errors.New("want an absolute URL like http://127.0.0.1:8080"))
+	}
+	if c.Upkeep.Every < time.Second || c.Upkeep.StuckAfter < time.Second || c.Upkeep.OrphanAfter < time.Second {
+		env.Check("PIXELMILL_UPKEEP_EVERY/STUCK_AFTER/ORPHAN_AFTER", errors.New("must be at least 1s"))
 	}
 	loc, err := time.LoadLocation(c.SiteTimezone)
 	if err != nil {
@@ -72,6 +82,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Any("admin_password", config.Masked(c.AdminPassword)),
 		slog.Int64("max_upload_bytes", c.MaxUploadBytes),
 		slog.String("site_timezone", c.SiteTimezone),
+		slog.Duration("stuck_after", c.Upkeep.StuckAfter),
+		slog.Duration("orphan_after", c.Upkeep.OrphanAfter),
 		slog.String("database_url", config.MaskURL(c.Postgres.URL)),
 		slog.String("nats_url", c.JobQueue.URL),
 		slog.String("s3_endpoint", c.ObjStore.Endpoint),

@@ -104,6 +104,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	go func() { defer close(relayDone); relay.Run(relayCtx) }()
 
 	svc := core.New(postgres.NewMediaStore(db), objects, relay, log)
+	go svc.RunUpkeep(relayCtx, cfg.Upkeep)
 	auth := httpx.NewAuthenticator(users)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", httpx.HandleHealthz)

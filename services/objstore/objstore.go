@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"path"
+	"strings"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -189,18 +190,6 @@ func (s *Store) DeletePrefix(ctx context.Context, prefix string) error {
 	return nil
 }
 
-// List returns the keys under prefix, for tests and the sweeper.
-func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
-	var keys []string
-	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
-		if o.Err != nil {
-			return nil, translate(o.Err, "objects under "+prefix)
-		}
-		keys = append(keys, o.Key)
-	}
-	return keys, nil
-}
-
 func translate(err error, what string) error {
 	if err == nil {
 		return nil
@@ -218,4 +207,34 @@ func translate(err error, what string) error {
 // RemoveBucket deletes the (empty) bucket; tests use it to clean up.
 func (s *Store) RemoveBucket(ctx context.Context) error {
 	return translate(s.client.RemoveBucket(ctx, s.bucket), "bucket")
+}
+
+// ObjectInfo is a listed object.
+type ObjectInfo struct {
+	Key          string
+	LastModified time.Time
+}
+
+// ListInfo returns the objects under prefix with their modification times,
+// for the sweeper.
+func (s *Store) ListInfo(ctx context.Context, prefix string) ([]ObjectInfo, error) {
+	var out []ObjectInfo
+	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if o.Err != nil {
+			return nil, translate(o.Err, "objects under "+prefix)
+		}
+		out = append(out, ObjectInfo{Key: o.Key, LastModified: o.LastModified})
+	}
+	return out, nil
+}
+
+// MediaKeyOf returns the item UUID an object key belongs to, if it is one
+// of the layout's keys.
+func MediaKeyOf(key string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, "media/")
+	if !ok {
+		return "", false
+	}
+	k, _, ok := strings.Cut(rest, "/")
+	return k, ok && k != ""
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -300,4 +301,61 @@ func takenNames(ctx context.Context, tx pgx.Tx, query string, args ...any) (map[
 func likePrefix(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(s) + "%"
+}
+
+// RequeueStuck issues a new job for up to limit items that have been
+// processing since before cutoff: their job was lost (a broker that dropped
+// acknowledged messages, a message deleted by hand) or keeps dying. Rows
+// are claimed with SKIP LOCKED, so several API replicas never requeue one
+// item twice at once, and each requeue restarts the item's clock.
+func (s *MediaStore) RequeueStuck(ctx context.Context, cutoff time.Time, limit int, trace map[string]string) ([]*media.Job, error) {
+	var jobs []*media.Job
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			UPDATE media SET job_seq = job_seq + 1, updated_at = now()
+			WHERE id IN (
+				SELECT id FROM media
+				WHERE status = 'processing' AND updated_at < $1
+				ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+			RETURNING id, key, job_seq, edit IS NOT NULL AND original_filesize = 0`, cutoff, limit)
+		if err != nil {
+			return err
+		}
+		jobs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*media.Job, error) {
+			j := &media.Job{Kind: media.JobRenditions}
+			var needsEdit bool
+			err := r.Scan(&j.MediaID, &j.MediaKey, &j.Seq, &needsEdit)
+			if needsEdit {
+				j.Kind = media.JobEdit
+			}
+			return j, err
+		})
+		if err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			if err := insertJob(ctx, tx, j, trace); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return jobs, translate(err, "media")
+}
+
+// KnownKeys returns which of the media keys (UUIDs) have a row.
+func (s *MediaStore) KnownKeys(ctx context.Context, keys []string) (map[string]bool, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT key::text FROM media WHERE key::text = ANY($1)`, keys)
+	if err != nil {
+		return nil, translate(err, "media")
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, translate(err, "media")
+	}
+	out := make(map[string]bool, len(found))
+	for _, k := range found {
+		out[k] = true
+	}
+	return out, nil
 }

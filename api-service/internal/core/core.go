@@ -40,6 +40,8 @@ type MediaStore interface {
 	FindMedia(ctx context.Context, f media.Filter) ([]*media.Media, int, error)
 	UpdateMedia(ctx context.Context, id int64, u media.Update) (*media.Media, error)
 	DeleteMedia(ctx context.Context, id int64) (*media.Media, error)
+	RequeueStuck(ctx context.Context, cutoff time.Time, limit int, trace map[string]string) ([]*media.Job, error)
+	KnownKeys(ctx context.Context, keys []string) (map[string]bool, error)
 }
 
 // Objects is what the core needs of object storage.
@@ -48,6 +50,7 @@ type Objects interface {
 	Get(ctx context.Context, key string) (*objstore.Object, error)
 	Delete(ctx context.Context, key string) error
 	DeletePrefix(ctx context.Context, prefix string) error
+	ListInfo(ctx context.Context, prefix string) ([]objstore.ObjectInfo, error)
 }
 
 // Kicker wakes the outbox relay after a commit that added a job.

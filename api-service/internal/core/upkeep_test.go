@@ -1,0 +1,102 @@
+package core
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/pixelmill/pixelmill/services/media"
+	"github.com/pixelmill/pixelmill/services/objstore"
+	"github.com/pixelmill/pixelmill/services/objstore/objstoretest"
+	"github.com/pixelmill/pixelmill/services/postgres"
+	"github.com/pixelmill/pixelmill/services/postgres/postgrestest"
+)
+
+type kicks int
+
+func (k *kicks) Kick() { *k++ }
+
+func newService(t *testing.T) (*Service, *postgres.DB, *objstore.Store, *kicks) {
+	t.Helper()
+	db := postgrestest.NewDB(t)
+	objects, _ := objstoretest.NewStore(t)
+	k := new(kicks)
+	return New(postgres.NewMediaStore(db), objects, k, slog.New(slog.NewTextHandler(io.Discard, nil))), db, objects, k
+}
+
+func TestReconcileRequeuesStuckItems(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, db, _, k := newService(t)
+	users := postgres.NewUserStore(db)
+	if _, err := users.EnsureUser(ctx, &media.User{Login: "a", Role: media.RoleAuthor, PasswordHash: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := users.FindUserByLogin(ctx, "a")
+	store := postgres.NewMediaStore(db)
+	stuck := &media.Media{AuthorID: u.ID, MIME: "image/jpeg", Dir: "2026/11", Stem: "stuck", Ext: "jpg"}
+	fresh := &media.Media{AuthorID: u.ID, MIME: "image/jpeg", Dir: "2026/11", Stem: "fresh", Ext: "jpg"}
+	for _, m := range []*media.Media{stuck, fresh} {
+		if _, err := store.CreateMedia(ctx, m, media.File{Key: "k-" + m.Stem, MIME: m.MIME}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Pool.Exec(ctx, `UPDATE media SET updated_at = now() - interval '1 hour' WHERE id = $1`, stuck.ID); err != nil {
+		t.Fatal(err)
+	}
+	n, err := svc.Reconcile(ctx, 15*time.Minute)
+	if err != nil || n != 1 || *k != 1 {
+		t.Fatalf("requeued %d (kicks %d): %v", n, *k, err)
+	}
+	got, _ := store.FindMediaByID(ctx, stuck.ID)
+	if got.JobSeq != 2 || got.Status != media.StatusProcessing {
+		t.Fatalf("stuck item: seq %d status %s", got.JobSeq, got.Status)
+	}
+	var jobs int
+	db.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE convert_from(payload, 'UTF8') LIKE '%"seq":2%'`).Scan(&jobs)
+	if jobs != 1 {
+		t.Fatalf("outbox has %d new jobs", jobs)
+	}
+	// Its clock restarted: nothing is stuck now.
+	if n, _ := svc.Reconcile(ctx, 15*time.Minute); n != 0 {
+		t.Fatalf("requeued %d again", n)
+	}
+}
+
+func TestSweepRemovesOnlyOrphans(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, db, objects, _ := newService(t)
+	users := postgres.NewUserStore(db)
+	if _, err := users.EnsureUser(ctx, &media.User{Login: "a", Role: media.RoleAuthor, PasswordHash: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := users.FindUserByLogin(ctx, "a")
+	kept := &media.Media{AuthorID: u.ID, MIME: "image/jpeg", Dir: "2026/11", Stem: "kept", Ext: "jpg", Key: uuid.NewString()}
+	if _, err := postgres.NewMediaStore(db).CreateMedia(ctx, kept, media.File{Key: objstore.OriginalKey(kept.Key), MIME: "image/jpeg"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	orphan := uuid.NewString()
+	for _, key := range []string{objstore.OriginalKey(kept.Key), objstore.OriginalKey(orphan), objstore.FileKey(orphan, "x-300x200.jpg")} {
+		if _, err := objects.Put(ctx, key, strings.NewReader("data"), 4, "image/jpeg"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Young orphans may belong to an upload under way: they stay.
+	if n, err := svc.Sweep(ctx, time.Hour); err != nil || n != 0 {
+		t.Fatalf("swept %d young objects: %v", n, err)
+	}
+	n, err := svc.Sweep(ctx, time.Nanosecond)
+	if err != nil || n != 2 {
+		t.Fatalf("swept %d: %v", n, err)
+	}
+	left, _ := objects.ListInfo(ctx, "media/")
+	if len(left) != 1 || left[0].Key != objstore.OriginalKey(kept.Key) {
+		t.Fatalf("left %v", left)
+	}
+}
