@@ -64,6 +64,10 @@ func New(cfg Config) (*Store, error) {
 		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Secure: cfg.UseTLS,
 		Region: cfg.Region,
+		// minio-go retries a failed request 10 times with back-off by
+		// default; while storage is down that turns an upload into a long
+		// hang. Three tries ride out a blip and let the API answer 503 fast.
+		MaxRetries: 3,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("objstore: %w", err)
