@@ -26,6 +26,10 @@ status: ## show which processes of the stack run
 test: ## run every test against real Postgres, NATS, MinIO and libvips started on free ports
 	@deploy/local/test.sh
 
+.PHONY: chaos
+chaos: ## fault tests: kill workers, stop Postgres, NATS and MinIO under load (a private stack)
+	@deploy/local/chaos.sh
+
 .PHONY: lint
 lint: ## go vet and staticcheck always; govulncheck where its database answers
 	@set -e; for m in $(MODULES); do echo "lint: $$m"; (cd $$m && go vet ./... && go run $(STATICCHECK) ./...); done

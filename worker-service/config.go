@@ -43,6 +43,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.Worker = worker.Config{
 		Concurrency:  env.Int("PIXELMILL_WORKER_CONCURRENCY", wd.Concurrency),
 		JobTimeout:   env.Duration("PIXELMILL_JOB_TIMEOUT", wd.JobTimeout),
+		AckWait:      c.JobQueue.AckWait,
 		MaxDeliver:   c.JobQueue.MaxDeliver,
 		MaxBytes:     env.Int64("PIXELMILL_MAX_UPLOAD_BYTES", wd.MaxBytes),
 		DrainTimeout: env.Duration("PIXELMILL_DRAIN_TIMEOUT", wd.DrainTimeout),

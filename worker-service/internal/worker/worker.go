@@ -43,6 +43,7 @@ type Broker interface {
 type Config struct {
 	Concurrency int           // jobs run at once by this process
 	JobTimeout  time.Duration // bound on one job, after which it is retried
+	AckWait     time.Duration // the consumer's; heartbeats come well within it
 	MaxDeliver  int           // deliveries before a failure is final (matches the consumer)
 	MaxBytes    int64         // largest original a worker will load
 	// DrainTimeout bounds how long shutdown waits for jobs in flight.
@@ -51,7 +52,7 @@ type Config struct {
 
 // DefaultConfig returns the settings `make up` uses.
 func DefaultConfig() Config {
-	return Config{Concurrency: 1, JobTimeout: 5 * time.Minute, MaxDeliver: 5, MaxBytes: 512 << 20, DrainTimeout: 30 * time.Second}
+	return Config{Concurrency: 1, JobTimeout: 5 * time.Minute, AckWait: time.Minute, MaxDeliver: 5, MaxBytes: 512 << 20, DrainTimeout: 30 * time.Second}
 }
 
 // Validate reports a config that can't work.
@@ -150,17 +151,20 @@ func (w *Worker) handle(parent context.Context, msg jetstream.Msg) {
 	span.SetAttributes(attribute.Int64("media.id", job.MediaID), attribute.Int64("job.seq", job.Seq), attribute.Int64("job.delivery", int64(delivery)))
 	log := w.log.With("media_id", job.MediaID, "job_seq", job.Seq, "delivery", delivery)
 
-	stopBeat := heartbeat(ctx, msg, w.cfg.JobTimeout)
+	stopBeat := heartbeat(ctx, msg, w.cfg.AckWait)
 	start := time.Now()
+	log.InfoContext(ctx, "job_started", "kind", string(job.Kind))
 	err := w.run(ctx, job)
 	stopBeat()
 
 	switch {
 	case err == nil:
+		// Logged before the ack: the result is recorded, and a redelivery
+		// after a crash right here is dropped as already recorded.
+		log.InfoContext(ctx, "job_done", "duration_ms", time.Since(start).Milliseconds())
 		if err := msg.DoubleAck(ctx); err != nil {
 			log.WarnContext(ctx, "ack_failed", "err", err)
 		}
-		log.InfoContext(ctx, "job_done", "duration_ms", time.Since(start).Milliseconds())
 		w.publish(ctx, job, media.StatusReady, "")
 	case errors.Is(err, errDrop):
 		_ = msg.Ack()
@@ -304,10 +308,11 @@ func (w *Worker) publish(ctx context.Context, job media.Job, status media.Status
 }
 
 // heartbeat tells JetStream the job is alive (InProgress resets AckWait)
-// while a large file is worked on.
-func heartbeat(ctx context.Context, msg jetstream.Msg, jobTimeout time.Duration) (stop func()) {
+// while a large file is worked on: three beats per AckWait, so one lost
+// beat never lets a running job be redelivered.
+func heartbeat(ctx context.Context, msg jetstream.Msg, ackWait time.Duration) (stop func()) {
 	done := make(chan struct{})
-	every := min(10*time.Second, jobTimeout/3)
+	every := max(ackWait/3, 100*time.Millisecond)
 	go func() {
 		t := time.NewTicker(every)
 		defer t.Stop()
