@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -580,10 +581,20 @@ func TestChaosNATSOutage(t *testing.T) {
 			t.Errorf("media %d is %q with NATS down", id, st)
 		}
 	}
+	// /readyz shows the outage meanwhile, and the recovery after.
+	readyz := func() int {
+		code, _, _, err := s.try("GET", s.base+"/readyz", nil, nil)
+		if err != nil {
+			return 0
+		}
+		return code
+	}
+	waitFor(t, 10*time.Second, "/readyz to report NATS down", func() bool { return readyz() == http.StatusServiceUnavailable })
 	time.Sleep(time.Until(down.Add(15 * time.Second))) // the outage lasts ~15 s
 	stackCtl(t, "start", "nats")
 	restarted = true
 	chaosLogf(t, "NATS was down for %s", time.Since(down).Round(100*time.Millisecond))
+	waitFor(t, 30*time.Second, "/readyz to recover", func() bool { return readyz() == http.StatusOK })
 
 	states := s.settle(t, ids, 2*time.Minute)
 	report(t, ids, states)
@@ -1029,5 +1040,55 @@ func TestChaosWorkerDiesOnEveryDelivery(t *testing.T) {
 	}
 	if list := s.dlq(t, "list"); !strings.Contains(list, s.mediaKey(t, victim.ID)) {
 		t.Errorf("the victim is not in the dead-letter stream:\n%s", list)
+	}
+}
+
+// TestChaosWorkerDrains: on SIGTERM a worker stops fetching, finishes the
+// job it is on, and exits; the jobs it had not started go to the other
+// worker.
+func TestChaosWorkerDrains(t *testing.T) {
+	s := startStackEnv(t, 2, chaosEnv)
+	dir := testdataDir(t)
+	big, _ := s.uploadRaw(t, filepath.Join(dir, "photo-3840x2400.jpg"), "drain.jpg")
+	mark := fmt.Sprintf(`"media_id":%d,`, big.ID)
+	var w *workerProc
+	waitFor(t, time.Minute, "a worker to start the big job", func() bool {
+		for _, cand := range s.workers {
+			if l := lineWith(cand.out.String(), `"msg":"job_started"`); strings.Contains(cand.out.String(), mark) && l != "" {
+				w = cand
+				return true
+			}
+		}
+		return false
+	})
+	if err := w.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	photo := readTestdata(t, "photo-640x480.jpg")
+	ids := []int64{big.ID}
+	for i := range 5 {
+		ids = append(ids, s.mustUpload(t, photo, fmt.Sprintf("after-term-%d.jpg", i)))
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- w.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("%s exited with %v after SIGTERM", w.name, err)
+		}
+	case <-time.After(45 * time.Second):
+		t.Fatalf("%s did not exit within the drain bound", w.name)
+	}
+	out := w.out.String()
+	done, stopped := strings.Index(out, `"msg":"job_done"`), strings.Index(out, `"msg":"stopped"`)
+	if done < 0 || stopped < done || !strings.Contains(lineWith(out[done:], `"msg":"job_done"`), mark) {
+		t.Errorf("%s did not finish its job before stopping:\n%s", w.name, out)
+	}
+	states := s.settle(t, ids, 2*time.Minute)
+	report(t, ids, states)
+	for _, id := range ids {
+		if states[id].ProcessingStatus != "ready" {
+			t.Errorf("media %d: %s", id, states[id].ProcessingStatus)
+		}
 	}
 }

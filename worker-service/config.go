@@ -47,6 +47,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		MaxDeliver:   c.JobQueue.MaxDeliver,
 		MaxBytes:     env.Int64("PIXELMILL_MAX_UPLOAD_BYTES", wd.MaxBytes),
 		DrainTimeout: env.Duration("PIXELMILL_DRAIN_TIMEOUT", wd.DrainTimeout),
+		RetryBase:    env.Duration("PIXELMILL_JOB_RETRY_BASE", wd.RetryBase),
+		RetryMax:     env.Duration("PIXELMILL_JOB_RETRY_MAX", wd.RetryMax),
 	}
 	c.Imaging = imaging.Config{
 		Concurrency: env.Int("PIXELMILL_VIPS_CONCURRENCY", id.Concurrency),

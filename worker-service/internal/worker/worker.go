@@ -48,11 +48,16 @@ type Config struct {
 	MaxBytes    int64         // largest original a worker will load
 	// DrainTimeout bounds how long shutdown waits for jobs in flight.
 	DrainTimeout time.Duration
+	// RetryBase and RetryMax space the deliveries of a failing job: the
+	// n-th retry waits RetryBase×2ⁿ⁻¹, at most RetryMax.
+	RetryBase time.Duration
+	RetryMax  time.Duration
 }
 
 // DefaultConfig returns the settings `make up` uses.
 func DefaultConfig() Config {
-	return Config{Concurrency: 1, JobTimeout: 5 * time.Minute, AckWait: time.Minute, MaxDeliver: 5, MaxBytes: 512 << 20, DrainTimeout: 30 * time.Second}
+	return Config{Concurrency: 1, JobTimeout: 5 * time.Minute, AckWait: time.Minute, MaxDeliver: 5, MaxBytes: 512 << 20, DrainTimeout: 30 * time.Second,
+		RetryBase: 2 * time.Second, RetryMax: time.Minute}
 }
 
 // Validate reports a config that can't work.
@@ -66,6 +71,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxDeliver < 1 {
 		errs = append(errs, errors.New("worker: MaxDeliver must be at least 1"))
+	}
+	if c.RetryBase <= 0 || c.RetryMax < c.RetryBase {
+		errs = append(errs, errors.New("worker: RetryBase must be positive and RetryMax at least RetryBase"))
 	}
 	return errors.Join(errs...)
 }
@@ -192,7 +200,7 @@ func (w *Worker) handle(parent context.Context, msg jetstream.Msg) {
 		w.publish(ctx, job, media.StatusFailed, reason)
 	default:
 		span.RecordError(err)
-		delay := backoff(delivery)
+		delay := backoff(delivery, w.cfg.RetryBase, w.cfg.RetryMax)
 		_ = msg.NakWithDelay(delay)
 		log.WarnContext(ctx, "job_retry", "err", err, "retry_in", delay.String())
 	}
@@ -345,9 +353,10 @@ func drainContext(parent context.Context, drain time.Duration) (context.Context,
 	return ctx, func() { stop(); cancel() }
 }
 
-func backoff(delivery uint64) time.Duration {
-	d := time.Second << min(delivery, 6)
-	return min(d, time.Minute)
+// backoff is the wait before the next delivery after the given one failed.
+func backoff(delivery uint64, base, maxWait time.Duration) time.Duration {
+	d := base << min(delivery-1, 20)
+	return min(d, maxWait)
 }
 
 func failureReason(err error) string {
