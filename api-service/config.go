@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pixelmill/pixelmill/api-service/internal/core"
+	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
 	"github.com/pixelmill/pixelmill/services/config"
 	"github.com/pixelmill/pixelmill/services/jobqueue"
 	"github.com/pixelmill/pixelmill/services/objstore"
@@ -23,10 +24,11 @@ type Config struct {
 	MaxUploadBytes int64  // PIXELMILL_MAX_UPLOAD_BYTES
 	SiteTimezone   string // PIXELMILL_SITE_TIMEZONE: IANA name, for WordPress's local dates
 	SiteLocation   *time.Location
-	Upkeep         core.UpkeepConfig // PIXELMILL_UPKEEP_EVERY, PIXELMILL_STUCK_AFTER, PIXELMILL_ORPHAN_AFTER
-	LogFormat      string            // PIXELMILL_LOG_FORMAT: json or text
-	LogLevel       string            // PIXELMILL_LOG_LEVEL
-	OTLPEndpoint   string            // OTEL_EXPORTER_OTLP_ENDPOINT
+	Upkeep         core.UpkeepConfig     // PIXELMILL_UPKEEP_EVERY, PIXELMILL_STUCK_AFTER, PIXELMILL_ORPHAN_AFTER
+	RateLimit      httpx.RateLimitConfig // PIXELMILL_RATE_LIMIT_ANON, PIXELMILL_RATE_LIMIT_AUTH
+	LogFormat      string                // PIXELMILL_LOG_FORMAT: json or text
+	LogLevel       string                // PIXELMILL_LOG_LEVEL
+	OTLPEndpoint   string                // OTEL_EXPORTER_OTLP_ENDPOINT
 	Postgres       postgres.Config
 	ObjStore       objstore.Config
 	JobQueue       jobqueue.Config
@@ -42,6 +44,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		AdminPassword:  env.String("PIXELMILL_ADMIN_PASSWORD", ""),
 		MaxUploadBytes: env.Int64("PIXELMILL_MAX_UPLOAD_BYTES", 512<<20),
 		SiteTimezone:   env.String("PIXELMILL_SITE_TIMEZONE", "UTC"),
+		RateLimit: httpx.RateLimitConfig{
+			AnonPerMinute: env.Int("PIXELMILL_RATE_LIMIT_ANON", httpx.DefaultRateLimitConfig().AnonPerMinute),
+			AuthPerMinute: env.Int("PIXELMILL_RATE_LIMIT_AUTH", httpx.DefaultRateLimitConfig().AuthPerMinute),
+		},
 		Upkeep: core.UpkeepConfig{
 			Every:       env.Duration("PIXELMILL_UPKEEP_EVERY", time.Minute),
 			StuckAfter:  env.Duration("PIXELMILL_STUCK_AFTER", 15*time.Minute),
@@ -83,6 +89,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Int64("max_upload_bytes", c.MaxUploadBytes),
 		slog.String("site_timezone", c.SiteTimezone),
 		slog.Duration("stuck_after", c.Upkeep.StuckAfter),
+		slog.Int("rate_limit_anon", c.RateLimit.AnonPerMinute),
+		slog.Int("rate_limit_auth", c.RateLimit.AuthPerMinute),
 		slog.Duration("orphan_after", c.Upkeep.OrphanAfter),
 		slog.String("database_url", config.MaskURL(c.Postgres.URL)),
 		slog.String("nats_url", c.JobQueue.URL),

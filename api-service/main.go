@@ -113,10 +113,12 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		httpx.Check{Name: "nats", Ping: nc.Ping},
 		httpx.Check{Name: "minio", Ping: objects.Ping},
 	))
-	wp.New(svc, users, postgres.NewPostStore(db), auth, log, wp.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes, Location: cfg.SiteLocation}).Register(mux)
+	wpHandler := wp.New(svc, users, postgres.NewPostStore(db), auth, log, wp.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes, Location: cfg.SiteLocation})
+	wpHandler.Register(mux)
+	limiter := httpx.NewRateLimiter(cfg.RateLimit)
 
 	srv := &http.Server{
-		Handler:           httpx.Middleware(wp.Rewrite(mux), log, "api-service"),
+		Handler:           httpx.Middleware(limiter.Middleware(wp.Rewrite(mux), wpHandler.HandleTooManyRequests), log, "api-service"),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}

@@ -861,3 +861,27 @@ func TestWordPressDialect(t *testing.T) {
 		}
 	})
 }
+
+// TestRateLimitWordPress: past its budget a client gets WordPress's error
+// body with 429 and Retry-After; every answer carries the X-RateLimit-*
+// headers.
+func TestRateLimitWordPress(t *testing.T) {
+	s := startStackEnv(t, 0, map[string]string{"PIXELMILL_RATE_LIMIT_ANON": "3", "PIXELMILL_RATE_LIMIT_AUTH": "5"})
+	anon := wpClient{t: t, base: s.base}
+	admin := wpClient{t: t, base: s.base, login: "admin", pass: adminPassword}
+	for i := range 3 {
+		r := anon.do("GET", "/wp-json/wp/v2/media", nil, nil)
+		if r.status != 200 || r.header.Get("X-RateLimit-Limit") != "3" || r.header.Get("X-RateLimit-Remaining") != fmt.Sprint(2-i) || r.header.Get("X-RateLimit-Reset") == "" {
+			t.Fatalf("request %d: %d %v", i+1, r.status, r.header)
+		}
+	}
+	r := anon.do("GET", "/wp-json/wp/v2/media", nil, nil)
+	expect(t, r, 429, "rest_too_many_requests")
+	if r.header.Get("Retry-After") == "" {
+		t.Errorf("no Retry-After on a 429: %v", r.header)
+	}
+	// A credential has its own budget.
+	if r := admin.do("GET", "/wp-json/wp/v2/media", nil, nil); r.status != 200 || r.header.Get("X-RateLimit-Limit") != "5" {
+		t.Errorf("admin: %d %v", r.status, r.header)
+	}
+}
