@@ -53,6 +53,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.Imaging = imaging.Config{
 		Concurrency: env.Int("PIXELMILL_VIPS_CONCURRENCY", id.Concurrency),
 		MaxPixels:   env.Int64("PIXELMILL_MAX_PIXELS", id.MaxPixels),
+		MaxFrames:   env.Int("PIXELMILL_MAX_FRAMES", id.MaxFrames),
 	}
 	env.Check("worker", c.Worker.Validate())
 	env.Check("imaging", c.Imaging.Validate())
@@ -67,6 +68,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("concurrency", c.Worker.Concurrency),
 		slog.Int("vips_concurrency", c.Imaging.Concurrency),
 		slog.Int64("max_pixels", c.Imaging.MaxPixels),
+		slog.Int("max_frames", c.Imaging.MaxFrames),
 		slog.Duration("job_timeout", c.Worker.JobTimeout),
 		slog.String("database_url", config.MaskURL(c.Postgres.URL)),
 		slog.String("nats_url", c.JobQueue.URL),

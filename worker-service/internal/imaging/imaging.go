@@ -44,12 +44,15 @@ type Config struct {
 	// MaxPixels caps width×height read from the file header, before any
 	// pixel is decoded, so a decompression bomb fails fast as an InputError.
 	MaxPixels int64
+	// MaxFrames caps the frames (pages) an animation may declare in its
+	// header: a GIF of thousands of frames is refused before a decode.
+	MaxFrames int
 }
 
 // DefaultConfig returns one libvips thread per pipeline and a 100-megapixel
 // cap (a 12000×8000 panorama fits; a 20000×20000 bomb does not).
 func DefaultConfig() Config {
-	return Config{Concurrency: 1, MaxPixels: 100_000_000}
+	return Config{Concurrency: 1, MaxPixels: 100_000_000, MaxFrames: 1000}
 }
 
 // Validate reports every bad field at once.
@@ -60,6 +63,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxPixels <= 0 {
 		errs = append(errs, fmt.Errorf("imaging: max pixels %d must be positive", c.MaxPixels))
+	}
+	if c.MaxFrames <= 0 {
+		errs = append(errs, fmt.Errorf("imaging: max frames %d must be positive", c.MaxFrames))
 	}
 	return errors.Join(errs...)
 }
@@ -81,6 +87,8 @@ var (
 	threads int
 	// maxPixels is read by every Probe; Startup may change it at any time.
 	maxPixels atomic.Int64
+	// maxFrames is read by every Probe, like maxPixels.
+	maxFrames atomic.Int64
 )
 
 // Startup initialises libvips for this process through govips. The first
@@ -128,6 +136,7 @@ func Startup(cfg Config) error {
 			threads, cfg.threads())
 	}
 	maxPixels.Store(cfg.MaxPixels)
+	maxFrames.Store(int64(cfg.MaxFrames))
 	return nil
 }
 

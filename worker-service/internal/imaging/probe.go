@@ -142,6 +142,9 @@ func probe(buf []byte, limit int64) (sourceInfo, error) {
 	if h.Width <= 0 || h.Height <= 0 {
 		return info, &InputError{Reason: fmt.Sprintf("%s has no pixels (%dx%d)", f.label(), h.Width, h.Height)}
 	}
+	if frames := maxFrames.Load(); frames > 0 && int64(h.Pages) > frames {
+		return info, &InputError{Reason: fmt.Sprintf("too many frames: %d, limit %d", h.Pages, frames)}
+	}
 	if px := int64(h.Width) * int64(h.Height); px > limit {
 		return info, &InputError{
 			Reason: fmt.Sprintf("image too large: %dx%d is %d pixels, limit %d", h.Width, h.Height, px, limit),
