@@ -26,6 +26,8 @@ type Config struct {
 	SiteLocation   *time.Location
 	Upkeep         core.UpkeepConfig     // PIXELMILL_UPKEEP_EVERY, PIXELMILL_STUCK_AFTER, PIXELMILL_ORPHAN_AFTER
 	RateLimit      httpx.RateLimitConfig // PIXELMILL_RATE_LIMIT_ANON, PIXELMILL_RATE_LIMIT_AUTH
+	URLSigningKey  string                // PIXELMILL_URL_SIGNING_KEY: shared by every replica
+	SignedURLTTL   time.Duration         // PIXELMILL_SIGNED_URL_TTL
 	LogFormat      string                // PIXELMILL_LOG_FORMAT: json or text
 	LogLevel       string                // PIXELMILL_LOG_LEVEL
 	OTLPEndpoint   string                // OTEL_EXPORTER_OTLP_ENDPOINT
@@ -44,6 +46,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		AdminPassword:  env.String("PIXELMILL_ADMIN_PASSWORD", ""),
 		MaxUploadBytes: env.Int64("PIXELMILL_MAX_UPLOAD_BYTES", 512<<20),
 		SiteTimezone:   env.String("PIXELMILL_SITE_TIMEZONE", "UTC"),
+		URLSigningKey:  env.String("PIXELMILL_URL_SIGNING_KEY", ""),
+		SignedURLTTL:   env.Duration("PIXELMILL_SIGNED_URL_TTL", time.Hour),
 		RateLimit: httpx.RateLimitConfig{
 			AnonPerMinute: env.Int("PIXELMILL_RATE_LIMIT_ANON", httpx.DefaultRateLimitConfig().AnonPerMinute),
 			AuthPerMinute: env.Int("PIXELMILL_RATE_LIMIT_AUTH", httpx.DefaultRateLimitConfig().AuthPerMinute),
@@ -90,6 +94,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("site_timezone", c.SiteTimezone),
 		slog.Duration("stuck_after", c.Upkeep.StuckAfter),
 		slog.Int("rate_limit_anon", c.RateLimit.AnonPerMinute),
+		slog.Any("url_signing_key", config.Masked(c.URLSigningKey)),
+		slog.Duration("signed_url_ttl", c.SignedURLTTL),
 		slog.Int("rate_limit_auth", c.RateLimit.AuthPerMinute),
 		slog.Duration("orphan_after", c.Upkeep.OrphanAfter),
 		slog.String("database_url", config.MaskURL(c.Postgres.URL)),

@@ -103,7 +103,17 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	relayDone := make(chan struct{})
 	go func() { defer close(relayDone); relay.Run(relayCtx) }()
 
-	svc := core.New(postgres.NewMediaStore(db), objects, relay, log)
+	signingKey := []byte(cfg.URLSigningKey)
+	if len(signingKey) == 0 {
+		// Fine for one replica; several must share a configured key, or a
+		// URL signed by one is refused by the others.
+		signingKey = make([]byte, 32)
+		if _, err := rand.Read(signingKey); err != nil {
+			return err
+		}
+		log.WarnContext(ctx, "url_signing_key_generated", "hint", "set PIXELMILL_URL_SIGNING_KEY when running several API replicas")
+	}
+	svc := core.New(postgres.NewMediaStore(db), objects, relay, core.NewURLSigner(signingKey, cfg.SignedURLTTL), log)
 	go svc.RunUpkeep(relayCtx, cfg.Upkeep)
 	auth := httpx.NewAuthenticator(users)
 	mux := http.NewServeMux()

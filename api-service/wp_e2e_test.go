@@ -621,6 +621,25 @@ func TestWordPressDialect(t *testing.T) {
 		if got := ids(t, anon.do("GET", media+"?per_page=100", nil, nil)); slices.Contains(got, item.ID) {
 			t.Error("a private item is listed to the public")
 		}
+		// Its files: not for the public at their plain URL, yes with the
+		// signed URL an authorised reader gets.
+		var private attachment
+		editor.do("GET", itemPath+"?context=edit", nil, nil).json(t, &private)
+		signed := private.MediaDetails.Sizes[0].SourceURL
+		plain, _, _ := strings.Cut(signed, "?")
+		if !strings.Contains(signed, "signature=") {
+			t.Fatalf("private size URL is not signed: %s", signed)
+		}
+		for u, want := range map[string]int{plain: 404, signed: 200, strings.Replace(signed, "signature=", "signature=x", 1): 404} {
+			resp, err := http.Get(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Errorf("GET %s: %d, want %d", u, resp.StatusCode, want)
+			}
+		}
 		expect(t, editor.form("POST", itemPath, url.Values{"status": {"inherit"}}), 400, "rest_invalid_param")
 		expect(t, editor.form("POST", itemPath, url.Values{"status": {"publish"}}), 200, "")
 		expect(t, anon.do("GET", itemPath, nil, nil), 200, "")

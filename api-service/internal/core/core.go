@@ -20,6 +20,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -61,14 +62,20 @@ type Service struct {
 	store   MediaStore
 	objects Objects
 	relay   Kicker
+	signer  *URLSigner
 	log     *slog.Logger
 	now     func() time.Time
 }
 
-// New returns the core over its adapters.
-func New(store MediaStore, objects Objects, relay Kicker, log *slog.Logger) *Service {
-	return &Service{store: store, objects: objects, relay: relay, log: log, now: time.Now}
+// New returns the core over its adapters. signer makes the expiring URLs
+// of private items' files.
+func New(store MediaStore, objects Objects, relay Kicker, signer *URLSigner, log *slog.Logger) *Service {
+	return &Service{store: store, objects: objects, relay: relay, signer: signer, log: log, now: time.Now}
 }
+
+// SignedQuery returns the query string that lets anyone fetch the file at
+// path ("2026/11/x.jpg") until it expires.
+func (s *Service) SignedQuery(path string) string { return s.signer.Query(path) }
 
 // Upload is a file arriving from a client, with the fields sent with it.
 type Upload struct {
@@ -192,13 +199,14 @@ func (s *Service) Requeue(ctx context.Context, id int64, sizes []string) error {
 }
 
 // OpenFile opens the stored file a URL path names ("2026/11/x-300x188.jpg").
-// Private items' files are not found for anonymous readers.
-func (s *Service) OpenFile(ctx context.Context, path string, viewer *media.User) (media.File, *objstore.Object, error) {
+// A private item's files are found only with credentials or with an
+// unexpired signature in q; for anyone else they don't exist.
+func (s *Service) OpenFile(ctx context.Context, path string, q url.Values, viewer *media.User) (media.File, *objstore.Object, error) {
 	f, vis, err := s.store.FindFileByPath(ctx, path)
 	if err != nil {
 		return media.File{}, nil, err
 	}
-	if vis != media.VisibilityInherit && viewer == nil {
+	if vis != media.VisibilityInherit && viewer == nil && !s.signer.Valid(path, q) {
 		return media.File{}, nil, media.Errorf(media.CodeNotFound, "file not found")
 	}
 	obj, err := s.objects.Get(ctx, f.Key)

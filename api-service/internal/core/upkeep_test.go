@@ -26,7 +26,7 @@ func newService(t *testing.T) (*Service, *postgres.DB, *objstore.Store, *kicks) 
 	db := postgrestest.NewDB(t)
 	objects, _ := objstoretest.NewStore(t)
 	k := new(kicks)
-	return New(postgres.NewMediaStore(db), objects, k, slog.New(slog.NewTextHandler(io.Discard, nil))), db, objects, k
+	return New(postgres.NewMediaStore(db), objects, k, NewURLSigner([]byte("test"), time.Hour), slog.New(slog.NewTextHandler(io.Discard, nil))), db, objects, k
 }
 
 func TestReconcileRequeuesStuckItems(t *testing.T) {

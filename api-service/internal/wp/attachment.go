@@ -81,8 +81,14 @@ func wpDate(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05") }
 // modified fields do.
 func (h *Handler) localDate(t time.Time) string { return t.In(h.loc).Format("2006-01-02T15:04:05") }
 
+// fileURL is a file's public URL; a private item's carries an expiring
+// signature, so whoever may read the item can hand the URL to a browser.
 func (h *Handler) fileURL(m *media.Media, name string) string {
-	return h.publicURL + "/wp-content/uploads/" + m.Dir + "/" + name
+	u := h.publicURL + "/wp-content/uploads/" + m.Dir + "/" + name
+	if m.Visibility != media.VisibilityInherit {
+		u += "?" + h.core.SignedQuery(m.Dir+"/"+name)
+	}
+	return u
 }
 
 // attachment renders an item as WordPress's attachment object, all

@@ -413,7 +413,7 @@ func (h *Handler) handleMediaPostProcess(w http.ResponseWriter, r *http.Request)
 // Range and caching, from object storage.
 func (h *Handler) handleFileGet(w http.ResponseWriter, r *http.Request) {
 	u, _ := h.user(r)
-	f, obj, err := h.core.OpenFile(r.Context(), r.PathValue("path"), u)
+	f, obj, err := h.core.OpenFile(r.Context(), r.PathValue("path"), r.URL.Query(), u)
 	if err != nil {
 		if media.ErrorCode(err) == media.CodeNotFound {
 			http.NotFound(w, r)
