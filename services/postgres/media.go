@@ -26,7 +26,8 @@ const maxNameAttempts = 5
 
 // CreateMedia inserts an uploaded item, its original file and its first
 // rendition job in one transaction, so an item never exists without the job
-// that will finish it. It picks the unique stem and slug (WordPress's "-1",
+// that will finish it. A document (not a raster image) is ready at once and
+// gets no job; the returned job is then nil. It picks the unique stem and slug (WordPress's "-1",
 // "-2" suffixes), and when m.Title is empty it uses the stored stem, as
 // WordPress does for raw uploads. m is updated with what was stored.
 func (s *MediaStore) CreateMedia(ctx context.Context, m *media.Media, original media.File, trace map[string]string) (*media.Job, error) {
@@ -69,6 +70,10 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 			m.Key = uuid.NewString()
 		}
 		m.Status, m.JobSeq = media.StatusProcessing, 1
+		if !m.IsImage() {
+			// Documents are stored, not rendered: nothing for a worker.
+			m.Status = media.StatusReady
+		}
 		if m.Visibility == "" {
 			m.Visibility = media.VisibilityInherit
 		}
@@ -90,6 +95,9 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 			return err
 		}
 		m.Files = []media.File{original}
+		if m.Status == media.StatusReady {
+			return nil
+		}
 		job = &media.Job{Kind: media.JobRenditions, MediaID: m.ID, MediaKey: m.Key, Seq: m.JobSeq, MetadataOnly: m.SizesDeferred}
 		if m.Edit != nil {
 			job.Kind = media.JobEdit

@@ -206,3 +206,17 @@ func TestRecordRenditionsIdempotentAndSuperseded(t *testing.T) {
 		t.Fatalf("missing: %v", err)
 	}
 }
+
+func TestCreateDocumentNeedsNoJob(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, outbox, u := newStores(t)
+	m := &media.Media{AuthorID: u.ID, MIME: "application/pdf", Dir: "2026/11", Stem: "manual", Ext: "pdf", OriginalFilesize: 10}
+	job, err := store.CreateMedia(ctx, m, media.File{Key: "pdf", MIME: "application/pdf"}, nil)
+	if err != nil || job != nil || m.Status != media.StatusReady {
+		t.Fatalf("job %+v status %s: %v", job, m.Status, err)
+	}
+	if n, _ := outbox.RelayPending(ctx, 10, func(context.Context, postgres.OutboxMessage) error { return nil }); n != 0 {
+		t.Fatalf("a document left %d jobs", n)
+	}
+}
