@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -125,6 +126,7 @@ func SanitizeFileName(name string) string {
 	name = dotRuns.ReplaceAllString(name, ".")
 	name = dashSpace.ReplaceAllString(name, "-")
 	name = strings.Trim(name, ".-_")
+	name = truncateName(name)
 	if !strings.Contains(name, ".") {
 		// A bare extension ("jpg") becomes "unnamed-file.jpg" in WordPress;
 		// a bare stem stays as it is and fails the type check.
@@ -135,7 +137,8 @@ func SanitizeFileName(name string) string {
 	}
 	// Inner extension-like parts that are not allowed types get "_"
 	// appended ("x.php.jpg" → "x.php_.jpg"), so no server treats the file
-	// as a script.
+	// as a script. This runs after truncation, which could otherwise cut a
+	// "_" off again.
 	parts := strings.Split(name, ".")
 	for i := 1; i < len(parts)-1; i++ {
 		p := parts[i]
@@ -143,13 +146,34 @@ func SanitizeFileName(name string) string {
 			parts[i] = p + "_"
 		}
 	}
-	const maxLen = 200 // stay well under file-system and S3 key limits
-	out := strings.Join(parts, ".")
-	if len(out) > maxLen {
-		ext := path.Ext(out)
-		out = strings.TrimRight(out[:maxLen-len(ext)], ".-_") + ext
+	return strings.Join(parts, ".")
+}
+
+// maxNameBytes bounds a stored name, well under file-system and S3 key
+// limits, leaving room for the "_" marks, "-N" suffixes and "-WxH" size
+// names added later.
+const maxNameBytes = 180
+
+// truncateName shortens a long name at a rune boundary, keeping a short
+// extension, and never leaves an empty stem or a trailing ".-_".
+func truncateName(name string) string {
+	if len(name) <= maxNameBytes {
+		return name
 	}
-	return out
+	ext := path.Ext(name)
+	if len(ext) > 16 { // no allowed extension is that long
+		ext = ""
+	}
+	stem := strings.TrimSuffix(name, ext)
+	limit := maxNameBytes - len(ext)
+	for limit > 0 && !utf8.RuneStart(stem[limit]) {
+		limit--
+	}
+	stem = strings.TrimRight(stem[:limit], ".-_")
+	if stem == "" {
+		stem = "unnamed-file"
+	}
+	return stem + ext
 }
 
 func isAlnum(s string) bool {

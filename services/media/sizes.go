@@ -74,11 +74,13 @@ func ResizeDimensions(srcW, srcH, dstW, dstH int, crop bool) (w, h int, box Rect
 	if crop {
 		nw, nh := min(dstW, srcW), min(dstH, srcH)
 		ratio := float64(srcW) / float64(srcH)
+		// A derived side is at least a pixel: a 1×1029 strip cropped to
+		// 0×150 would otherwise round to nothing.
 		if nw <= 0 {
-			nw = int(phpRound(float64(nh) * ratio))
+			nw = max(1, int(phpRound(float64(nh)*ratio)))
 		}
 		if nh <= 0 {
-			nh = int(phpRound(float64(nw) / ratio))
+			nh = max(1, int(phpRound(float64(nw)/ratio)))
 		}
 		s := max(float64(nw)/float64(srcW), float64(nh)/float64(srcH))
 		cw, ch := int(phpRound(float64(nw)/s)), int(phpRound(float64(nh)/s))

@@ -277,7 +277,7 @@ func readFields(mr *multipart.Reader) (map[string]string, error) {
 		if part.FileName() == "" {
 			v, err := io.ReadAll(io.LimitReader(part, 1<<20))
 			if err != nil {
-				return nil, err
+				return nil, errorf(http.StatusBadRequest, "rest_upload_unknown_error", "Malformed multipart body.")
 			}
 			out[part.FormName()] = string(v)
 		}
@@ -319,10 +319,13 @@ func FilenameFromDisposition(values []string) string {
 				continue
 			}
 			val = strings.TrimSpace(val)
-			if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
-				val = val[1 : len(val)-1]
+			// WordPress strips a leading and a trailing quote (a lone one
+			// leaves nothing), then skips what PHP's empty() calls empty,
+			// which includes "0".
+			if strings.HasPrefix(val, `"`) && strings.HasSuffix(val, `"`) {
+				val = strings.TrimSuffix(strings.TrimPrefix(val, `"`), `"`)
 			}
-			if val != "" {
+			if val != "" && val != "0" {
 				name = val
 			}
 		}

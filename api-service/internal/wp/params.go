@@ -59,6 +59,11 @@ func (p *params) list(name string) []string {
 				var arr []any
 				if json.Unmarshal([]byte(v), &arr) == nil {
 					for _, a := range arr {
+						if f, ok := a.(float64); ok {
+							// fmt would write 1e+06; ids want digits.
+							out = append(out, strconv.FormatFloat(f, 'f', -1, 64))
+							continue
+						}
 						out = append(out, fmt.Sprint(a))
 					}
 					continue
