@@ -869,7 +869,7 @@ func TestWordPressDialect(t *testing.T) {
 		if len(list) != 1 || list[0]["name"] != "tests" || list[0]["password"] != nil {
 			t.Errorf("application passwords %v", list)
 		}
-		expect(t, author.do("GET", "/wp-json/wp/v2/users/1/application-passwords", nil, nil), 403, "rest_cannot_manage_application_passwords")
+		expect(t, author.do("GET", "/wp-json/wp/v2/users/1/application-passwords", nil, nil), 403, "rest_cannot_list_application_passwords")
 		uuid := list[0]["uuid"].(string)
 		expect(t, author.do("DELETE", "/wp-json/wp/v2/users/me/application-passwords/"+uuid, nil, nil), 200, "")
 		expect(t, author.do("GET", "/wp-json/wp/v2/users/me", nil, nil), 401, "")

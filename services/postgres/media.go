@@ -233,18 +233,20 @@ func (s *MediaStore) FindMediaByID(ctx context.Context, id int64) (*media.Media,
 }
 
 // FindFileByPath returns the stored file that a URL path
-// ("2026/11/horizon-300x188.jpg") names, with its item's visibility.
-func (s *MediaStore) FindFileByPath(ctx context.Context, path string) (media.File, media.Visibility, error) {
+// ("2026/11/horizon-300x188.jpg") names, with its item's visibility and
+// author, which decide who may read it.
+func (s *MediaStore) FindFileByPath(ctx context.Context, path string) (media.File, media.Visibility, int64, error) {
 	var f media.File
 	var vis media.Visibility
+	var author int64
 	err := s.db.Pool.QueryRow(ctx, `
-		SELECT f.role, f.size_name, f.name, f.key, f.mime, f.width, f.height, f.filesize, m.visibility
+		SELECT f.role, f.size_name, f.name, f.key, f.mime, f.width, f.height, f.filesize, m.visibility, m.author_id
 		FROM media_files f JOIN media m ON m.id = f.media_id WHERE f.path = $1`, path).
-		Scan(&f.Role, &f.SizeName, &f.Name, &f.Key, &f.MIME, &f.Width, &f.Height, &f.Filesize, &vis)
+		Scan(&f.Role, &f.SizeName, &f.Name, &f.Key, &f.MIME, &f.Width, &f.Height, &f.Filesize, &vis, &author)
 	if err != nil {
-		return media.File{}, "", translate(err, "file")
+		return media.File{}, "", 0, translate(err, "file")
 	}
-	return f, vis, nil
+	return f, vis, author, nil
 }
 
 const mediaColumns = `id, key, author_id, post_id, title, caption, description, alt_text, slug, visibility,

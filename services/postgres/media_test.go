@@ -182,8 +182,8 @@ func TestRecordRenditionsIdempotentAndSuperseded(t *testing.T) {
 	if names := got.Renditions(); names[0].SizeName != "medium" || names[1].SizeName != "thumbnail" {
 		t.Fatalf("order %+v", names)
 	}
-	f, vis, err := store.FindFileByPath(ctx, "2026/11/horizon-300x188.jpg")
-	if err != nil || f.Key != "s1" || vis != media.VisibilityInherit {
+	f, vis, author, err := store.FindFileByPath(ctx, "2026/11/horizon-300x188.jpg")
+	if err != nil || f.Key != "s1" || vis != media.VisibilityInherit || author != u.ID {
 		t.Fatalf("file by path: %+v %s %v", f, vis, err)
 	}
 

@@ -117,7 +117,7 @@ func translate(err error, what string) error {
 		switch pgErr.Code {
 		case "23505":
 			return media.WrapError(media.CodeConflict, what+" already exists", err)
-		case "23503", "23514", "22P02":
+		case "23503", "23514", "22P02", "22021":
 			return media.WrapError(media.CodeInvalid, "invalid "+what, err)
 		}
 		return err

@@ -28,19 +28,40 @@ func (s *UserStore) FindUserByID(ctx context.Context, id int64) (*media.User, er
 }
 
 // FindUsers returns users ordered by id, optionally only those whose login
-// or name contains search, with the total.
-func (s *UserStore) FindUsers(ctx context.Context, search string, limit, offset int) ([]*media.User, int, error) {
+// or name contains search, and with publishedOnly only the authors of
+// published posts (what WordPress lists to callers without list_users),
+// with the total.
+func (s *UserStore) FindUsers(ctx context.Context, search string, publishedOnly bool, limit, offset int) ([]*media.User, int, error) {
+	const where = `(login ILIKE $1 OR display_name ILIKE $1) AND (NOT $2 OR EXISTS (
+		SELECT 1 FROM posts p WHERE p.post_author = users.id AND p.post_status = 'publish'))`
 	like := "%" + likeEscape(search) + "%"
 	var total int
-	if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE login ILIKE $1 OR display_name ILIKE $1`, like).Scan(&total); err != nil {
+	if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE `+where, like, publishedOnly).Scan(&total); err != nil {
 		return nil, 0, translate(err, "users")
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE login ILIKE $1 OR display_name ILIKE $1 ORDER BY id LIMIT $2 OFFSET $3`, like, limit, offset)
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE `+where+` ORDER BY id LIMIT $3 OFFSET $4`, like, publishedOnly, limit, offset)
 	if err != nil {
 		return nil, 0, translate(err, "users")
 	}
 	users, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*media.User, error) { return scanUser(r) })
 	return users, total, translate(err, "users")
+}
+
+// HasPublishedPosts reports whether the user authored a published post,
+// which makes their profile public in WordPress.
+func (s *UserStore) HasPublishedPosts(ctx context.Context, userID int64) (bool, error) {
+	var ok bool
+	err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM posts WHERE post_author = $1 AND post_status = 'publish')`, userID).Scan(&ok)
+	return ok, translate(err, "posts")
+}
+
+// RenameAppPassword changes an application password's name.
+func (s *UserStore) RenameAppPassword(ctx context.Context, userID int64, uuid, name string) error {
+	tag, err := s.db.Pool.Exec(ctx, `UPDATE app_passwords SET name = $3 WHERE user_id = $1 AND uuid = $2`, userID, uuid, name)
+	if err == nil && tag.RowsAffected() == 0 {
+		return media.Errorf(media.CodeNotFound, "application password not found")
+	}
+	return translate(err, "application password")
 }
 
 // CreateUser inserts a user; a taken login or email is a conflict.

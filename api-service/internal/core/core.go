@@ -36,7 +36,7 @@ import (
 type MediaStore interface {
 	CreateMedia(ctx context.Context, m *media.Media, original media.File, trace map[string]string) (*media.Job, error)
 	FindMediaByID(ctx context.Context, id int64) (*media.Media, error)
-	FindFileByPath(ctx context.Context, path string) (media.File, media.Visibility, error)
+	FindFileByPath(ctx context.Context, path string) (media.File, media.Visibility, int64, error)
 	RequeueMedia(ctx context.Context, id int64, sizes []string, trace map[string]string) (*media.Job, error)
 	FindMedia(ctx context.Context, f media.Filter) ([]*media.Media, int, error)
 	UpdateMedia(ctx context.Context, id int64, u media.Update) (*media.Media, error)
@@ -104,7 +104,23 @@ var (
 	ErrEmptyFile    = errors.New("empty file")
 	ErrFileType     = errors.New("file type not allowed")
 	ErrHashMismatch = errors.New("content hash mismatch")
+	ErrPartial      = errors.New("body ended early")
 )
+
+// strictEOF turns a body that ends early (a multipart part cut off before
+// its boundary, a connection dropped mid-upload) into an error of its own.
+// minio-go reads parts with io.ReadFull and takes io.ErrUnexpectedEOF for
+// the normal end of the data, so without this half a file would be stored
+// as if whole.
+type strictEOF struct{ r io.Reader }
+
+func (s strictEOF) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		err = ErrPartial
+	}
+	return n, err
+}
 
 // headerBytes is how much of the start of a file is kept to read its
 // dimensions: JPEG's SOF marker can follow up to 64 KiB of EXIF, plus ICC.
@@ -143,7 +159,7 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*media.Media, error) {
 	key := objstore.OriginalKey(m.Key)
 	sum := md5.New()
 	headBuf := &capped{max: headerBytes}
-	info, err := s.objects.Put(ctx, key, io.TeeReader(br, io.MultiWriter(sum, headBuf)), -1, ft.MIME)
+	info, err := s.objects.Put(ctx, key, strictEOF{io.TeeReader(br, io.MultiWriter(sum, headBuf))}, -1, ft.MIME)
 	if err != nil {
 		s.removeObject(key)
 		return nil, readError(err)
@@ -199,14 +215,17 @@ func (s *Service) Requeue(ctx context.Context, id int64, sizes []string) error {
 }
 
 // OpenFile opens the stored file a URL path names ("2026/11/x-300x188.jpg").
-// A private item's files are found only with credentials or with an
-// unexpired signature in q; for anyone else they don't exist.
+// A private item's files are found only by who may read the item or with
+// an unexpired signature in q; for anyone else they don't exist.
 func (s *Service) OpenFile(ctx context.Context, path string, q url.Values, viewer *media.User) (media.File, *objstore.Object, error) {
-	f, vis, err := s.store.FindFileByPath(ctx, path)
+	f, vis, author, err := s.store.FindFileByPath(ctx, path)
 	if err != nil {
 		return media.File{}, nil, err
 	}
-	if vis != media.VisibilityInherit && viewer == nil && !s.signer.Valid(path, q) {
+	// A private item is read by its author or by whoever may edit others'
+	// items (WordPress's read_private_posts), or through a signed URL.
+	mayRead := viewer != nil && (viewer.CanEditOthers() || viewer.ID == author)
+	if vis != media.VisibilityInherit && !mayRead && !s.signer.Valid(path, q) {
 		return media.File{}, nil, media.Errorf(media.CodeNotFound, "file not found")
 	}
 	obj, err := s.objects.Get(ctx, f.Key)
@@ -234,6 +253,9 @@ func readError(err error) error {
 	// checked too.
 	if errors.As(err, &mbe) || strings.Contains(err.Error(), "http: request body too large") {
 		return media.WrapError(media.CodeTooLarge, "The uploaded file exceeds the maximum upload size for this site.", err)
+	}
+	if errors.Is(err, ErrPartial) || strings.Contains(err.Error(), ErrPartial.Error()) {
+		return media.WrapError(media.CodeInvalid, "The uploaded file was only partially uploaded.", err)
 	}
 	if media.ErrorCode(err) != media.CodeInternal {
 		return err

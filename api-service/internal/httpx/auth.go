@@ -97,7 +97,7 @@ func (a *Authenticator) matchAppPassword(ctx context.Context, u *media.User, pas
 	}
 	password = strings.ReplaceAll(password, " ", "")
 	for _, p := range apps {
-		if ok, err := argon2id.ComparePasswordAndHash(password, p.PasswordHash); err == nil && ok {
+		if PasswordMatches(password, p.PasswordHash) {
 			return true
 		}
 	}
@@ -110,4 +110,10 @@ func (a *Authenticator) Forget() {
 	a.mu.Lock()
 	clear(a.cache)
 	a.mu.Unlock()
+}
+
+// PasswordMatches reports whether password matches an argon2id hash.
+func PasswordMatches(password, hash string) bool {
+	ok, err := argon2id.ComparePasswordAndHash(password, hash)
+	return err == nil && ok
 }

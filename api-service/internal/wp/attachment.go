@@ -288,8 +288,12 @@ func fieldsParam(r *http.Request) map[string]bool {
 	if !p.has("_fields") {
 		return nil
 	}
+	names := p.list("_fields")
+	if len(names) == 0 {
+		return nil // an empty list selects nothing out, as wp_parse_list("") does
+	}
 	out := map[string]bool{"id": true}
-	for _, f := range p.list("_fields") {
+	for _, f := range names {
 		out[f] = true
 	}
 	return out

@@ -2,6 +2,7 @@ package wp
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,14 +16,20 @@ var editableMIMEs = map[string]bool{"image/jpeg": true, "image/png": true, "imag
 
 // number reads a JSON number or a numeric form string.
 func number(v any) (float64, bool) {
+	var f float64
 	switch t := v.(type) {
 	case float64:
-		return t, true
+		f = t
 	case string:
-		f, err := strconv.ParseFloat(t, 64)
-		return f, err == nil
+		var err error
+		if f, err = strconv.ParseFloat(t, 64); err != nil {
+			return 0, false
+		}
+	default:
+		return 0, false
 	}
-	return 0, false
+	// "NaN" and "Infinity" parse, but are no number WordPress accepts.
+	return f, !math.IsNaN(f) && !math.IsInf(f, 0)
 }
 
 // flipParam reads flip[horizontal]=1 (form) or {"flip":{…}} (JSON).

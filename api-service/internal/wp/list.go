@@ -42,7 +42,8 @@ func (h *Handler) handleMediaList(w http.ResponseWriter, r *http.Request) {
 	order := p.enum("order", "desc", "asc", "desc")
 	orderBy := p.enum("orderby", "date", "author", "date", "id", "include", "modified", "parent", "relevance", "slug", "include_slugs", "title")
 	f := media.Filter{
-		Search:        strings.TrimSpace(p.q.Get("search")),
+		// NUL can't reach Postgres text; sanitize_text_field drops it too.
+		Search:        strings.TrimSpace(strings.ReplaceAll(p.q.Get("search"), "\x00", "")),
 		SearchColumns: p.enumList("search_columns", "post_title", "post_content", "post_excerpt"),
 		After:         p.date("after"), Before: p.date("before"),
 		ModAfter: p.date("modified_after"), ModBefore: p.date("modified_before"),

@@ -206,14 +206,22 @@ func (h *Handler) createMultipart(r *http.Request, u *media.User) (*media.Media,
 			}
 		}
 	}
+	sawFile := false
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
+			if !sawFile {
+				// No file at all: PHP sees neither $_FILES nor a body.
+				return nil, errorf(http.StatusBadRequest, "rest_upload_no_data", "No data supplied.")
+			}
 			return nil, errorf(http.StatusInternalServerError, "rest_upload_unknown_error", "Specified file failed upload test.")
 		}
 		if err != nil {
-			return nil, uploadError(err, "rest_upload_unknown_error")
+			// Go's reader refuses some headers PHP takes (control
+			// characters in a file name); the answer stays WordPress's.
+			return nil, errorf(http.StatusInternalServerError, "rest_upload_unknown_error", "Malformed multipart body.")
 		}
+		sawFile = sawFile || part.FileName() != ""
 		if part.FormName() == "file" && part.FileName() != "" {
 			return h.uploadPart(r, u, part, mr, f)
 		}
@@ -292,8 +300,11 @@ func uploadError(err error, handlerCode string) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, core.ErrEmptyFile):
+	case errors.Is(err, core.ErrEmptyFile) && handlerCode == "rest_upload_sideload_error":
 		return errorf(http.StatusBadRequest, "rest_upload_no_data", "No data supplied.")
+	case errors.Is(err, core.ErrEmptyFile), errors.Is(err, core.ErrPartial):
+		// The multipart handler's failures are 500s with its message.
+		return errorf(http.StatusInternalServerError, handlerCode, media.ErrorMessage(err))
 	case errors.Is(err, core.ErrHashMismatch):
 		return errorf(http.StatusPreconditionFailed, "rest_upload_hash_mismatch", "Content hash did not match expected.")
 	case errors.Is(err, core.ErrFileType):
@@ -302,65 +313,63 @@ func uploadError(err error, handlerCode string) error {
 	return err
 }
 
-// FilenameFromDisposition is WordPress's get_filename_from_disposition: the
-// last header with a parsable plain filename= wins; filename*= is not
-// understood, as in WordPress.
+// FilenameFromDisposition is WordPress's get_filename_from_disposition,
+// step for step: per header (one with a ";"), the pieces' keys and values
+// are trimmed and a later key wins; a header whose filename PHP's empty()
+// calls empty ("", "0") is skipped; otherwise its filename, unquoted (a
+// leading and a trailing quote go, so a lone quote leaves nothing), becomes
+// the result. filename*= is not understood. The caller treats an empty
+// result ("" or "0") as no name.
 func FilenameFromDisposition(values []string) string {
 	name := ""
 	for _, v := range values {
-		v = strings.TrimSpace(v)
-		i := strings.Index(v, ";")
-		if i < 0 {
+		v = phpTrim(v)
+		_, rest, ok := strings.Cut(v, ";")
+		if !ok {
 			continue
 		}
-		for _, piece := range strings.Split(v[i+1:], ";") {
-			k, val, ok := strings.Cut(piece, "=")
-			if !ok || strings.TrimSpace(k) != "filename" {
-				continue
-			}
-			val = strings.TrimSpace(val)
-			// WordPress strips a leading and a trailing quote (a lone one
-			// leaves nothing), then skips what PHP's empty() calls empty,
-			// which includes "0".
-			if strings.HasPrefix(val, `"`) && strings.HasSuffix(val, `"`) {
-				val = strings.TrimSuffix(strings.TrimPrefix(val, `"`), `"`)
-			}
-			if val != "" && val != "0" {
-				name = val
+		attrs := map[string]string{}
+		for _, piece := range strings.Split(rest, ";") {
+			if k, val, ok := strings.Cut(piece, "="); ok {
+				attrs[phpTrim(k)] = phpTrim(val)
 			}
 		}
+		f := attrs["filename"]
+		if f == "" || f == "0" {
+			continue
+		}
+		if strings.HasPrefix(f, `"`) && strings.HasSuffix(f, `"`) {
+			f = strings.TrimSuffix(strings.TrimPrefix(f, `"`), `"`)
+		}
+		name = f
+	}
+	if name == "0" {
+		return ""
 	}
 	return name
 }
 
-var scriptOrStyle = regexp.MustCompile(`(?is)<script[^>]*>.*?</script>|<style[^>]*>.*?</style>`)
+// phpTrim trims what PHP's trim() does: ASCII whitespace and NUL, not the
+// Unicode spaces strings.TrimSpace would also take.
+func phpTrim(s string) string { return strings.Trim(s, " \t\n\r\x00\x0B") }
 
-// sanitizeText is a near cousin of WordPress's sanitize_text_field: script
-// and style elements removed with their content, other tags and %XX octets
-// stripped, whitespace collapsed, trimmed.
+var (
+	scriptOrStyle = regexp.MustCompile(`(?is)<script[^>]*>.*?</script>|<style[^>]*>.*?</style>`)
+	anyTag        = regexp.MustCompile(`<[^>]*>`)
+	octetRE       = regexp.MustCompile(`%[a-fA-F0-9]{2}`)
+)
+
+// sanitizeText is WordPress's sanitize_text_field in the order it works:
+// script and style elements go with their content, then every tag, then
+// %XX octets until none is left (removing one can make another), then
+// whitespace runs collapse.
 func sanitizeText(s string) string {
 	s = scriptOrStyle.ReplaceAllString(s, "")
-	var b strings.Builder
-	inTag := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '<':
-			inTag = true
-		case c == '>' && inTag:
-			inTag = false
-		case inTag:
-		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			i += 2
-		default:
-			b.WriteByte(c)
-		}
+	s = anyTag.ReplaceAllString(s, "")
+	for octetRE.MatchString(s) {
+		s = octetRE.ReplaceAllString(s, "")
 	}
-	return strings.Join(strings.Fields(b.String()), " ")
-}
-
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // handleMediaPostProcess is POST /wp/v2/media/{id}/post-process with

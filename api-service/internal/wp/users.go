@@ -21,7 +21,9 @@ import (
 type Users interface {
 	FindUserByID(ctx context.Context, id int64) (*media.User, error)
 	FindUserByLogin(ctx context.Context, login string) (*media.User, error)
-	FindUsers(ctx context.Context, search string, limit, offset int) ([]*media.User, int, error)
+	FindUsers(ctx context.Context, search string, publishedOnly bool, limit, offset int) ([]*media.User, int, error)
+	HasPublishedPosts(ctx context.Context, userID int64) (bool, error)
+	RenameAppPassword(ctx context.Context, userID int64, uuid, name string) error
 	CreateUser(ctx context.Context, u *media.User) error
 	UpdateUser(ctx context.Context, id int64, u postgres.UserUpdate) (*media.User, error)
 	DeleteUser(ctx context.Context, id, reassign int64) error
@@ -134,7 +136,8 @@ func (h *Handler) handleUserList(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errorf(authRequired(caller), "rest_forbidden_context", "Sorry, you are not allowed to list users."))
 		return
 	}
-	users, total, err := h.users.FindUsers(r.Context(), r.URL.Query().Get("search"), perPage, (page-1)*perPage)
+	// Without list_users, WordPress lists only authors of published posts.
+	users, total, err := h.users.FindUsers(r.Context(), r.URL.Query().Get("search"), !caller.CanManageUsers(), perPage, (page-1)*perPage)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -160,9 +163,17 @@ func (h *Handler) handleUserGet(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	if ctx == "edit" && !(caller.CanManageUsers() || caller != nil && caller.ID == u.ID) {
-		h.writeError(w, r, errorf(authRequired(caller), "rest_forbidden_context", "Sorry, you are not allowed to edit this user."))
-		return
+	self := caller != nil && caller.ID == u.ID
+	if !self && !caller.CanManageUsers() {
+		public, err := h.users.HasPublishedPosts(r.Context(), u.ID)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		if !public || ctx == "edit" {
+			h.writeError(w, r, errorf(authRequired(caller), "rest_user_cannot_view", "Sorry, you are not allowed to list users."))
+			return
+		}
 	}
 	h.headers(w)
 	httpx.WriteJSON(w, http.StatusOK, h.userJSON(u).filter(ctx))
@@ -247,6 +258,11 @@ func (h *Handler) handleUserUpdate(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
+	if _, ok := vals["roles"]; ok && !caller.CanManageUsers() {
+		// WordPress checks promote_user before edit_user.
+		h.writeError(w, r, errorf(authRequired(caller), "rest_cannot_edit_roles", "Sorry, you are not allowed to edit roles of this user."))
+		return
+	}
 	self := caller != nil && caller.ID == u.ID
 	if !caller.CanManageUsers() && !self {
 		h.writeError(w, r, errorf(authRequired(caller), "rest_cannot_edit", "Sorry, you are not allowed to edit this user."))
@@ -268,10 +284,6 @@ func (h *Handler) handleUserUpdate(w http.ResponseWriter, r *http.Request) {
 		upd.PasswordHash = &hash
 	}
 	if roles, ok := vals["roles"]; ok {
-		if !caller.CanManageUsers() {
-			h.writeError(w, r, errorf(http.StatusForbidden, "rest_cannot_edit_roles", "Sorry, you are not allowed to edit roles of this user."))
-			return
-		}
 		var role media.Role
 		switch t := roles.(type) {
 		case string:
@@ -362,24 +374,18 @@ func appPasswordJSON(p media.AppPassword) object {
 }
 
 // appPasswordTarget authenticates and resolves the user whose application
-// passwords are managed: themselves, or anyone for an administrator.
-func (h *Handler) appPasswordTarget(w http.ResponseWriter, r *http.Request) (*media.User, bool) {
-	caller, err := h.user(r)
+// passwords are managed: themselves, or anyone for an administrator. code
+// is WordPress 5.7+'s refusal for the action (list, create, read, edit,
+// delete one, delete all).
+func (h *Handler) appPasswordTarget(w http.ResponseWriter, r *http.Request, code string) (*media.User, bool) {
+	caller, u, err := h.callerAndTarget(r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return nil, false
 	}
-	if caller == nil {
-		h.writeError(w, r, errorf(http.StatusUnauthorized, "rest_cannot_manage_application_passwords", "Sorry, you are not allowed to manage application passwords for this user."))
-		return nil, false
-	}
-	u, err := h.userFromPath(r, caller)
-	if err != nil {
-		h.writeError(w, r, err)
-		return nil, false
-	}
-	if u.ID != caller.ID && !caller.CanManageUsers() {
-		h.writeError(w, r, errorf(http.StatusForbidden, "rest_cannot_manage_application_passwords", "Sorry, you are not allowed to manage application passwords for this user."))
+	// (Anonymous on /users/me/… was answered rest_not_logged_in above.)
+	if caller == nil || u.ID != caller.ID && !caller.CanManageUsers() {
+		h.writeError(w, r, errorf(authRequired(caller), code, "Sorry, you are not allowed to manage application passwords for this user."))
 		return nil, false
 	}
 	return u, true
@@ -398,7 +404,7 @@ func (h *Handler) handleAppPasswordCreate(w http.ResponseWriter, r *http.Request
 		h.writeError(w, r, &restError{status: http.StatusBadRequest, code: "rest_missing_callback_param", message: "Missing parameter(s): name"})
 		return
 	}
-	u, ok := h.appPasswordTarget(w, r)
+	u, ok := h.appPasswordTarget(w, r, "rest_cannot_create_application_passwords")
 	if !ok {
 		return
 	}
@@ -421,7 +427,7 @@ func (h *Handler) handleAppPasswordCreate(w http.ResponseWriter, r *http.Request
 }
 
 func (h *Handler) handleAppPasswordList(w http.ResponseWriter, r *http.Request) {
-	u, ok := h.appPasswordTarget(w, r)
+	u, ok := h.appPasswordTarget(w, r, "rest_cannot_list_application_passwords")
 	if !ok {
 		return
 	}
@@ -439,11 +445,15 @@ func (h *Handler) handleAppPasswordList(w http.ResponseWriter, r *http.Request) 
 }
 
 func (h *Handler) handleAppPasswordDelete(w http.ResponseWriter, r *http.Request) {
-	u, ok := h.appPasswordTarget(w, r)
+	id := r.PathValue("uuid")
+	code := "rest_cannot_delete_application_passwords"
+	if id != "" {
+		code = "rest_cannot_delete_application_password"
+	}
+	u, ok := h.appPasswordTarget(w, r, code)
 	if !ok {
 		return
 	}
-	id := r.PathValue("uuid")
 	if id != "" {
 		if _, err := uuid.Parse(id); err != nil {
 			h.writeError(w, r, errorf(http.StatusNotFound, "application_password_not_found", "Could not find an application password with that id."))
@@ -502,4 +512,83 @@ func chunk(p string) string {
 		parts = append(parts, p[i:min(i+4, len(p))])
 	}
 	return strings.Join(parts, " ")
+}
+
+// findAppPassword returns the user's application password {uuid}.
+func (h *Handler) findAppPassword(r *http.Request, u *media.User) (media.AppPassword, error) {
+	list, err := h.users.FindAppPasswords(r.Context(), u.ID)
+	if err != nil {
+		return media.AppPassword{}, err
+	}
+	for _, p := range list {
+		if p.UUID == r.PathValue("uuid") {
+			return p, nil
+		}
+	}
+	return media.AppPassword{}, errorf(http.StatusNotFound, "application_password_not_found", "Could not find an application password with that id.")
+}
+
+// handleAppPasswordGet is GET …/application-passwords/{uuid}.
+func (h *Handler) handleAppPasswordGet(w http.ResponseWriter, r *http.Request) {
+	u, ok := h.appPasswordTarget(w, r, "rest_cannot_read_application_password")
+	if !ok {
+		return
+	}
+	p, err := h.findAppPassword(r, u)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.headers(w)
+	httpx.WriteJSON(w, http.StatusOK, appPasswordJSON(p))
+}
+
+// handleAppPasswordUpdate renames an application password.
+func (h *Handler) handleAppPasswordUpdate(w http.ResponseWriter, r *http.Request) {
+	vals, err := requestValues(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	u, ok := h.appPasswordTarget(w, r, "rest_cannot_edit_application_password")
+	if !ok {
+		return
+	}
+	p, err := h.findAppPassword(r, u)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if name, _ := vals["name"].(string); strings.TrimSpace(name) != "" {
+		p.Name = sanitizeText(name)
+		if err := h.users.RenameAppPassword(r.Context(), u.ID, p.UUID, p.Name); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+	}
+	h.headers(w)
+	httpx.WriteJSON(w, http.StatusOK, appPasswordJSON(p))
+}
+
+// handleAppPasswordIntrospect is GET …/application-passwords/introspect:
+// the application password the request authenticated with.
+func (h *Handler) handleAppPasswordIntrospect(w http.ResponseWriter, r *http.Request) {
+	u, ok := h.appPasswordTarget(w, r, "rest_cannot_introspect_app_password_for_non_authenticated_user")
+	if !ok {
+		return
+	}
+	_, pass, _ := r.BasicAuth()
+	list, err := h.users.FindAppPasswords(r.Context(), u.ID)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	for _, p := range list {
+		if httpx.PasswordMatches(strings.ReplaceAll(pass, " ", ""), p.PasswordHash) {
+			h.headers(w)
+			httpx.WriteJSON(w, http.StatusOK, appPasswordJSON(p))
+			return
+		}
+	}
+	h.writeError(w, r, errorf(http.StatusNotFound, "application_password_not_found", "The current request was not authenticated with an application password."))
 }

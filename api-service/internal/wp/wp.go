@@ -68,6 +68,11 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /wp-json/wp/v2/users/{id}/application-passwords", h.handleAppPasswordCreate)
 	mux.HandleFunc("DELETE /wp-json/wp/v2/users/{id}/application-passwords", h.handleAppPasswordDelete)
 	mux.HandleFunc("DELETE /wp-json/wp/v2/users/{id}/application-passwords/{uuid}", h.handleAppPasswordDelete)
+	mux.HandleFunc("GET /wp-json/wp/v2/users/{id}/application-passwords/introspect", h.handleAppPasswordIntrospect)
+	mux.HandleFunc("GET /wp-json/wp/v2/users/{id}/application-passwords/{uuid}", h.handleAppPasswordGet)
+	for _, m := range []string{"POST", "PUT", "PATCH"} {
+		mux.HandleFunc(m+" /wp-json/wp/v2/users/{id}/application-passwords/{uuid}", h.handleAppPasswordUpdate)
+	}
 	for _, t := range []struct{ base, typ string }{{"posts", "post"}, {"pages", "page"}} {
 		mux.HandleFunc("POST /wp-json/wp/v2/"+t.base, h.handlePostCreate(t.typ))
 		mux.HandleFunc("GET /wp-json/wp/v2/"+t.base+"/{id}", h.handlePostGet(t.typ))
@@ -175,16 +180,23 @@ func (h *Handler) handleNoRoute(w http.ResponseWriter, r *http.Request) {
 	h.writeError(w, r, errorf(http.StatusNotFound, "rest_no_route", "No route was found matching the URL and request method."))
 }
 
-// mediaID parses the {id} path value; WordPress's route only matches digits.
+// mediaID parses the {id} path value; WordPress's route only matches
+// digits. Digits too many for an id name no item: id 0, which is not found.
 func mediaID(r *http.Request) (int64, bool) {
 	s := r.PathValue("id")
+	if s == "" {
+		return 0, false
+	}
 	for _, c := range s {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
 	}
 	id, err := strconv.ParseInt(s, 10, 64)
-	return id, err == nil
+	if err != nil {
+		return 0, true
+	}
+	return id, true
 }
 
 // findReadable loads an item the user may read, with WordPress's errors.
