@@ -45,3 +45,22 @@ fmt: ## gofmt every module
 clean: down ## stop the stack and delete its data and binaries
 	@deploy/local/stack.sh destroy .data >/dev/null 2>&1 || true
 	@rm -rf .data bin
+
+# FUZZTIME is how long `make fuzz` mutates each target (go test -fuzztime).
+FUZZTIME ?= 30s
+
+.PHONY: fuzz
+fuzz: ## run every Go fuzz target for FUZZTIME each (default 30s), one at a time; failing inputs land in testdata/fuzz
+	@export PIXELMILL_TESTDATA_DIR=$${PIXELMILL_TESTDATA_DIR:-$$HOME/.cache/pixelmill/testdata}; \
+	deploy/local/testdata.sh "$$PIXELMILL_TESTDATA_DIR" || exit 1; \
+	failed=; \
+	for m in $(MODULES); do \
+		for dir in $$(cd $$m && grep -rl --include='*_test.go' --exclude-dir=testdata --exclude-dir=node_modules '^func Fuzz' . | xargs -r -n1 dirname | sort -u); do \
+			for fz in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$m/$$dir/*_test.go | cut -c6-); do \
+				echo "fuzz: $$m/$${dir#./} $$fz for $(FUZZTIME)"; \
+				(cd $$m && go test -run '^$$' -fuzz "^$$fz\$$" -fuzztime $(FUZZTIME) $$dir) || failed="$$failed $$m/$${dir#./}:$$fz"; \
+			done; \
+		done; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed"; exit 1; fi; \
+	echo "fuzz: every target ran $(FUZZTIME) without a failure"

@@ -188,6 +188,9 @@ func isAlnum(s string) bool {
 // stripAccents removes combining marks after NFD decomposition, as
 // WordPress's remove_accents does for Latin letters.
 func stripAccents(s string) string {
+	// Invalid bytes go first: they would stop the decomposition of what
+	// follows them, and no stored name should carry them anyway.
+	s = strings.ToValidUTF8(s, "")
 	var b strings.Builder
 	for _, r := range norm.NFD.String(s) {
 		if unicode.Is(unicode.Mn, r) {
