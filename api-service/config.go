@@ -22,6 +22,7 @@ type Config struct {
 	AdminUser      string // PIXELMILL_ADMIN_USER
 	AdminPassword  string // PIXELMILL_ADMIN_PASSWORD; generated and printed once when unset
 	MaxUploadBytes int64  // PIXELMILL_MAX_UPLOAD_BYTES
+	AllowSVG       bool   // PIXELMILL_ALLOW_SVG
 	SiteTimezone   string // PIXELMILL_SITE_TIMEZONE: IANA name, for WordPress's local dates
 	SiteLocation   *time.Location
 	Upkeep         core.UpkeepConfig     // PIXELMILL_UPKEEP_EVERY, PIXELMILL_STUCK_AFTER, PIXELMILL_ORPHAN_AFTER
@@ -45,6 +46,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		AdminUser:      env.String("PIXELMILL_ADMIN_USER", "admin"),
 		AdminPassword:  env.String("PIXELMILL_ADMIN_PASSWORD", ""),
 		MaxUploadBytes: env.Int64("PIXELMILL_MAX_UPLOAD_BYTES", 512<<20),
+		AllowSVG:       env.Bool("PIXELMILL_ALLOW_SVG", false),
 		SiteTimezone:   env.String("PIXELMILL_SITE_TIMEZONE", "UTC"),
 		URLSigningKey:  env.String("PIXELMILL_URL_SIGNING_KEY", ""),
 		SignedURLTTL:   env.Duration("PIXELMILL_SIGNED_URL_TTL", time.Hour),
@@ -91,6 +93,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("admin_user", c.AdminUser),
 		slog.Any("admin_password", config.Masked(c.AdminPassword)),
 		slog.Int64("max_upload_bytes", c.MaxUploadBytes),
+		slog.Bool("allow_svg", c.AllowSVG),
 		slog.String("site_timezone", c.SiteTimezone),
 		slog.Duration("stuck_after", c.Upkeep.StuckAfter),
 		slog.Int("rate_limit_anon", c.RateLimit.AnonPerMinute),

@@ -114,6 +114,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		log.WarnContext(ctx, "url_signing_key_generated", "hint", "set PIXELMILL_URL_SIGNING_KEY when running several API replicas")
 	}
 	svc := core.New(postgres.NewMediaStore(db), objects, relay, core.NewURLSigner(signingKey, cfg.SignedURLTTL), log)
+	svc.AllowSVG = cfg.AllowSVG
 	go svc.RunUpkeep(relayCtx, cfg.Upkeep)
 	auth := httpx.NewAuthenticator(users)
 	mux := http.NewServeMux()

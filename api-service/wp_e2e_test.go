@@ -904,3 +904,30 @@ func TestRateLimitWordPress(t *testing.T) {
 		t.Errorf("admin: %d %v", r.status, r.header)
 	}
 }
+
+// TestSVGWhenAllowed: with PIXELMILL_ALLOW_SVG an SVG is stored (ready at
+// once, never rendered) and served only as a sandboxed download.
+func TestSVGWhenAllowed(t *testing.T) {
+	s := startStackEnv(t, 0, map[string]string{"PIXELMILL_ALLOW_SVG": "true"})
+	admin := wpClient{t: t, base: s.base, login: "admin", pass: adminPassword}
+	svg := `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>`
+	r := admin.do("POST", "/wp-json/wp/v2/media", strings.NewReader(svg), map[string]string{"Content-Type": "image/svg+xml", "Content-Disposition": "attachment; filename=logo.svg"})
+	expect(t, r, 201, "")
+	var a attachment
+	r.json(t, &a)
+	if a.MIME != "image/svg+xml" || a.MediaType != "file" || a.ProcessingStatus != "ready" || len(a.MediaDetails.Sizes) != 0 {
+		t.Fatalf("svg item: %s %s %s %d sizes", a.MIME, a.MediaType, a.ProcessingStatus, len(a.MediaDetails.Sizes))
+	}
+	resp, err := http.Get(a.SourceURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Disposition") != "attachment" || resp.Header.Get("Content-Security-Policy") != "sandbox" ||
+		resp.Header.Get("X-Content-Type-Options") != "nosniff" || resp.Header.Get("Content-Type") != "image/svg+xml" {
+		t.Errorf("svg served with %d %v", resp.StatusCode, resp.Header)
+	}
+	// PNG bytes named .svg are not an SVG.
+	png, _ := os.ReadFile(filepath.Join(testdataDir(t), "alpha.png"))
+	expect(t, admin.do("POST", "/wp-json/wp/v2/media", bytes.NewReader(png), map[string]string{"Content-Type": "image/svg+xml", "Content-Disposition": "attachment; filename=x.svg"}), 500, "rest_upload_sideload_error")
+}

@@ -55,6 +55,18 @@ func SniffType(head []byte) (FileType, bool) {
 	return FileType{}, false
 }
 
+// SVG is the type of SVG files, which are accepted only when an operator
+// allows them: they can carry script, so they are stored and served as
+// downloads, never rendered or shown inline.
+var SVG = FileType{MIME: "image/svg+xml", Ext: "svg"}
+
+// SniffSVG reports whether the first bytes of a file are an SVG document.
+func SniffSVG(head []byte) bool {
+	h := bytes.ToLower(bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n"))
+	return bytes.HasPrefix(h, []byte("<svg")) ||
+		(bytes.HasPrefix(h, []byte("<?xml")) || bytes.HasPrefix(h, []byte("<!doctype svg"))) && bytes.Contains(h, []byte("<svg"))
+}
+
 // extAliases are the extensions a client may use for a type; a name whose
 // extension is not one of them is corrected, as WordPress does (PNG bytes
 // named x.jpg are stored as x.png).
@@ -65,6 +77,7 @@ var extAliases = map[string][]string{
 	"image/webp":      {"webp"},
 	"image/avif":      {"avif"},
 	"application/pdf": {"pdf"},
+	"image/svg+xml":   {"svg"},
 }
 
 // allowedExts are the extensions WordPress's stock list allows; a client
@@ -81,7 +94,7 @@ func DecideName(clientName string, ft FileType) (stem, ext string, ok bool) {
 	name := SanitizeFileName(clientName)
 	ext = strings.ToLower(strings.TrimPrefix(path.Ext(name), "."))
 	stem = strings.TrimSuffix(name, path.Ext(name))
-	if !allowedExts[ext] {
+	if !allowedExts[ext] && !(ft == SVG && ext == "svg") {
 		return "", "", false
 	}
 	keep := false

@@ -83,3 +83,25 @@ func TestSniffType(t *testing.T) {
 		t.Error("php sniffed as an accepted type")
 	}
 }
+
+func TestSniffSVG(t *testing.T) {
+	t.Parallel()
+	for head, want := range map[string]bool{
+		`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`: true,
+		"\xef\xbb\xbf  <?xml version=\"1.0\"?>\n<svg>":                            true,
+		`<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"><svg>`:                    true,
+		`<?xml version="1.0"?><html>`:                                             false,
+		`<html><svg></svg></html>`:                                                false,
+		"\x89PNG\r\n\x1a\n":                                                       false,
+	} {
+		if got := SniffSVG([]byte(head)); got != want {
+			t.Errorf("SniffSVG(%q) = %v", head, got)
+		}
+	}
+	if stem, ext, ok := DecideName("logo.svg", SVG); !ok || stem != "logo" || ext != "svg" {
+		t.Errorf("logo.svg: %q %q %v", stem, ext, ok)
+	}
+	if _, _, ok := DecideName("logo.svg", FileType{"image/png", "png"}); ok {
+		t.Error("PNG bytes named .svg accepted")
+	}
+}

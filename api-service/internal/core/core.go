@@ -65,6 +65,9 @@ type Service struct {
 	signer  *URLSigner
 	log     *slog.Logger
 	now     func() time.Time
+	// AllowSVG accepts SVG uploads (stored, never rendered, served as
+	// downloads); off by default, as in WordPress.
+	AllowSVG bool
 }
 
 // New returns the core over its adapters. signer makes the expiring URLs
@@ -141,6 +144,9 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*media.Media, error) {
 		return nil, media.WrapError(media.CodeInvalid, "File is empty. Please upload something more substantial.", ErrEmptyFile)
 	}
 	ft, ok := media.SniffType(head)
+	if !ok && s.AllowSVG && media.SniffSVG(head) {
+		ft, ok = media.SVG, true
+	}
 	if !ok {
 		return nil, media.WrapError(media.CodeInvalid, "Sorry, you are not allowed to upload this file type.", ErrFileType)
 	}

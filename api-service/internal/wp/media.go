@@ -443,7 +443,10 @@ func (h *Handler) handleFileGet(w http.ResponseWriter, r *http.Request) {
 	// it identically, so clients may cache for a day.
 	hd.Set("Cache-Control", "public, max-age=86400")
 	if !media.IsRenderable(f.MIME) {
+		// Not a raster image: a download, and sandboxed should a browser
+		// open it anyway, so an SVG's or a PDF's script never runs here.
 		hd.Set("Content-Disposition", "attachment")
+		hd.Set("Content-Security-Policy", "sandbox")
 	}
 	http.ServeContent(w, r, "", obj.LastModified, obj)
 }
