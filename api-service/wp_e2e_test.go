@@ -523,6 +523,22 @@ func TestWordPressDialect(t *testing.T) {
 	item = s.waitDone(t, item.ID)
 	itemPath := fmt.Sprintf("%s/%d", media, item.ID)
 
+	t.Run("HEIC is accepted and rendered as JPEG", func(t *testing.T) {
+		r := editor.raw(media, filepath.Join(dir, "photo.heic"), "phone.heic", nil)
+		expect(t, r, 201, "")
+		var a attachment
+		r.json(t, &a)
+		a = s.waitDone(t, a.ID)
+		if a.ProcessingStatus != "ready" || a.MIME != "image/heic" || len(a.MediaDetails.Sizes) == 0 {
+			t.Fatalf("heic: %s %s sizes %d %s", a.ProcessingStatus, a.MIME, len(a.MediaDetails.Sizes), a.ProcessingError)
+		}
+		for _, sz := range a.MediaDetails.Sizes {
+			if _, format, _ := fetchImage(t, sz.SourceURL); format != "jpeg" {
+				t.Errorf("%s is %s", sz.File, format)
+			}
+		}
+	})
+
 	t.Run("1920x1080 sizes and filesize (spec 29, 57)", func(t *testing.T) {
 		var a attachment
 		editor.raw(media, filepath.Join(dir, "photo-1920x1080.jpg"), "33772.jpg", nil).json(t, &a)

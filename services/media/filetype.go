@@ -26,7 +26,11 @@ var imageTypes = map[string]string{
 	"image/gif":  "gif",
 	"image/webp": "webp",
 	"image/avif": "avif",
+	"image/heic": "heic",
 }
+
+// heifBrands are the ftyp major brands of HEIC/HEIF still images.
+var heifBrands = map[string]bool{"heic": true, "heix": true, "heim": true, "heis": true, "mif1": true}
 
 // IsRenderable reports whether mime is a raster type the workers render.
 func IsRenderable(mime string) bool {
@@ -49,6 +53,10 @@ func SniffType(head []byte) (FileType, bool) {
 		return FileType{"image/webp", "webp"}, true
 	case len(head) >= 12 && string(head[4:8]) == "ftyp" && (string(head[8:12]) == "avif" || string(head[8:12]) == "avis"):
 		return FileType{"image/avif", "avif"}, true
+	case len(head) >= 12 && string(head[4:8]) == "ftyp" && heifBrands[string(head[8:12])]:
+		// libvips reads HEIC through libheif; renditions come out as JPEG,
+		// as WordPress converts HEIC for browsers.
+		return FileType{"image/heic", "heic"}, true
 	case bytes.HasPrefix(head, []byte("%PDF-")):
 		return FileType{"application/pdf", "pdf"}, true
 	}
@@ -76,6 +84,7 @@ var extAliases = map[string][]string{
 	"image/gif":       {"gif"},
 	"image/webp":      {"webp"},
 	"image/avif":      {"avif"},
+	"image/heic":      {"heic", "heif"},
 	"application/pdf": {"pdf"},
 	"image/svg+xml":   {"svg"},
 }

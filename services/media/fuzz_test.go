@@ -55,7 +55,7 @@ var fileNameSeeds = []string{
 // extension it must report.
 var acceptedMIMEs = map[string]string{
 	"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",
-	"image/avif": "avif", "application/pdf": "pdf",
+	"image/avif": "avif", "image/heic": "heic", "application/pdf": "pdf",
 }
 
 // sniffSeeds are the magic numbers of each accepted type and of types that
