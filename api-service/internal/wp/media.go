@@ -360,12 +360,14 @@ var (
 )
 
 // sanitizeText is WordPress's sanitize_text_field in the order it works:
-// script and style elements go with their content, then every tag, then
-// %XX octets until none is left (removing one can make another), then
+// script and style elements go with their content, then every tag, a lone
+// "<" is escaped, then %XX octets until none is left (removing one can make another), then
 // whitespace runs collapse.
 func sanitizeText(s string) string {
 	s = scriptOrStyle.ReplaceAllString(s, "")
 	s = anyTag.ReplaceAllString(s, "")
+	// A "<" that opened no tag is escaped (wp_pre_kses_less_than).
+	s = strings.ReplaceAll(s, "<", "&lt;")
 	for octetRE.MatchString(s) {
 		s = octetRE.ReplaceAllString(s, "")
 	}
