@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# teststack.sh is sourced by test.sh and chaos.sh: it prepares what every
+# test run needs (tools, real-photo fixtures) and starts a throwaway
+# Postgres, NATS and MinIO on free loopback ports, torn down at exit.
+#
+#   . deploy/local/teststack.sh
+#   pm_test_prepare            # tools and fixtures; exports PIXELMILL_TESTDATA_DIR
+#   pm_test_stack NAME         # the stack in /tmp/pixelmill-NAME.XXXXXX; exports
+#                              # PIXELMILL_TEST_* and PIXELMILL_TEST_STACK_DIR
+#
+# Environment:
+#   PIXELMILL_TESTDATA_DIR  where fixtures are built and cached (default ~/.cache/pixelmill/testdata)
+#   PIXELMILL_TEST_KEEP=1   keep the stack's directory (logs) after the run
+
+PM_LOCAL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+
+pm_test_prepare() {
+	"$PM_LOCAL_DIR/tools.sh" ensure
+	export PIXELMILL_TESTDATA_DIR=${PIXELMILL_TESTDATA_DIR:-$HOME/.cache/pixelmill/testdata}
+	"$PM_LOCAL_DIR/testdata.sh" "$PIXELMILL_TESTDATA_DIR"
+}
+
+pm_test_stack() {
+	local name=$1
+	PM_TEST_STACK=$(mktemp -d "/tmp/pixelmill-$name.XXXXXX")
+	PM_TEST_NAME=$name
+	trap pm_test_stack_cleanup EXIT
+	"$PM_LOCAL_DIR/stack.sh" start "$PM_TEST_STACK" --free-ports >/dev/null
+	# shellcheck disable=SC1091
+	. "$PM_TEST_STACK/stack.env"
+	export PIXELMILL_TEST_DATABASE_URL=$PIXELMILL_DATABASE_URL
+	export PIXELMILL_TEST_NATS_URL=$PIXELMILL_NATS_URL
+	export PIXELMILL_TEST_S3_ENDPOINT=$PIXELMILL_S3_ENDPOINT
+	export PIXELMILL_TEST_S3_ACCESS_KEY=$PIXELMILL_S3_ACCESS_KEY
+	export PIXELMILL_TEST_S3_SECRET_KEY=$PIXELMILL_S3_SECRET_KEY
+	# The fault tests stop and start this stack's servers (stack.sh
+	# stop-one / start-one), which keep their ports from stack.env.
+	export PIXELMILL_TEST_STACK_DIR=$PM_TEST_STACK
+	# Tests get their settings only from the PIXELMILL_TEST_* variables, so a
+	# developer's own PIXELMILL_* can't point a test at a real stack.
+	unset PIXELMILL_DATABASE_URL PIXELMILL_NATS_URL PIXELMILL_S3_ENDPOINT PIXELMILL_S3_ACCESS_KEY PIXELMILL_S3_SECRET_KEY
+	# glibc arenas: see NOTES on RSS growth with libvips.
+	export MALLOC_ARENA_MAX=2
+}
+
+pm_test_stack_cleanup() {
+	"$PM_LOCAL_DIR/stack.sh" stop "$PM_TEST_STACK" >/dev/null 2>&1 || true
+	if [ "${PIXELMILL_TEST_KEEP:-}" = 1 ]; then
+		echo "$PM_TEST_NAME: stack kept in $PM_TEST_STACK"
+	else
+		"$PM_LOCAL_DIR/stack.sh" destroy "$PM_TEST_STACK" >/dev/null 2>&1 || true
+		rm -rf "$PM_TEST_STACK"
+	fi
+}
