@@ -148,27 +148,31 @@ func SanitizeFileName(name string) string {
 	name = dotRuns.ReplaceAllString(name, ".")
 	name = dashSpace.ReplaceAllString(name, "-")
 	name = strings.Trim(name, ".-_")
-	name = truncateName(name)
 	if !strings.Contains(name, ".") {
 		// A bare extension ("jpg") becomes "unnamed-file.jpg" in WordPress;
 		// a bare stem stays as it is and fails the type check.
 		if allowedExts[strings.ToLower(name)] {
 			return "unnamed-file." + name
 		}
-		return name
+		return truncateName(name)
 	}
 	// Inner extension-like parts that are not allowed types get "_"
 	// appended ("x.php.jpg" → "x.php_.jpg"), so no server treats the file
-	// as a script. This runs after truncation, which could otherwise cut a
-	// "_" off again.
+	// as a script; then the name is cut to length, which drops a part it
+	// would cut into rather than leave it unmarked.
 	parts := strings.Split(name, ".")
 	for i := 1; i < len(parts)-1; i++ {
-		p := parts[i]
-		if len(p) >= 2 && len(p) <= 5 && !allowedExts[strings.ToLower(p)] && isAlnum(p) {
-			parts[i] = p + "_"
+		if needsMark(parts[i]) {
+			parts[i] += "_"
 		}
 	}
-	return strings.Join(parts, ".")
+	return truncateName(strings.Join(parts, "."))
+}
+
+// needsMark reports whether an inner part of a name looks like an
+// extension that is not an allowed type.
+func needsMark(p string) bool {
+	return len(p) >= 2 && len(p) <= 5 && !allowedExts[strings.ToLower(p)] && isAlnum(p)
 }
 
 // maxNameBytes bounds a stored name, well under file-system and S3 key
@@ -192,6 +196,13 @@ func truncateName(name string) string {
 		limit--
 	}
 	stem = strings.TrimRight(stem[:limit], ".-_")
+	// A cut can leave an inner part that now looks like an extension
+	// ("x.php_" cut to "x.php"): drop it, so marking isn't needed again and
+	// sanitizing twice gives the same name.
+	// Trimming may take the mark off the part before, so repeat.
+	for i := strings.LastIndex(stem, "."); i >= 0 && needsMark(stem[i+1:]); i = strings.LastIndex(stem, ".") {
+		stem = strings.TrimRight(stem[:i], ".-_")
+	}
 	if stem == "" {
 		stem = "unnamed-file"
 	}
