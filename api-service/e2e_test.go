@@ -84,12 +84,26 @@ func natsURL(t *testing.T) string {
 	return u
 }
 
+// workerBinDir holds the worker binary built for this test run; TestMain
+// removes it.
+var workerBinDir string
+
+// TestMain removes what the tests built once they are done.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if workerBinDir != "" {
+		_ = os.RemoveAll(workerBinDir)
+	}
+	os.Exit(code)
+}
+
 // buildWorker compiles worker-service once per test binary.
 var buildWorker = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "pixelmill-e2e-bin")
 	if err != nil {
 		return "", err
 	}
+	workerBinDir = dir
 	bin := filepath.Join(dir, "worker-service")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
 	cmd.Dir = filepath.Join("..", "worker-service")
