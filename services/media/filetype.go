@@ -32,6 +32,20 @@ var imageTypes = map[string]string{
 // heifBrands are the ftyp major brands of HEIC/HEIF still images.
 var heifBrands = map[string]bool{"heic": true, "heix": true, "heim": true, "heis": true, "mif1": true}
 
+// MP4 is the type of MP4 video. It is stored and served as it is: no
+// renditions are made, and ProbeMP4 reads its length and frame size.
+var MP4 = FileType{MIME: "video/mp4", Ext: "mp4"}
+
+// mp4Brands are the ftyp major brands of MP4 video: ISO base media, MPEG-4,
+// AVC, DASH, Apple's M4V, Sony's MSNV, 3GPP's mmp4 and Adobe's F4V. QuickTime
+// ("qt  ") is not among them: a .mov may carry codecs browsers can't play,
+// and storing it as video/mp4 would claim otherwise. Audio-only brands
+// ("M4A ") are not video either.
+var mp4Brands = map[string]bool{
+	"isom": true, "iso2": true, "iso4": true, "iso5": true, "iso6": true, "mp41": true, "mp42": true,
+	"avc1": true, "dash": true, "M4V ": true, "MSNV": true, "mmp4": true, "f4v ": true,
+}
+
 // IsRenderable reports whether mime is a raster type the workers render.
 func IsRenderable(mime string) bool {
 	_, ok := imageTypes[mime]
@@ -57,6 +71,10 @@ func SniffType(head []byte) (FileType, bool) {
 		// libvips reads HEIC through libheif; renditions come out as JPEG,
 		// as WordPress converts HEIC for browsers.
 		return FileType{"image/heic", "heic"}, true
+	case len(head) >= 12 && string(head[4:8]) == "ftyp" && mp4Brands[string(head[8:12])]:
+		// AVIF and HEIC are ISO BMFF too; the major brand alone tells a
+		// still image from a video.
+		return MP4, true
 	case bytes.HasPrefix(head, []byte("%PDF-")):
 		return FileType{"application/pdf", "pdf"}, true
 	}
@@ -87,6 +105,7 @@ var extAliases = map[string][]string{
 	"image/heic":      {"heic", "heif"},
 	"application/pdf": {"pdf"},
 	"image/svg+xml":   {"svg"},
+	"video/mp4":       {"mp4", "m4v"},
 }
 
 // allowedExts are the extensions WordPress's stock list allows; a client
@@ -94,6 +113,7 @@ var extAliases = map[string][]string{
 var allowedExts = map[string]bool{
 	"jpg": true, "jpeg": true, "jpe": true, "png": true, "gif": true, "webp": true, "avif": true,
 	"bmp": true, "tif": true, "tiff": true, "ico": true, "heic": true, "heif": true, "pdf": true,
+	"mp4": true, "m4v": true,
 }
 
 // DecideName returns the stored stem and extension for a client file name

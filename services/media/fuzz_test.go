@@ -55,7 +55,7 @@ var fileNameSeeds = []string{
 // extension it must report.
 var acceptedMIMEs = map[string]string{
 	"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",
-	"image/avif": "avif", "image/heic": "heic", "application/pdf": "pdf",
+	"image/avif": "avif", "image/heic": "heic", "application/pdf": "pdf", "video/mp4": "mp4",
 }
 
 // sniffSeeds are the magic numbers of each accepted type and of types that
@@ -66,6 +66,7 @@ var sniffSeeds = [][]byte{
 	[]byte("RIFF\x24\x00\x00\x00WEBPVP8 "), []byte("RIFF\x24\x00\x00\x00WEBPVP8L"),
 	[]byte("\x00\x00\x00\x1cftypavif\x00\x00\x00\x00"), []byte("\x00\x00\x00\x1cftypavis"),
 	[]byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00"), []byte("%PDF-1.7\n"),
+	[]byte("\x00\x00\x00\x20ftypisom\x00\x00\x02\x00"), []byte("\x00\x00\x00\x14ftypqt  "),
 	[]byte("<?php echo 1;"), []byte("<svg xmlns=\"http://www.w3.org/2000/svg\"/>"), []byte("BM6\x00\x00\x00"),
 	[]byte("II*\x00"), []byte("MM\x00*"), []byte("\x00\x00\x01\x00"), []byte("PK\x03\x04"), []byte("GIF8"),
 	[]byte("RIFF\x00\x00\x00\x00WAVE"), []byte("\xff\xd8"), {},
@@ -92,7 +93,7 @@ func FuzzSniffType(f *testing.F) {
 			if got := ContentTypeFor("x." + ft.Ext); got != ft.MIME {
 				t.Fatalf("ContentTypeFor(x.%s) = %q, want %q", ft.Ext, got, ft.MIME)
 			}
-			if IsRenderable(ft.MIME) != (ft.MIME != "application/pdf") {
+			if IsRenderable(ft.MIME) != strings.HasPrefix(ft.MIME, "image/") {
 				t.Fatalf("IsRenderable(%s) = %v", ft.MIME, IsRenderable(ft.MIME))
 			}
 			// The decision reads a prefix: more bytes never change it
