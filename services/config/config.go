@@ -120,6 +120,10 @@ func (e *Env) ObjStore() objstore.Config {
 		Bucket:    e.String("PIXELMILL_S3_BUCKET", d.Bucket),
 		UseTLS:    e.Bool("PIXELMILL_S3_USE_TLS", d.UseTLS),
 		Region:    e.String("PIXELMILL_S3_REGION", d.Region),
+		// Where clients reach storage for presigned uploads, when not the
+		// same address as the services use (a proxy, a public name).
+		PublicEndpoint: e.String("PIXELMILL_S3_PUBLIC_ENDPOINT", ""),
+		PublicUseTLS:   e.Bool("PIXELMILL_S3_PUBLIC_USE_TLS", false),
 	}
 	e.Check("objstore", c.Validate())
 	return c

@@ -181,10 +181,3 @@ func ExtractTrace(ctx context.Context, h nats.Header) context.Context {
 	}
 	return otel.GetTextMapPropagator().Extract(ctx, carrier)
 }
-
-// PublishEvent publishes a status change on core NATS (not JetStream):
-// listeners that are not there miss it, which is fine for wake-ups whose
-// truth is in Postgres.
-func (c *Conn) PublishEvent(_ context.Context, subject string, payload []byte) error {
-	return c.NC.Publish(subject, payload)
-}

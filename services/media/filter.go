@@ -25,6 +25,11 @@ type Filter struct {
 	// MIMEs and MIMEPrefixes (e.g. "image/") combine as a union.
 	MIMEs        []string
 	MIMEPrefixes []string
+	// APIKeyID, when set, keeps only the items of that key's library.
+	APIKeyID *int64
+	// IncludeUploading lists presigned uploads not yet completed, which
+	// only their key's library shows.
+	IncludeUploading bool
 	// MatchNothing is set when a type filter was given but no type can
 	// match it, so the list is empty.
 	MatchNothing bool

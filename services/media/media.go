@@ -13,6 +13,9 @@ type Status string
 // of the other two; a post-process or edit request sends it back to
 // StatusProcessing.
 const (
+	// StatusUploading is a presigned upload's item before the client said
+	// the bytes are in place; the /v1 API shows it as processing.
+	StatusUploading  Status = "uploading"
 	StatusProcessing Status = "processing"
 	StatusReady      Status = "ready"
 	StatusFailed     Status = "failed"
@@ -89,6 +92,17 @@ type Media struct {
 	// SizesDeferred, at creation, asks for metadata only: no sizes until a
 	// post-process (WordPress's generate_sub_sizes=false). Not stored.
 	SizesDeferred bool
+
+	// APIKeyID is the /v1 key whose library the item belongs to; nil for
+	// items made through WordPress.
+	APIKeyID *int64
+	// UploadSize and UploadExpires describe a presigned upload while the
+	// item is StatusUploading: the byte count the client declared and when
+	// its upload URL stops working.
+	UploadSize    int64
+	UploadExpires *time.Time
+	// Duration is a video's length in seconds; nil for everything else.
+	Duration *float64
 
 	// Files are the stored objects: the original, the main copy and every
 	// rendition, in creation order.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,12 @@ type Config struct {
 	Bucket    string
 	UseTLS    bool
 	Region    string
+	// PublicEndpoint (host:port) is where clients reach the same storage,
+	// for presigned upload URLs; empty means Endpoint. A presigned URL's
+	// signature covers its host, so it must be signed for the host the
+	// client will use.
+	PublicEndpoint string
+	PublicUseTLS   bool
 }
 
 // DefaultConfig returns the settings `make up` uses.
@@ -51,8 +58,9 @@ func (c Config) Validate() error {
 
 // Store is one bucket.
 type Store struct {
-	client *minio.Client
-	bucket string
+	client    *minio.Client
+	presigner *minio.Client // signs URLs for PublicEndpoint; never sends a request
+	bucket    string
 }
 
 // New returns a Store. It does not contact the server.
@@ -72,7 +80,18 @@ func New(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("objstore: %w", err)
 	}
-	return &Store{client: client, bucket: cfg.Bucket}, nil
+	st := &Store{client: client, presigner: client, bucket: cfg.Bucket}
+	if cfg.PublicEndpoint != "" && (cfg.PublicEndpoint != cfg.Endpoint || cfg.PublicUseTLS != cfg.UseTLS) {
+		// Region is set, so presigning never asks the server for the
+		// bucket's location: this client needs no route to PublicEndpoint.
+		st.presigner, err = minio.New(cfg.PublicEndpoint, &minio.Options{
+			Creds: credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""), Secure: cfg.PublicUseTLS, Region: cfg.Region,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("objstore: public endpoint: %w", err)
+		}
+	}
+	return st, nil
 }
 
 // EnsureBucket creates the bucket when it does not exist yet.
@@ -176,6 +195,22 @@ func (s *Store) Stat(ctx context.Context, key string) (PutInfo, error) {
 		return PutInfo{}, translate(err, "object "+key)
 	}
 	return PutInfo{Size: st.Size, ETag: st.ETag}, nil
+}
+
+// PresignPut returns a URL that lets its holder PUT exactly size bytes of
+// contentType to key until expires passes, without credentials. The
+// Content-Length and Content-Type headers are signed: storage refuses a
+// body of another length or type, so a client can't store more than it
+// declared.
+func (s *Store) PresignPut(ctx context.Context, key string, size int64, contentType string, expires time.Duration) (string, error) {
+	h := http.Header{}
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	u, err := s.presigner.PresignHeader(ctx, http.MethodPut, s.bucket, key, expires, nil, h)
+	if err != nil {
+		return "", fmt.Errorf("presign %s: %w", key, err)
+	}
+	return u.String(), nil
 }
 
 // Delete removes key; a missing key is not an error.

@@ -55,6 +55,12 @@ func filterSQL(f media.Filter) (string, []any) {
 		vs[i] = string(v)
 	}
 	conds = append(conds, "visibility = ANY("+arg(vs)+")")
+	if !f.IncludeUploading {
+		conds = append(conds, "status <> 'uploading'")
+	}
+	if f.APIKeyID != nil {
+		conds = append(conds, "api_key_id = "+arg(*f.APIKeyID))
+	}
 	if f.Search != "" && f.SearchExact {
 		conds = append(conds, "lower(title) = lower("+arg(f.Search)+")")
 	} else if f.Search != "" {

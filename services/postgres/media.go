@@ -69,8 +69,14 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 		if m.Key == "" {
 			m.Key = uuid.NewString()
 		}
+		uploading := m.Status == media.StatusUploading
 		m.Status, m.JobSeq = media.StatusProcessing, 1
-		if !m.IsImage() {
+		switch {
+		case uploading:
+			// A presigned upload: the bytes are not there yet; complete
+			// decides what comes next.
+			m.Status = media.StatusUploading
+		case !m.IsImage():
 			// Documents are stored, not rendered: nothing for a worker.
 			m.Status = media.StatusReady
 		}
@@ -80,12 +86,12 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 		err = tx.QueryRow(ctx, `
 			INSERT INTO media (key, author_id, post_id, title, caption, description, alt_text, slug, visibility,
 			                   mime, dir, stem, ext, client_filename, file, width, height, filesize, original_filesize,
-			                   status, job_seq, parent_media_id, parent_file, edit)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18,$19,$20,$21,$22,$23)
+			                   status, job_seq, parent_media_id, parent_file, edit, api_key_id, upload_size, upload_expires_at, duration)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27)
 			RETURNING id, created_at, updated_at, comment_status, ping_status, template`,
 			m.Key, m.AuthorID, m.PostID, m.Title, m.Caption, m.Description, m.AltText, m.Slug, m.Visibility,
 			m.MIME, m.Dir, m.Stem, m.Ext, m.ClientFilename, m.File, m.Width, m.Height, m.OriginalFilesize,
-			m.Status, m.JobSeq, m.ParentID, m.ParentFile, m.Edit).Scan(&m.ID, &m.CreatedAt, &m.UpdatedAt, &m.CommentStatus, &m.PingStatus, &m.Template)
+			m.Status, m.JobSeq, m.ParentID, m.ParentFile, m.Edit, m.APIKeyID, m.UploadSize, m.UploadExpires, m.Duration).Scan(&m.ID, &m.CreatedAt, &m.UpdatedAt, &m.CommentStatus, &m.PingStatus, &m.Template)
 		if err != nil {
 			return fmt.Errorf("insert media: %w", err)
 		}
@@ -95,8 +101,11 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 			return err
 		}
 		m.Files = []media.File{original}
-		if m.Status == media.StatusReady {
+		switch m.Status {
+		case media.StatusUploading:
 			return nil
+		case media.StatusReady:
+			return insertEvent(ctx, tx, m.ID, media.StatusReady, "")
 		}
 		job = &media.Job{Kind: media.JobRenditions, MediaID: m.ID, MediaKey: m.Key, Seq: m.JobSeq, MetadataOnly: m.SizesDeferred}
 		if m.Edit != nil {
@@ -117,7 +126,7 @@ func (s *MediaStore) RequeueMedia(ctx context.Context, id int64, sizes []string,
 		var needsEdit bool
 		err := tx.QueryRow(ctx, `
 			UPDATE media SET job_seq = job_seq + 1, status = 'processing', status_error = '', updated_at = now()
-			WHERE id = $1 RETURNING key, job_seq, edit IS NOT NULL AND original_filesize = 0`, id).Scan(&job.MediaKey, &job.Seq, &needsEdit)
+			WHERE id = $1 AND status <> 'uploading' RETURNING key, job_seq, edit IS NOT NULL AND original_filesize = 0`, id).Scan(&job.MediaKey, &job.Seq, &needsEdit)
 		if err != nil {
 			return err
 		}
@@ -185,7 +194,10 @@ func (s *MediaStore) RecordRenditions(ctx context.Context, id, seq int64, r medi
 			UPDATE media SET file = $2, width = $3, height = $4, filesize = $5, image_meta = COALESCE($6, image_meta),
 			       status = 'ready', status_error = '', updated_at = now()
 			WHERE id = $1`, id, file, r.Width, r.Height, r.Filesize, meta)
-		return err
+		if err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, id, media.StatusReady, "")
 	})
 	return translate(err, "media")
 }
@@ -197,8 +209,10 @@ func (s *MediaStore) FailMedia(ctx context.Context, id, seq int64, reason string
 		if _, err := lockForJob(ctx, tx, id, seq); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE media SET status = 'failed', status_error = $2, updated_at = now() WHERE id = $1`, id, reason)
-		return err
+		if _, err := tx.Exec(ctx, `UPDATE media SET status = 'failed', status_error = $2, updated_at = now() WHERE id = $1`, id, reason); err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, id, media.StatusFailed, reason)
 	})
 	return translate(err, "media")
 }
@@ -252,7 +266,7 @@ func (s *MediaStore) FindFileByPath(ctx context.Context, path string) (media.Fil
 const mediaColumns = `id, key, author_id, post_id, title, caption, description, alt_text, slug, visibility,
 	mime, dir, stem, ext, client_filename, file, width, height, filesize, original_filesize, image_meta,
 	status, status_error, job_seq, created_at, updated_at, parent_media_id, parent_file, edit,
-	comment_status, ping_status, template`
+	comment_status, ping_status, template, api_key_id, upload_size, upload_expires_at, duration`
 
 func scanMedia(row pgx.Row) (*media.Media, error) {
 	var m media.Media
@@ -260,7 +274,8 @@ func scanMedia(row pgx.Row) (*media.Media, error) {
 	err := row.Scan(&m.ID, &m.Key, &m.AuthorID, &m.PostID, &m.Title, &m.Caption, &m.Description, &m.AltText,
 		&m.Slug, &m.Visibility, &m.MIME, &m.Dir, &m.Stem, &m.Ext, &m.ClientFilename, &m.File, &m.Width, &m.Height,
 		&m.Filesize, &m.OriginalFilesize, &meta, &m.Status, &m.StatusError, &m.JobSeq, &m.CreatedAt, &m.UpdatedAt,
-		&m.ParentID, &m.ParentFile, &m.Edit, &m.CommentStatus, &m.PingStatus, &m.Template)
+		&m.ParentID, &m.ParentFile, &m.Edit, &m.CommentStatus, &m.PingStatus, &m.Template,
+		&m.APIKeyID, &m.UploadSize, &m.UploadExpires, &m.Duration)
 	if err != nil {
 		return nil, err
 	}
@@ -368,4 +383,87 @@ func (s *MediaStore) KnownKeys(ctx context.Context, keys []string) (map[string]b
 		out[k] = true
 	}
 	return out, nil
+}
+
+// FindMediaByKey returns an item, by its UUID, with its files.
+func (s *MediaStore) FindMediaByKey(ctx context.Context, key string) (*media.Media, error) {
+	k, err := uuid.Parse(key)
+	if err != nil {
+		return nil, media.Errorf(media.CodeNotFound, "media not found")
+	}
+	m, err := scanMedia(s.db.Pool.QueryRow(ctx, `SELECT `+mediaColumns+` FROM media WHERE key = $1`, k))
+	if err != nil {
+		return nil, translate(err, "media")
+	}
+	if err := s.loadFiles(ctx, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// UploadCheck is what the core found in storage when a presigned upload
+// was completed.
+type UploadCheck struct {
+	Width, Height int
+	Filesize      int64
+	Duration      *float64
+}
+
+// CompleteUpload turns a presigned upload into a processing item with its
+// first job (or, for a document, a ready item with its event), in one
+// transaction. It reports done=false, and changes nothing, when the item
+// was already completed, so that complete may be called twice.
+func (s *MediaStore) CompleteUpload(ctx context.Context, id int64, c UploadCheck, trace map[string]string) (job *media.Job, done bool, err error) {
+	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		m := &media.Media{ID: id}
+		err := tx.QueryRow(ctx, `SELECT key, dir, file, mime, status, job_seq FROM media WHERE id = $1 FOR UPDATE`, id).
+			Scan(&m.Key, &m.Dir, &m.File, &m.MIME, &m.Status, &m.JobSeq)
+		if err != nil {
+			return err
+		}
+		if m.Status != media.StatusUploading {
+			return nil
+		}
+		done = true
+		status := media.StatusProcessing
+		if !m.IsImage() {
+			status = media.StatusReady
+		}
+		_, err = tx.Exec(ctx, `
+			UPDATE media SET width = $2, height = $3, filesize = $4, original_filesize = $4, duration = $5,
+			       status = $6, upload_expires_at = NULL, updated_at = now()
+			WHERE id = $1`, id, c.Width, c.Height, c.Filesize, c.Duration, status)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE media_files SET width = $2, height = $3, filesize = $4 WHERE media_id = $1 AND role = 'original'`,
+			id, c.Width, c.Height, c.Filesize); err != nil {
+			return err
+		}
+		if status == media.StatusReady {
+			return insertEvent(ctx, tx, id, media.StatusReady, "")
+		}
+		job = &media.Job{Kind: media.JobRenditions, MediaID: id, MediaKey: m.Key, Seq: m.JobSeq}
+		return insertJob(ctx, tx, job, trace)
+	})
+	return job, done, translate(err, "media")
+}
+
+// DeleteExpiredUploads removes up to limit presigned uploads whose URL
+// expired before cutoff without being completed, and returns them so their
+// objects can be removed too.
+func (s *MediaStore) DeleteExpiredUploads(ctx context.Context, cutoff time.Time, limit int) ([]*media.Media, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+		DELETE FROM media WHERE id IN (
+			SELECT id FROM media WHERE status = 'uploading' AND upload_expires_at < $1
+			ORDER BY upload_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+		RETURNING id, key::text`, cutoff, limit)
+	if err != nil {
+		return nil, translate(err, "media")
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*media.Media, error) {
+		var m media.Media
+		return &m, r.Scan(&m.ID, &m.Key)
+	})
+	return items, translate(err, "media")
 }

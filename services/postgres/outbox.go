@@ -80,10 +80,57 @@ func insertJob(ctx context.Context, tx pgx.Tx, job *media.Job, trace map[string]
 	if trace == nil {
 		trace = map[string]string{}
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO outbox (id, subject, payload, headers) VALUES ($1, $2, $3, $4)`,
-		uuid.New(), job.Subject(), payload, trace)
-	if err != nil {
+	if err := insertOutbox(ctx, tx, uuid.New(), job.Subject(), payload, trace); err != nil {
 		return fmt.Errorf("insert job for media %d: %w", job.MediaID, err)
+	}
+	return nil
+}
+
+// OutboxChannel is the Postgres NOTIFY channel that wakes the relays when a
+// message is committed, so an event written by a worker reaches the API's
+// listeners in milliseconds rather than at the relay's next poll.
+const OutboxChannel = "pixelmill_outbox"
+
+func insertOutbox(ctx context.Context, tx pgx.Tx, id uuid.UUID, subject string, payload []byte, headers map[string]string) error {
+	if headers == nil {
+		headers = map[string]string{}
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO outbox (id, subject, payload, headers) VALUES ($1, $2, $3, $4)`, id, subject, payload, headers); err != nil {
+		return err
+	}
+	// Delivered at commit, once per transaction however many rows it adds.
+	_, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, OutboxChannel)
+	return err
+}
+
+// EventSubject is the subject of an item's status event.
+func EventSubject(status media.Status) string { return "media.events." + string(status) }
+
+// insertEvent writes the event of an item's new status into the outbox in
+// the caller's transaction: the event commits with the change it tells of,
+// so webhooks and listeners hear of every change at least once.
+func insertEvent(ctx context.Context, tx pgx.Tx, mediaID int64, status media.Status, reason string) error {
+	ev := media.Event{MediaID: mediaID, Status: status, Error: reason}
+	switch status {
+	case media.StatusReady:
+		ev.Type = media.EventReady
+	case media.StatusFailed:
+		ev.Type = media.EventFailed
+	default:
+		return fmt.Errorf("no event for status %q", status)
+	}
+	if err := tx.QueryRow(ctx, `SELECT key::text, api_key_id, now() FROM media WHERE id = $1`, mediaID).Scan(&ev.MediaKey, &ev.APIKeyID, &ev.CreatedAt); err != nil {
+		return fmt.Errorf("read media %d for its event: %w", mediaID, err)
+	}
+	id := uuid.New()
+	ev.ID = id.String()
+	ev.CreatedAt = ev.CreatedAt.UTC()
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	if err := insertOutbox(ctx, tx, id, EventSubject(status), payload, nil); err != nil {
+		return fmt.Errorf("insert event for media %d: %w", mediaID, err)
 	}
 	return nil
 }

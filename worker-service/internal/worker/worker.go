@@ -32,10 +32,10 @@ type Store interface {
 	FailMedia(ctx context.Context, id, seq int64, reason string) error
 }
 
-// Broker is what a worker publishes besides acks: status events for
-// listeners (long polls, webhooks) and dead letters for operators.
+// Broker is what a worker publishes besides acks: dead letters for
+// operators. Status events are not published here: the store writes them to
+// the outbox in the transaction that changes the status, so none is lost.
 type Broker interface {
-	PublishEvent(ctx context.Context, subject string, payload []byte) error
 	PublishDLQ(ctx context.Context, kind string, payload []byte, reason string, deliveries int, trace map[string]string) error
 }
 
@@ -173,7 +173,6 @@ func (w *Worker) handle(parent context.Context, msg jetstream.Msg) {
 		if err := msg.DoubleAck(ctx); err != nil {
 			log.WarnContext(ctx, "ack_failed", "err", err)
 		}
-		w.publish(ctx, job, media.StatusReady, "")
 	case errors.Is(err, errDrop):
 		_ = msg.Ack()
 		log.InfoContext(ctx, "job_dropped", "reason", err.Error())
@@ -197,7 +196,6 @@ func (w *Worker) handle(parent context.Context, msg jetstream.Msg) {
 		}
 		_ = msg.TermWithReason(reason)
 		log.WarnContext(ctx, "job_failed", "reason", reason, "err", err)
-		w.publish(ctx, job, media.StatusFailed, reason)
 	default:
 		span.RecordError(err)
 		delay := backoff(delivery, w.cfg.RetryBase, w.cfg.RetryMax)
@@ -303,16 +301,6 @@ func (w *Worker) store1(ctx context.Context, m *media.Media, out imaging.File) (
 		return media.File{}, fmt.Errorf("store %s: %w", key, err)
 	}
 	return media.File{SizeName: out.SizeName, Name: out.Name, Key: key, MIME: out.MIME, Width: out.Width, Height: out.Height, Filesize: int64(len(out.Data))}, nil
-}
-
-func (w *Worker) publish(ctx context.Context, job media.Job, status media.Status, reason string) {
-	if w.events == nil {
-		return
-	}
-	payload, _ := json.Marshal(map[string]any{"media_id": job.MediaID, "media_key": job.MediaKey, "status": status, "error": reason})
-	if err := w.events.PublishEvent(ctx, "media.events."+string(status), payload); err != nil {
-		w.log.WarnContext(ctx, "event_publish_failed", "err", err)
-	}
 }
 
 // heartbeat tells JetStream the job is alive (InProgress resets AckWait)
@@ -433,6 +421,5 @@ func (w *Worker) HandleExhausted(ctx context.Context, e jobqueue.Exhausted) erro
 		return err
 	}
 	w.log.WarnContext(ctx, "job_exhausted", "media_id", job.MediaID, "job_seq", job.Seq, "stream_seq", e.StreamSeq)
-	w.publish(ctx, job, media.StatusFailed, reason)
 	return nil
 }
