@@ -46,9 +46,16 @@ func NewAuthenticator(users UserFinder) *Authenticator {
 	return &Authenticator{users: users, dummy: dummy, cache: map[[32]byte]cachedUser{}}
 }
 
+// passwordParams are OWASP's recommended argon2id settings (19 MiB, two
+// passes, one lane). The library's default of 64 MiB per hash makes every
+// uncached login cost the API 64 MiB, several at once a memory spike that
+// dwarfs the rest of the service. Hashes record their parameters, so older
+// hashes made with other settings still verify.
+var passwordParams = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
 // HashPassword returns the argon2id hash of password in PHC format.
 func HashPassword(password string) (string, error) {
-	return argon2id.CreateHash(password, argon2id.DefaultParams)
+	return argon2id.CreateHash(password, passwordParams)
 }
 
 // Authenticate returns the user whose credentials the request carries, nil

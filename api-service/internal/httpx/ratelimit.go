@@ -48,12 +48,13 @@ func NewRateLimiter(cfg RateLimitConfig) *RateLimiter {
 // same as a new one, so forgetting it after a minute changes nothing.
 const idleBucket = 2 * time.Minute
 
-// Middleware limits every request but the health checks. deny writes the
+// Middleware limits every request but the health checks and those that
+// skip selects (a dialect that limits per API key itself). deny writes the
 // 429 in the dialect's own format; the X-RateLimit-* headers and
 // Retry-After are set before it is called.
-func (l *RateLimiter) Middleware(next http.Handler, deny func(http.ResponseWriter, *http.Request)) http.Handler {
+func (l *RateLimiter) Middleware(next http.Handler, skip func(*http.Request) bool, deny func(http.ResponseWriter, *http.Request)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || (skip != nil && skip(r)) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -62,18 +63,49 @@ func (l *RateLimiter) Middleware(next http.Handler, deny func(http.ResponseWrite
 			next.ServeHTTP(w, r)
 			return
 		}
-		ok, remaining, reset, retry := l.take(key, perMinute)
-		h := w.Header()
-		h.Set("X-RateLimit-Limit", strconv.Itoa(perMinute))
-		h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
-		h.Set("X-RateLimit-Reset", strconv.Itoa(reset))
-		if !ok {
-			h.Set("Retry-After", strconv.Itoa(retry))
+		d := l.Take(key, perMinute)
+		d.SetHeaders(w.Header())
+		if !d.OK {
 			deny(w, r)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// Decision is the outcome of spending one request of a budget.
+type Decision struct {
+	OK        bool
+	Limit     int
+	Remaining int
+	Reset     time.Time // when the budget is full again
+	Retry     int       // seconds until a request is allowed again; 0 when OK
+}
+
+// SetHeaders writes X-RateLimit-Limit, -Remaining, -Reset (Unix seconds) and,
+// when refused, Retry-After.
+func (d Decision) SetHeaders(h http.Header) {
+	h.Set("X-RateLimit-Limit", strconv.Itoa(d.Limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(d.Remaining))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(d.Reset.Unix(), 10))
+	if !d.OK {
+		h.Set("Retry-After", strconv.Itoa(d.Retry))
+	}
+}
+
+// AnonPerMinute is the budget of requests that carry no valid credential.
+func (l *RateLimiter) AnonPerMinute() int { return l.cfg.AnonPerMinute }
+
+// AuthPerMinute is the budget of each credential.
+func (l *RateLimiter) AuthPerMinute() int { return l.cfg.AuthPerMinute }
+
+// ClientIP is the address the per-IP budget counts by.
+func ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 func (l *RateLimiter) keyFor(r *http.Request) (string, int) {
@@ -83,17 +115,12 @@ func (l *RateLimiter) keyFor(r *http.Request) (string, int) {
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		return "cred:" + auth, l.cfg.AuthPerMinute
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	return "ip:" + host, l.cfg.AnonPerMinute
+	return "ip:" + ClientIP(r), l.cfg.AnonPerMinute
 }
 
-// take spends one token of key's bucket. It reports whether the request may
-// go on, the tokens left, the seconds until the bucket is full again, and
-// (when refused) the seconds until a token is back.
-func (l *RateLimiter) take(key string, perMinute int) (ok bool, remaining, reset, retry int) {
+// Take spends one request of key's budget of perMinute requests: a token
+// bucket holding a minute's budget, refilled evenly over the minute.
+func (l *RateLimiter) Take(key string, perMinute int) Decision {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -106,17 +133,18 @@ func (l *RateLimiter) take(key string, perMinute int) (ok bool, remaining, reset
 		l.swept = now
 	}
 	b, found := l.buckets[key]
-	if !found {
+	if !found || b.lim.Burst() != perMinute {
 		b = &bucket{lim: rate.NewLimiter(rate.Limit(float64(perMinute)/60), perMinute)}
 		l.buckets[key] = b
 	}
 	b.seen = now
-	ok = b.lim.AllowN(now, 1)
+	d := Decision{OK: b.lim.AllowN(now, 1), Limit: perMinute}
 	tokens := b.lim.TokensAt(now)
 	perSecond := float64(perMinute) / 60
-	reset = int(math.Ceil((float64(perMinute) - tokens) / perSecond))
-	if !ok {
-		retry = max(1, int(math.Ceil((1-tokens)/perSecond)))
+	d.Reset = now.Add(time.Duration(math.Ceil((float64(perMinute)-tokens)/perSecond)) * time.Second)
+	if !d.OK {
+		d.Retry = max(1, int(math.Ceil((1-tokens)/perSecond)))
 	}
-	return ok, max(0, int(math.Floor(tokens))), reset, retry
+	d.Remaining = max(0, int(math.Floor(tokens)))
+	return d
 }

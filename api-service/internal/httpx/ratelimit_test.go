@@ -13,6 +13,7 @@ func TestRateLimiter(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	l.now = func() time.Time { return now }
 	h := l.Middleware(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }),
+		func(r *http.Request) bool { return r.URL.Path == "/skipped" },
 		func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTooManyRequests) })
 	call := func(ip, login string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest("GET", "/wp-json/wp/v2/media", nil)
@@ -31,7 +32,7 @@ func TestRateLimiter(t *testing.T) {
 		}
 	}
 	w := call("10.0.0.1", "")
-	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "20" || w.Header().Get("X-RateLimit-Reset") != "60" {
+	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "20" || w.Header().Get("X-RateLimit-Reset") != "1700000060" {
 		t.Fatalf("over the limit: %d Retry-After %q Reset %q", w.Code, w.Header().Get("Retry-After"), w.Header().Get("X-RateLimit-Reset"))
 	}
 	// Another IP, and a credential, have budgets of their own.
@@ -45,6 +46,16 @@ func TestRateLimiter(t *testing.T) {
 	now = now.Add(20 * time.Second)
 	if w := call("10.0.0.1", ""); w.Code != http.StatusNoContent {
 		t.Fatalf("after 20s: %d", w.Code)
+	}
+	// Skipped paths (a dialect limiting by itself) pass untouched.
+	skipped := httptest.NewRequest("GET", "/skipped", nil)
+	skipped.RemoteAddr = "10.0.0.1:1"
+	for range 5 {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, skipped)
+		if rec.Code != http.StatusNoContent || rec.Header().Get("X-RateLimit-Limit") != "" {
+			t.Fatalf("skipped path: %d limit %q", rec.Code, rec.Header().Get("X-RateLimit-Limit"))
+		}
 	}
 	// Health checks are never limited.
 	r := httptest.NewRequest("GET", "/readyz", nil)
