@@ -60,7 +60,9 @@ type Kicker interface{ Kick() }
 // Service is the media core.
 type Service struct {
 	store   MediaStore
+	uploads UploadStore
 	objects Objects
+	presign Presigner
 	relay   Kicker
 	signer  *URLSigner
 	log     *slog.Logger
@@ -72,8 +74,20 @@ type Service struct {
 
 // New returns the core over its adapters. signer makes the expiring URLs
 // of private items' files.
-func New(store MediaStore, objects Objects, relay Kicker, signer *URLSigner, log *slog.Logger) *Service {
-	return &Service{store: store, objects: objects, relay: relay, signer: signer, log: log, now: time.Now}
+func New(store Store, objects Storage, relay Kicker, signer *URLSigner, log *slog.Logger) *Service {
+	return &Service{store: store, uploads: store, objects: objects, presign: objects, relay: relay, signer: signer, log: log, now: time.Now}
+}
+
+// Store is the whole of what the core needs of the media store.
+type Store interface {
+	MediaStore
+	UploadStore
+}
+
+// Storage is the whole of what the core needs of object storage.
+type Storage interface {
+	Objects
+	Presigner
 }
 
 // SignedQuery returns the query string that lets anyone fetch the file at
@@ -95,6 +109,9 @@ type Upload struct {
 	// Folder, when set, dates the uploads folder (YYYY/MM) instead of now:
 	// WordPress files an upload to a post under the post's month.
 	Folder time.Time
+	// APIKeyID, when set, puts the item in that key's library (the /v1
+	// API); such items are private to WordPress's public side.
+	APIKeyID *int64
 	// Trailer, when set, runs after the body was read to its end and before
 	// the item is recorded: a multipart request's fields may follow its file
 	// part (wpapi sends them so), and they still shape the new item.
@@ -160,6 +177,10 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*media.Media, error) {
 		Title: up.Title, Caption: up.Caption, Description: up.Description, AltText: up.AltText,
 		MIME: ft.MIME, Dir: folder(up.Folder, s.now()), Stem: stem, Ext: ext,
 		ClientFilename: up.ClientFilename, SizesDeferred: up.SizesDeferred,
+		APIKeyID: up.APIKeyID,
+	}
+	if up.APIKeyID != nil {
+		m.Visibility = media.VisibilityPrivate
 	}
 	m.Key = newKey()
 	key := objstore.OriginalKey(m.Key)
@@ -185,6 +206,16 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*media.Media, error) {
 	m.OriginalFilesize = info.Size
 	if cfg, _, err := image.DecodeConfig(bytes.NewReader(headBuf.Bytes())); err == nil {
 		m.Width, m.Height = cfg.Width, cfg.Height
+	}
+	if ft.MIME == media.MP4.MIME {
+		// A video's length and size are in its moov box, which may come
+		// after the media data: read from storage, not from the stream.
+		v, err := s.probeVideo(ctx, key, info.Size)
+		if err != nil {
+			s.removeObject(key)
+			return nil, err
+		}
+		m.Width, m.Height, m.Duration = v.Width, v.Height, &v.Duration
 	}
 	original := media.File{Key: key, MIME: ft.MIME, Width: m.Width, Height: m.Height, Filesize: info.Size}
 	if _, err := s.store.CreateMedia(ctx, m, original, jobqueue.InjectTrace(ctx)); err != nil {

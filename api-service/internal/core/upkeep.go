@@ -20,6 +20,9 @@ type UpkeepConfig struct {
 	// removed: an upload writes its object before its row, so a younger
 	// one may belong to a request still under way.
 	OrphanAfter time.Duration
+	// UploadGrace is how long after its URL expired a presigned upload
+	// that was never completed is removed.
+	UploadGrace time.Duration
 }
 
 // Reconcile gives a new job to every item stuck in processing: Postgres is
@@ -80,7 +83,7 @@ func (s *Service) Sweep(ctx context.Context, orphanAfter time.Duration) (int, er
 	return removed, nil
 }
 
-// RunUpkeep runs Reconcile and Sweep every cfg.Every until ctx ends. Both
+// RunUpkeep runs Reconcile, Sweep and ExpireUploads every cfg.Every until ctx ends. Both
 // are safe to run on every API replica at once.
 func (s *Service) RunUpkeep(ctx context.Context, cfg UpkeepConfig) {
 	t := time.NewTicker(cfg.Every)
@@ -96,6 +99,9 @@ func (s *Service) RunUpkeep(ctx context.Context, cfg UpkeepConfig) {
 		}
 		if _, err := s.Sweep(ctx, cfg.OrphanAfter); err != nil && ctx.Err() == nil {
 			s.log.WarnContext(ctx, "sweep_failed", "err", err)
+		}
+		if _, err := s.ExpireUploads(ctx, cfg.UploadGrace); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "expire_uploads_failed", "err", err)
 		}
 	}
 }
