@@ -9,6 +9,8 @@ import (
 
 	"github.com/pixelmill/pixelmill/api-service/internal/core"
 	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
+	v1 "github.com/pixelmill/pixelmill/api-service/internal/v1"
+	"github.com/pixelmill/pixelmill/api-service/internal/webhook"
 	"github.com/pixelmill/pixelmill/services/config"
 	"github.com/pixelmill/pixelmill/services/jobqueue"
 	"github.com/pixelmill/pixelmill/services/objstore"
@@ -32,9 +34,14 @@ type Config struct {
 	LogFormat      string                // PIXELMILL_LOG_FORMAT: json or text
 	LogLevel       string                // PIXELMILL_LOG_LEVEL
 	OTLPEndpoint   string                // OTEL_EXPORTER_OTLP_ENDPOINT
-	Postgres       postgres.Config
-	ObjStore       objstore.Config
-	JobQueue       jobqueue.Config
+	V1             v1.Config             // PIXELMILL_V1_*
+	Webhook        webhook.Config        // PIXELMILL_WEBHOOK_TIMEOUT, PIXELMILL_WEBHOOK_ALLOW_PRIVATE
+	// WebhookMaxAttempts bounds the attempts of one delivery
+	// (PIXELMILL_WEBHOOK_MAX_ATTEMPTS).
+	WebhookMaxAttempts int
+	Postgres           postgres.Config
+	ObjStore           objstore.Config
+	JobQueue           jobqueue.Config
 }
 
 // LoadConfig reads the configuration through getenv and reports every bad
@@ -58,13 +65,28 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			Every:       env.Duration("PIXELMILL_UPKEEP_EVERY", time.Minute),
 			StuckAfter:  env.Duration("PIXELMILL_STUCK_AFTER", 15*time.Minute),
 			OrphanAfter: env.Duration("PIXELMILL_ORPHAN_AFTER", time.Hour),
+			UploadGrace: env.Duration("PIXELMILL_UPLOAD_GRACE", time.Hour),
 		},
-		LogFormat:    env.String("PIXELMILL_LOG_FORMAT", "json"),
-		LogLevel:     env.String("PIXELMILL_LOG_LEVEL", "info"),
-		OTLPEndpoint: env.String("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
-		Postgres:     env.Postgres(),
-		ObjStore:     env.ObjStore(),
-		JobQueue:     env.JobQueue(),
+		V1: v1.Config{
+			RateLimit:           env.Int("PIXELMILL_V1_RATE_LIMIT", v1.DefaultConfig().RateLimit),
+			UploadTTL:           env.Duration("PIXELMILL_V1_UPLOAD_TTL", v1.DefaultConfig().UploadTTL),
+			MaxImageBytes:       env.Int64("PIXELMILL_V1_MAX_IMAGE_BYTES", v1.DefaultConfig().MaxImageBytes),
+			MaxVideoBytes:       env.Int64("PIXELMILL_V1_MAX_VIDEO_BYTES", v1.DefaultConfig().MaxVideoBytes),
+			MaxWait:             env.Duration("PIXELMILL_V1_MAX_WAIT", v1.DefaultConfig().MaxWait),
+			WebhookAllowPrivate: env.Bool("PIXELMILL_WEBHOOK_ALLOW_PRIVATE", false),
+		},
+		Webhook: webhook.Config{
+			Timeout:      env.Duration("PIXELMILL_WEBHOOK_TIMEOUT", webhook.DefaultConfig().Timeout),
+			AllowPrivate: env.Bool("PIXELMILL_WEBHOOK_ALLOW_PRIVATE", false),
+			UserAgent:    webhook.DefaultConfig().UserAgent,
+		},
+		WebhookMaxAttempts: env.Int("PIXELMILL_WEBHOOK_MAX_ATTEMPTS", 10),
+		LogFormat:          env.String("PIXELMILL_LOG_FORMAT", "json"),
+		LogLevel:           env.String("PIXELMILL_LOG_LEVEL", "info"),
+		OTLPEndpoint:       env.String("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
+		Postgres:           env.Postgres(),
+		ObjStore:           env.ObjStore(),
+		JobQueue:           env.JobQueue(),
 	}
 	c.PublicURL = strings.TrimRight(env.String("PIXELMILL_PUBLIC_URL", "http://"+c.HTTPAddr), "/")
 	if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
@@ -79,6 +101,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		loc = time.UTC
 	}
 	c.SiteLocation = loc
+	env.Check("PIXELMILL_V1_*", c.V1.Validate())
+	env.Check("PIXELMILL_WEBHOOK_*", c.Webhook.Validate())
+	if c.WebhookMaxAttempts < 1 {
+		env.Check("PIXELMILL_WEBHOOK_MAX_ATTEMPTS", errors.New("must be positive"))
+	}
 	if c.MaxUploadBytes < 1 {
 		env.Check("PIXELMILL_MAX_UPLOAD_BYTES", errors.New("must be positive"))
 	}
@@ -107,5 +134,14 @@ func (c Config) LogValue() slog.Value {
 		slog.String("s3_bucket", c.ObjStore.Bucket),
 		slog.Any("s3_secret_key", config.Masked(c.ObjStore.SecretKey)),
 		slog.String("otlp_endpoint", c.OTLPEndpoint),
+		slog.Int("v1_rate_limit", c.V1.RateLimit),
+		slog.Duration("v1_upload_ttl", c.V1.UploadTTL),
+		slog.Int64("v1_max_image_bytes", c.V1.MaxImageBytes),
+		slog.Int64("v1_max_video_bytes", c.V1.MaxVideoBytes),
+		slog.Duration("v1_max_wait", c.V1.MaxWait),
+		slog.Bool("webhook_allow_private", c.Webhook.AllowPrivate),
+		slog.Duration("webhook_timeout", c.Webhook.Timeout),
+		slog.Int("webhook_max_attempts", c.WebhookMaxAttempts),
+		slog.String("s3_public_endpoint", c.ObjStore.PublicEndpoint),
 	)
 }

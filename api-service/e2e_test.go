@@ -40,6 +40,7 @@ type stack struct {
 	dbURL   string
 	apiLog  *syncBuffer
 	workers []*workerProc
+	env     map[string]string // what the API and the workers were started with
 }
 
 type workerProc struct {
@@ -168,7 +169,7 @@ func startStackEnv(t *testing.T, workers int, extra map[string]string) *stack {
 	})
 	// The API serves URLs under its public address, which only exists once
 	// it listens; point it there for file URLs via the Host-independent base.
-	s := &stack{base: "http://" + addr, dbURL: dbURL, apiLog: apiLog}
+	s := &stack{base: "http://" + addr, dbURL: dbURL, apiLog: apiLog, env: env}
 
 	bin, err := buildWorker()
 	if err != nil {

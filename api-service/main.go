@@ -21,6 +21,9 @@ import (
 
 	"github.com/pixelmill/pixelmill/api-service/internal/core"
 	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
+	"github.com/pixelmill/pixelmill/api-service/internal/live"
+	v1 "github.com/pixelmill/pixelmill/api-service/internal/v1"
+	"github.com/pixelmill/pixelmill/api-service/internal/webhook"
 	"github.com/pixelmill/pixelmill/api-service/internal/wp"
 	"github.com/pixelmill/pixelmill/services/jobqueue"
 	"github.com/pixelmill/pixelmill/services/media"
@@ -93,7 +96,14 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		return err
 	}
 	defer nc.Close()
-	if err := retry(ctx, log, "ensure_stream", func() error { _, err := nc.EnsureStream(ctx); return err }); err != nil {
+	if err := retry(ctx, log, "ensure_stream", func() error {
+		if _, err := nc.EnsureStream(ctx); err != nil {
+			return err
+		}
+		// The relay publishes status events too: their stream must exist
+		// before the first one.
+		return nc.EnsureEventStream(ctx)
+	}); err != nil {
 		return err
 	}
 
@@ -102,6 +112,16 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	defer stopRelay()
 	relayDone := make(chan struct{})
 	go func() { defer close(relayDone); relay.Run(relayCtx) }()
+	// Any process's commit to the outbox (a worker's status event, another
+	// replica's job) wakes this relay at once rather than at its next poll.
+	go db.Listen(relayCtx, postgres.OutboxChannel, log, relay.Kick)
+
+	hub := live.NewHub()
+	unsubscribe, err := nc.SubscribeEvents(hub.Publish)
+	if err != nil {
+		return err
+	}
+	defer unsubscribe()
 
 	signingKey := []byte(cfg.URLSigningKey)
 	if len(signingKey) == 0 {
@@ -127,12 +147,33 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	wpHandler := wp.New(svc, users, postgres.NewPostStore(db), auth, log, wp.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes, Location: cfg.SiteLocation})
 	wpHandler.Register(mux)
 	limiter := httpx.NewRateLimiter(cfg.RateLimit)
+	keys := postgres.NewAPIKeyStore(db)
+	closing, startClosing := context.WithCancel(context.Background())
+	defer startClosing()
+	v1Handler, err := v1.New(closing, svc, keys, users, auth, limiter, hub, nc, log, cfg.V1)
+	if err != nil {
+		return err
+	}
+	v1Handler.Register(mux)
+	sender, err := webhook.NewSender(cfg.Webhook)
+	if err != nil {
+		return err
+	}
+	dispatcher := webhook.NewDispatcher(keys, nc, sender, log, cfg.WebhookMaxAttempts)
+	go func() {
+		if err := retry(relayCtx, log, "webhooks", func() error { return dispatcher.Run(relayCtx) }); err != nil && relayCtx.Err() == nil {
+			log.ErrorContext(ctx, "webhooks_stopped", "err", err)
+		}
+	}()
 
 	srv := &http.Server{
-		Handler:           httpx.Middleware(limiter.Middleware(wp.Rewrite(mux), wpHandler.HandleTooManyRequests), log, "api-service"),
+		Handler:           httpx.Middleware(limiter.Middleware(wp.Rewrite(mux), v1.Owns, wpHandler.HandleTooManyRequests), log, "api-service"),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
+	// Long polls and event streams end when shutdown begins, so they don't
+	// hold it up until its timeout.
+	srv.RegisterOnShutdown(startClosing)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.InfoContext(ctx, "listening", "addr", ln.Addr().String())
