@@ -37,6 +37,10 @@ lint: ## go vet and staticcheck always; govulncheck where its database answers
 		for m in $(MODULES); do (cd $$m && go run $(GOVULNCHECK) ./...) || exit 1; done; \
 	else echo "lint: NOTICE: vuln.go.dev is unreachable from here; govulncheck was NOT run"; fi
 
+.PHONY: bench
+bench: ## rendition speed vs sharp and ImageMagick, upload-to-ready latency, API throughput (wrk), memory: printed, never asserted
+	@deploy/local/bench.sh
+
 .PHONY: fmt
 fmt: ## gofmt every module
 	@gofmt -w $(MODULES)

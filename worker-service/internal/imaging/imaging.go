@@ -171,3 +171,6 @@ func logVips(domain string, level vips.LogLevel, msg string) {
 	// A C callback has no job context; the message is logged without trace ids.
 	slog.Default().Log(context.Background(), lvl, "libvips", "domain", domain, "message", msg)
 }
+
+// Version is the libvips version govips runs on.
+func Version() string { return vips.Version }

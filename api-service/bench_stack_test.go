@@ -1,0 +1,193 @@
+//go:build bench
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestBenchStack is `make bench`'s measure of the running system: it
+// reports, it does not judge. It prints upload-to-ready latency through two
+// workers, API throughput from wrk, and the peak memory of an API streaming
+// a 1 GB upload and of a worker over many jobs. Run by deploy/local/bench.sh.
+func TestBenchStack(t *testing.T) {
+	dir := testdataDir(t)
+	uploads := benchInt(t, "PIXELMILL_BENCH_UPLOADS", 200)
+	workerJobs := benchInt(t, "PIXELMILL_BENCH_WORKER_JOBS", 500)
+	s := startStackEnv(t, 2, map[string]string{"PIXELMILL_MAX_UPLOAD_BYTES": strconv.Itoa(2 << 30), "PIXELMILL_V1_MAX_IMAGE_BYTES": strconv.Itoa(64 << 20)})
+	replica := startAPIProcess(t, s) // the API whose memory is measured
+	key := newAPIKey(t, s.base, map[string]any{"name": "bench", "rate_limit": 1000000})
+	c := v1Client{t: t, base: replica.base, key: key.key}
+	photo, err := os.ReadFile(filepath.Join(dir, "photo-3000x2000.jpg")) // 6 MP
+	if err != nil {
+		t.Fatal(err)
+	}
+	nine, err := os.ReadFile(filepath.Join(dir, "photo-3840x2400.jpg")) // 9.2 MP
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// 1. Upload to ready, one at a time with idle workers (the latency a
+	// lone user sees), then 200 back to back (the queue's).
+	idle := make([]time.Duration, 0, 20)
+	for i := range 20 {
+		idle = append(idle, uploadToReady(t, c, nine, fmt.Sprintf("idle-%d.jpg", i)))
+	}
+	report(t, "upload-to-ready, 9.2 MP JPEG, idle workers (%d, sequential)", idle)
+	var mu sync.Mutex
+	var loaded []time.Duration
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	start := time.Now()
+	for i := range uploads {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			d := uploadToReady(t, c, photo, fmt.Sprintf("load-%d.jpg", i))
+			mu.Lock()
+			loaded = append(loaded, d)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	report(t, fmt.Sprintf("upload-to-ready, 6 MP JPEG, %d uploads 8 at a time, 2 workers (%.1f images/s)", uploads, float64(uploads)/time.Since(start).Seconds()), loaded)
+
+	// 2. API throughput and latency from wrk on loopback: one item by id,
+	// and a filtered list, as an anonymous WordPress client reads them.
+	wpAdmin := wpClient{t: t, base: s.base, login: "admin", pass: adminPassword}
+	r := wpAdmin.raw("/wp-json/wp/v2/media", filepath.Join(dir, "photo-640x480.jpg"), "public.jpg", nil)
+	var att struct {
+		ID int64 `json:"id"`
+	}
+	r.json(t, &att)
+	for _, path := range []string{
+		fmt.Sprintf("/wp-json/wp/v2/media/%d", att.ID),
+		"/wp-json/wp/v2/media?media_type=image&per_page=10&orderby=date&search=public",
+	} {
+		out, err := exec.Command("wrk", "-t2", "-c32", "-d10s", "--latency", replica.base+path).CombinedOutput()
+		if err != nil {
+			t.Fatalf("wrk: %v\n%s", err, out)
+		}
+		t.Logf("BENCH wrk GET %s (2 threads, 32 connections, 10 s):\n%s", path, wrkSummary(string(out)))
+	}
+
+	// 3. Peak RSS of the API while a 1 GB upload streams through it.
+	before := replica.peakRSS(t)
+	const gb = 1 << 30
+	req, _ := http.NewRequest("POST", replica.base+"/wp-json/wp/v2/media", io.MultiReader(strings.NewReader("%PDF-1.7\n"), &zeros{gb - 9}))
+	req.ContentLength = gb
+	req.SetBasicAuth("admin", adminPassword)
+	req.Header.Set("Content-Disposition", `attachment; filename="big.pdf"`)
+	req.Header.Set("Content-Type", "application/pdf")
+	upStart := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("1 GB upload: %d %s", resp.StatusCode, body)
+	}
+	t.Logf("BENCH API peak RSS: %d MiB before, %d MiB after streaming a 1 GB upload (%.0f MB/s)",
+		before>>20, replica.peakRSS(t)>>20, gb/1e6/time.Since(upStart).Seconds())
+
+	// 4. A worker's RSS over many jobs: sampled after warm-up and at the end.
+	w := s.workers[0]
+	small, err := os.ReadFile(filepath.Join(dir, "photo-1920x1080.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var samples []string
+	var warm int64
+	for i := range workerJobs {
+		src := small
+		if i%10 == 0 {
+			src = nine
+		}
+		uploadToReady(t, c, src, fmt.Sprintf("rss-%d.jpg", i))
+		if i == workerJobs/10 || i == workerJobs-1 || i%(workerJobs/5) == 0 {
+			rss := procRSS(t, w.cmd.Process.Pid)
+			if i == workerJobs/10 {
+				warm = rss
+			}
+			samples = append(samples, fmt.Sprintf("%d jobs: %d MiB", i+1, rss>>20))
+		}
+	}
+	end := procRSS(t, w.cmd.Process.Pid)
+	t.Logf("BENCH worker RSS over %d uploads (both workers share them; 1 in 10 is 9.2 MP): %s; end vs warm-up %+.1f%%",
+		workerJobs, strings.Join(samples, ", "), 100*float64(end-warm)/float64(warm))
+}
+
+// uploadToReady uploads and long-polls until ready, returning the time
+// from the first byte sent to the ready answer.
+func uploadToReady(t *testing.T, c v1Client, data []byte, name string) time.Duration {
+	start := time.Now()
+	r := c.do("POST", "/v1/media?wait=60&filename="+name, bytes.NewReader(data), nil)
+	var it v1Item
+	r.data(t, &it)
+	for it.Status == "processing" {
+		r = c.do("GET", "/v1/media/"+it.MediaID+"?wait=60", nil, nil)
+		r.data(t, &it)
+	}
+	if it.Status != "ready" {
+		t.Fatalf("%s: %s", name, r.body)
+	}
+	return time.Since(start)
+}
+
+func report(t *testing.T, what string, ds []time.Duration) {
+	slices.Sort(ds)
+	q := func(p float64) time.Duration { return ds[min(len(ds)-1, int(p*float64(len(ds))))] }
+	t.Logf("BENCH %s: p50 %s p95 %s p99 %s max %s", what, q(0.50).Round(time.Millisecond), q(0.95).Round(time.Millisecond),
+		q(0.99).Round(time.Millisecond), ds[len(ds)-1].Round(time.Millisecond))
+}
+
+var wrkLines = regexp.MustCompile(`(?m)^\s*(Latency|Req/Sec|99%|Requests/sec:|Transfer/sec:|Non-2xx).*$`)
+
+func wrkSummary(out string) string {
+	return strings.Join(wrkLines.FindAllString(out, -1), "\n")
+}
+
+func procRSS(t *testing.T, pid int) int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmRSS")
+	return 0
+}
+
+func benchInt(t *testing.T, name string, def int) int {
+	if v := os.Getenv(name); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 10 {
+			t.Fatalf("%s=%q: want a number ≥ 10", name, v)
+		}
+		return n
+	}
+	return def
+}

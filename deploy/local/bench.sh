@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# bench.sh is `make bench`: it measures, side by side in one run on the same
+# real photos, (1) WordPress's renditions by the worker's pipeline, by sharp
+# and by ImageMagick, each on one thread; and, on a private stack, (2)
+# upload-to-ready latency through two workers, (3) API throughput from wrk,
+# and (4) the peak memory of an API streaming a 1 GB upload and of a worker
+# over many jobs. It prints; it asserts nothing about speed, so a slow
+# machine never fails it. docs/benchmarks.md records results.
+#
+# Usage: deploy/local/bench.sh
+# Environment:
+#   PIXELMILL_BENCH_RUNS          runs per file and tool in (1), the best counts (default 3)
+#   PIXELMILL_BENCH_UPLOADS       uploads in (2) (default 200)
+#   PIXELMILL_BENCH_WORKER_JOBS   jobs in (4) (default 500)
+#   PIXELMILL_BENCH_SKIP_STACK=1  run (1) only
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+ROOT=$(cd "$SCRIPT_DIR/../.." && pwd -P)
+
+# shellcheck source=teststack.sh
+. "$SCRIPT_DIR/teststack.sh"
+pm_test_prepare
+# shellcheck source=tools.sh
+. "$SCRIPT_DIR/tools.sh"
+PM_DEB_PACKAGES=(imagemagick wrk)
+pm_tools_ensure_debs
+if ! command -v npm >/dev/null 2>&1; then
+	echo "bench.sh: installing Debian's nodejs and npm for sharp"
+	pm_tools_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+echo "bench.sh: installing sharp (npm ci in deploy/bench/js)"
+(cd "$ROOT/deploy/bench/js" && npm ci --no-audit --no-fund --loglevel=error)
+
+bin=$(mktemp -d /tmp/pixelmill-bench-bin.XXXXXX)
+trap 'rm -rf "$bin"' EXIT
+(cd "$ROOT/worker-service" && go build -o "$bin/worker-service" .)
+
+echo
+echo "== 1. WordPress's renditions (2560 -scaled + default sizes, JPEG q82), one thread each, best of ${PIXELMILL_BENCH_RUNS:-3}"
+echo "   $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+T=$PIXELMILL_TESTDATA_DIR
+# /usr/bin/convert: Debian's ImageMagick, not whatever stands first on PATH.
+"$bin/worker-service" bench --runs "${PIXELMILL_BENCH_RUNS:-3}" --convert /usr/bin/convert --sharp "$ROOT/deploy/bench/js" \
+	"$T/photo-3840x2400.jpg" "$T/photo-3000x2000.jpg" "$T/photo-1920x1080.jpg" "$T/photo-1800x1200.jpg" "$T/sideways-1200x1800.jpg"
+
+if [[ ${PIXELMILL_BENCH_SKIP_STACK:-} == 1 ]]; then
+	exit 0
+fi
+echo
+echo "== 2-4. The running system: latency, API throughput, memory"
+pm_test_stack bench
+(cd "$ROOT/api-service" && go test -tags bench -count=1 -timeout 60m -run TestBenchStack -v . 2>&1 | grep -E 'BENCH|^\s+(Latency|Req/Sec|[0-9]+%|Requests/sec|Transfer/sec|Non-2xx)|^(--- |ok|FAIL|PASS)' | sed 's/^ *[a-z_]*_test.go:[0-9]*: //')
