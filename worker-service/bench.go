@@ -58,7 +58,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	runs := fs.Int("runs", 3, "runs per file and tool; the best counts")
 	sharpDir := fs.String("sharp", "", "directory of deploy/bench/js with sharp installed (npm ci); empty skips sharp")
-	convert := fs.String("convert", "convert", "ImageMagick's convert")
+	convert := fs.String("convert", "convert", "ImageMagick's convert; empty skips ImageMagick")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -99,11 +99,13 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 		}
 		plan.Files = append(plan.Files, f)
 		results[path] = append(results[path], benchResult{tool: "pixelmill", version: "libvips " + imaging.Version(), best: best, dims: dims})
-		im, err := benchConvert(ctx, *convert, path, f.Renditions, *runs)
-		if err != nil {
-			return err
+		if *convert != "" {
+			im, err := benchConvert(ctx, *convert, path, f.Renditions, *runs)
+			if err != nil {
+				return err
+			}
+			results[path] = append(results[path], im)
 		}
-		results[path] = append(results[path], im)
 	}
 	if *sharpDir != "" {
 		sh, err := benchSharp(ctx, *sharpDir, plan)
