@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -47,7 +46,7 @@ func TestBenchStack(t *testing.T) {
 	for i := range 20 {
 		idle = append(idle, uploadToReady(t, c, nine, fmt.Sprintf("idle-%d.jpg", i)))
 	}
-	report(t, "upload-to-ready, 9.2 MP JPEG, idle workers (%d, sequential)", idle)
+	report(t, fmt.Sprintf("upload-to-ready, 9.2 MP JPEG, idle workers (%d, sequential)", len(idle)), idle)
 	var mu sync.Mutex
 	var loaded []time.Duration
 	var wg sync.WaitGroup
@@ -86,7 +85,9 @@ func TestBenchStack(t *testing.T) {
 		t.Logf("BENCH wrk GET %s (2 threads, 32 connections, 10 s):\n%s", path, wrkSummary(string(out)))
 	}
 
-	// 3. Peak RSS of the API while a 1 GB upload streams through it.
+	// 3. Peak RSS of an API while a 1 GB upload streams through it: a fresh
+	// replica, so the loads above don't set its high-water mark.
+	replica = startAPIProcess(t, s)
 	before := replica.peakRSS(t)
 	const gb = 1 << 30
 	req, _ := http.NewRequest("POST", replica.base+"/wp-json/wp/v2/media", io.MultiReader(strings.NewReader("%PDF-1.7\n"), &zeros{gb - 9}))
@@ -122,14 +123,14 @@ func TestBenchStack(t *testing.T) {
 		}
 		uploadToReady(t, c, src, fmt.Sprintf("rss-%d.jpg", i))
 		if i == workerJobs/10 || i == workerJobs-1 || i%(workerJobs/5) == 0 {
-			rss := procRSS(t, w.cmd.Process.Pid)
+			rss := procStatus(t, w.cmd.Process.Pid, "VmRSS")
 			if i == workerJobs/10 {
 				warm = rss
 			}
 			samples = append(samples, fmt.Sprintf("%d jobs: %d MiB", i+1, rss>>20))
 		}
 	}
-	end := procRSS(t, w.cmd.Process.Pid)
+	end := procStatus(t, w.cmd.Process.Pid, "VmRSS")
 	t.Logf("BENCH worker RSS over %d uploads (both workers share them; 1 in 10 is 9.2 MP): %s; end vs warm-up %+.1f%%",
 		workerJobs, strings.Join(samples, ", "), 100*float64(end-warm)/float64(warm))
 }
@@ -162,23 +163,6 @@ var wrkLines = regexp.MustCompile(`(?m)^\s*(Latency|Req/Sec|99%|Requests/sec:|Tr
 
 func wrkSummary(out string) string {
 	return strings.Join(wrkLines.FindAllString(out, -1), "\n")
-}
-
-func procRSS(t *testing.T, pid int) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmRSS")
-	return 0
 }
 
 func benchInt(t *testing.T, name string, def int) int {

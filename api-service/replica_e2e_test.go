@@ -75,16 +75,20 @@ func startAPIProcess(t *testing.T, s *stack) *apiProcess {
 }
 
 // peakRSS is the process's high-water resident set (VmHWM), in bytes.
-func (p *apiProcess) peakRSS(t *testing.T) int64 {
+func (p *apiProcess) peakRSS(t *testing.T) int64 { return procStatus(t, p.cmd.Process.Pid, "VmHWM") }
+
+// procStatus reads a memory field ("VmRSS", "VmHWM") of /proc/PID/status,
+// in bytes.
+func procStatus(t *testing.T, pid int, field string) int64 {
 	t.Helper()
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
 			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
 			if err != nil {
 				t.Fatal(err)
@@ -92,6 +96,6 @@ func (p *apiProcess) peakRSS(t *testing.T) int64 {
 			return kb << 10
 		}
 	}
-	t.Fatal("no VmHWM in /proc status")
+	t.Fatalf("no %s in /proc/%d/status", field, pid)
 	return 0
 }

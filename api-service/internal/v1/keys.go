@@ -1,9 +1,11 @@
 package v1
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
@@ -54,21 +56,12 @@ func (h *Handler) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, invalid("name", "name must be at most 200 characters."))
 		return
 	}
-	if req.Scopes == nil {
-		req.Scopes = []media.Scope{media.ScopeRead, media.ScopeWrite}
-	}
-	if len(req.Scopes) == 0 {
-		h.writeError(w, r, invalid("scopes", "A key needs at least one scope: read, write."))
+	scopes, err := subsetOf("scopes", req.Scopes, media.ScopeRead, media.ScopeWrite)
+	if err != nil {
+		h.writeError(w, r, err)
 		return
 	}
-	for _, s := range req.Scopes {
-		if s != media.ScopeRead && s != media.ScopeWrite {
-			h.writeError(w, r, invalid("scopes", "scopes may hold read and write."))
-			return
-		}
-	}
-	slices.Sort(req.Scopes)
-	req.Scopes = slices.Compact(req.Scopes)
+	req.Scopes = scopes
 	if req.RateLimit < 0 || req.RateLimit > 1_000_000 {
 		h.writeError(w, r, invalid("rate_limit", "rate_limit is requests per minute, from 1 to 1000000 (0 or absent: the default)."))
 		return
@@ -154,21 +147,12 @@ func (h *Handler) handleWebhookCreate(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, invalid("url", "url: "+err.Error()))
 		return
 	}
-	if req.Events == nil {
-		req.Events = []media.EventType{media.EventReady, media.EventFailed}
-	}
-	if len(req.Events) == 0 {
-		h.writeError(w, r, invalid("events", "events needs at least one of media.ready, media.failed."))
+	events, err := subsetOf("events", req.Events, media.EventReady, media.EventFailed)
+	if err != nil {
+		h.writeError(w, r, err)
 		return
 	}
-	for _, e := range req.Events {
-		if e != media.EventReady && e != media.EventFailed {
-			h.writeError(w, r, invalid("events", "events may hold media.ready and media.failed."))
-			return
-		}
-	}
-	slices.Sort(req.Events)
-	req.Events = slices.Compact(req.Events)
+	req.Events = events
 	c := callerOf(r)
 	existing, err := h.keys.FindWebhooks(r.Context(), c.key.ID)
 	if err != nil {
@@ -217,4 +201,28 @@ func (h *Handler) handleWebhookDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.write(w, r, http.StatusOK, map[string]any{"id": id, "deleted": true})
+}
+
+// subsetOf checks a set a request names: absent means all of allowed; it
+// must not be empty nor hold anything else. It returns the set sorted,
+// without repeats.
+func subsetOf[T ~string](field string, got []T, allowed ...T) ([]T, error) {
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		names[i] = string(a)
+	}
+	if got == nil {
+		return slices.Clone(allowed), nil
+	}
+	for _, g := range got {
+		if !slices.Contains(allowed, g) {
+			return nil, invalid(field, fmt.Sprintf("%s may hold %s.", field, strings.Join(names, ", ")))
+		}
+	}
+	if len(got) == 0 {
+		return nil, invalid(field, fmt.Sprintf("%s needs at least one of %s.", field, strings.Join(names, ", ")))
+	}
+	out := slices.Clone(got)
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }
