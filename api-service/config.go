@@ -34,6 +34,9 @@ type Config struct {
 	LogFormat      string                // PIXELMILL_LOG_FORMAT: json or text
 	LogLevel       string                // PIXELMILL_LOG_LEVEL
 	OTLPEndpoint   string                // OTEL_EXPORTER_OTLP_ENDPOINT
+	// PprofAddr, when set, serves net/http/pprof there (PIXELMILL_PPROF_ADDR),
+	// on its own listener so it is never exposed with the API.
+	PprofAddr string
 	V1             v1.Config             // PIXELMILL_V1_*
 	Webhook        webhook.Config        // PIXELMILL_WEBHOOK_TIMEOUT, PIXELMILL_WEBHOOK_ALLOW_PRIVATE
 	// WebhookMaxAttempts bounds the attempts of one delivery
@@ -84,6 +87,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		LogFormat:          env.String("PIXELMILL_LOG_FORMAT", "json"),
 		LogLevel:           env.String("PIXELMILL_LOG_LEVEL", "info"),
 		OTLPEndpoint:       env.String("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
+		PprofAddr:          env.String("PIXELMILL_PPROF_ADDR", ""),
 		Postgres:           env.Postgres(),
 		ObjStore:           env.ObjStore(),
 		JobQueue:           env.JobQueue(),
@@ -134,6 +138,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("s3_bucket", c.ObjStore.Bucket),
 		slog.Any("s3_secret_key", config.Masked(c.ObjStore.SecretKey)),
 		slog.String("otlp_endpoint", c.OTLPEndpoint),
+		slog.String("pprof_addr", c.PprofAddr),
 		slog.Int("v1_rate_limit", c.V1.RateLimit),
 		slog.Duration("v1_upload_ttl", c.V1.UploadTTL),
 		slog.Int64("v1_max_image_bytes", c.V1.MaxImageBytes),

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -59,6 +60,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	}
 	defer func() { _ = shutdownTracing(context.Background()) }()
 	log.InfoContext(ctx, "starting", "config", cfg)
+	if cfg.PprofAddr != "" {
+		go servePprof(ctx, cfg.PprofAddr, log)
+	}
 
 	// Listen before the dependencies are up, so the actual address (port 0
 	// in tests) is known for the public URL; requests are served only once
@@ -244,4 +248,18 @@ func ensureAdmin(ctx context.Context, users *postgres.UserStore, cfg Config, log
 		}
 	}
 	return nil
+}
+
+// servePprof serves the Go profiler on its own address until ctx ends.
+func servePprof(ctx context.Context, addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	log.InfoContext(ctx, "pprof_listening", "addr", addr)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.WarnContext(ctx, "pprof_failed", "err", err)
+	}
 }

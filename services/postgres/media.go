@@ -234,16 +234,44 @@ func lockForJob(ctx context.Context, tx pgx.Tx, id, seq int64) (*media.Media, er
 	return m, nil
 }
 
-// FindMediaByID returns an item with its files.
+// FindMediaByID returns an item with its files, in one round trip: it is
+// the API's hottest read.
 func (s *MediaStore) FindMediaByID(ctx context.Context, id int64) (*media.Media, error) {
-	m, err := scanMedia(s.db.Pool.QueryRow(ctx, `SELECT `+mediaColumns+` FROM media WHERE id = $1`, id))
+	var files []byte
+	m, err := scanMediaWith(s.db.Pool.QueryRow(ctx, `SELECT `+mediaColumns+`, `+filesJSON+` FROM media WHERE id = $1`, id), &files)
 	if err != nil {
 		return nil, translate(err, "media")
 	}
-	if err := s.loadFiles(ctx, m); err != nil {
+	if err := decodeFiles(m, files); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// filesJSON selects an item's files as one JSON array, in file order.
+const filesJSON = `COALESCE((SELECT json_agg(json_build_array(f.role, f.size_name, f.name, f.key, f.mime, f.width, f.height, f.filesize)
+	ORDER BY f.position, f.size_name) FROM media_files f WHERE f.media_id = media.id), '[]')`
+
+// decodeFiles fills m.Files from filesJSON's array of rows.
+func decodeFiles(m *media.Media, data []byte) error {
+	var rows [][]json.RawMessage
+	if err := json.Unmarshal(data, &rows); err != nil {
+		return fmt.Errorf("decode files of media %d: %w", m.ID, err)
+	}
+	m.Files = make([]media.File, len(rows))
+	for i, row := range rows {
+		f := &m.Files[i]
+		cols := []any{&f.Role, &f.SizeName, &f.Name, &f.Key, &f.MIME, &f.Width, &f.Height, &f.Filesize}
+		if len(row) != len(cols) {
+			return fmt.Errorf("decode files of media %d: %d columns, want %d", m.ID, len(row), len(cols))
+		}
+		for j, c := range cols {
+			if err := json.Unmarshal(row[j], c); err != nil {
+				return fmt.Errorf("decode files of media %d: %w", m.ID, err)
+			}
+		}
+	}
+	return nil
 }
 
 // FindFileByPath returns the stored file that a URL path
@@ -268,14 +296,17 @@ const mediaColumns = `id, key, author_id, post_id, title, caption, description, 
 	status, status_error, job_seq, created_at, updated_at, parent_media_id, parent_file, edit,
 	comment_status, ping_status, template, api_key_id, upload_size, upload_expires_at, duration`
 
-func scanMedia(row pgx.Row) (*media.Media, error) {
+func scanMedia(row pgx.Row) (*media.Media, error) { return scanMediaWith(row) }
+
+// scanMediaWith scans mediaColumns and then any extra columns into extra.
+func scanMediaWith(row pgx.Row, extra ...any) (*media.Media, error) {
 	var m media.Media
 	var meta []byte
-	err := row.Scan(&m.ID, &m.Key, &m.AuthorID, &m.PostID, &m.Title, &m.Caption, &m.Description, &m.AltText,
+	err := row.Scan(append([]any{&m.ID, &m.Key, &m.AuthorID, &m.PostID, &m.Title, &m.Caption, &m.Description, &m.AltText,
 		&m.Slug, &m.Visibility, &m.MIME, &m.Dir, &m.Stem, &m.Ext, &m.ClientFilename, &m.File, &m.Width, &m.Height,
 		&m.Filesize, &m.OriginalFilesize, &meta, &m.Status, &m.StatusError, &m.JobSeq, &m.CreatedAt, &m.UpdatedAt,
 		&m.ParentID, &m.ParentFile, &m.Edit, &m.CommentStatus, &m.PingStatus, &m.Template,
-		&m.APIKeyID, &m.UploadSize, &m.UploadExpires, &m.Duration)
+		&m.APIKeyID, &m.UploadSize, &m.UploadExpires, &m.Duration}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -286,10 +317,6 @@ func scanMedia(row pgx.Row) (*media.Media, error) {
 		}
 	}
 	return &m, nil
-}
-
-func (s *MediaStore) loadFiles(ctx context.Context, m *media.Media) error {
-	return s.loadFilesOf(ctx, []*media.Media{m})
 }
 
 func upsertFile(ctx context.Context, tx pgx.Tx, m *media.Media, f media.File, position int) error {
@@ -391,11 +418,12 @@ func (s *MediaStore) FindMediaByKey(ctx context.Context, key string) (*media.Med
 	if err != nil {
 		return nil, media.Errorf(media.CodeNotFound, "media not found")
 	}
-	m, err := scanMedia(s.db.Pool.QueryRow(ctx, `SELECT `+mediaColumns+` FROM media WHERE key = $1`, k))
+	var files []byte
+	m, err := scanMediaWith(s.db.Pool.QueryRow(ctx, `SELECT `+mediaColumns+`, `+filesJSON+` FROM media WHERE key = $1`, k), &files)
 	if err != nil {
 		return nil, translate(err, "media")
 	}
-	if err := s.loadFiles(ctx, m); err != nil {
+	if err := decodeFiles(m, files); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -20,6 +20,15 @@ import (
 // WriteJSON writes v as JSON with status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	if m, ok := v.(json.Marshaler); ok {
+		// Our own ordered objects write valid JSON; the encoder would
+		// only parse it again to check and compact it.
+		if b, err := m.MarshalJSON(); err == nil {
+			w.WriteHeader(status)
+			_, _ = w.Write(append(b, '\n'))
+			return
+		}
+	}
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)

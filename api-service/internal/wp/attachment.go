@@ -25,35 +25,78 @@ type field struct {
 // responses do.
 type object []field
 
-// MarshalJSON writes the fields in order.
+// MarshalJSON writes the fields in order. Nested objects are written into
+// the same buffer by one encoder, so the output is produced in one pass
+// instead of being re-encoded and re-validated at every level.
 func (o object) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := o.encode(&b, enc); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func (o object) encode(b *bytes.Buffer, enc *json.Encoder) error {
 	b.WriteByte('{')
 	for i, f := range o {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		k, _ := json.Marshal(f.key)
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := marshalNoEscape(f.value)
-		if err != nil {
-			return nil, err
+		if err := encodeValue(b, enc, f.key); err != nil {
+			return err
 		}
-		b.Write(v)
+		b.WriteByte(':')
+		if err := encodeValue(b, enc, f.value); err != nil {
+			return err
+		}
 	}
 	b.WriteByte('}')
-	return b.Bytes(), nil
+	return nil
 }
 
-func marshalNoEscape(v any) ([]byte, error) {
+// objects is a JSON array of objects written in one pass, like object.
+type objects []object
+
+// MarshalJSON writes the objects in order.
+func (os objects) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := encodeValue(&b, enc, []object(os)); err != nil {
 		return nil, err
 	}
-	return bytes.TrimRight(b.Bytes(), "\n"), nil
+	return b.Bytes(), nil
+}
+
+// encodeValue writes v, without json.Encoder's trailing newline.
+func encodeValue(b *bytes.Buffer, enc *json.Encoder, v any) error {
+	switch v := v.(type) {
+	case object:
+		return v.encode(b, enc)
+	case []object:
+		if v == nil {
+			b.WriteString("null")
+			return nil
+		}
+		b.WriteByte('[')
+		for i, o := range v {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := o.encode(b, enc); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+		return nil
+	}
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	b.Truncate(b.Len() - 1)
+	return nil
 }
 
 // filter keeps the fields visible in context ctx ("view", "edit", "embed"),

@@ -106,7 +106,7 @@ func (h *Handler) handleMediaList(w http.ResponseWriter, r *http.Request) {
 	}
 	// Unreadable items are dropped after the count, as WordPress does: the
 	// totals count them, the page does not show them.
-	out := make([]any, 0, len(items))
+	out := make([]object, 0, len(items))
 	for _, m := range items {
 		if ctx == "edit" || h.readableMedia(u, m, parents) {
 			out = append(out, h.render(r, m, ctx))
@@ -120,7 +120,7 @@ func (h *Handler) handleMediaList(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, objects(out))
 }
 
 // pageLinks adds WordPress's Link rel=prev/next, keeping the request's
