@@ -51,9 +51,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		RetryMax:     env.Duration("PIXELMILL_JOB_RETRY_MAX", wd.RetryMax),
 	}
 	c.Imaging = imaging.Config{
-		Concurrency: env.Int("PIXELMILL_VIPS_CONCURRENCY", id.Concurrency),
-		MaxPixels:   env.Int64("PIXELMILL_MAX_PIXELS", id.MaxPixels),
-		MaxFrames:   env.Int("PIXELMILL_MAX_FRAMES", id.MaxFrames),
+		Concurrency:       env.Int("PIXELMILL_VIPS_CONCURRENCY", id.Concurrency),
+		MaxPixels:         env.Int64("PIXELMILL_MAX_PIXELS", id.MaxPixels),
+		MaxFrames:         env.Int("PIXELMILL_MAX_FRAMES", id.MaxFrames),
+		ProgressiveBudget: env.Int64("PIXELMILL_PROGRESSIVE_BUDGET", id.ProgressiveBudget),
 	}
 	env.Check("worker", c.Worker.Validate())
 	env.Check("imaging", c.Imaging.Validate())
@@ -69,6 +70,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("vips_concurrency", c.Imaging.Concurrency),
 		slog.Int64("max_pixels", c.Imaging.MaxPixels),
 		slog.Int("max_frames", c.Imaging.MaxFrames),
+		slog.Int64("progressive_budget", c.Imaging.ProgressiveBudget),
 		slog.Duration("job_timeout", c.Worker.JobTimeout),
 		slog.String("database_url", config.MaskURL(c.Postgres.URL)),
 		slog.String("nats_url", c.JobQueue.URL),

@@ -47,12 +47,16 @@ type Config struct {
 	// MaxFrames caps the frames (pages) an animation may declare in its
 	// header: a GIF of thousands of frames is refused before a decode.
 	MaxFrames int
+	// ProgressiveBudget caps the memory a progressive JPEG may need to
+	// decode (its whole coefficient buffer, see probe); larger ones fail as
+	// an InputError before any decode. 0 means no cap.
+	ProgressiveBudget int64
 }
 
 // DefaultConfig returns one libvips thread per pipeline and a 100-megapixel
 // cap (a 12000×8000 panorama fits; a 20000×20000 bomb does not).
 func DefaultConfig() Config {
-	return Config{Concurrency: 1, MaxPixels: 100_000_000, MaxFrames: 1000}
+	return Config{Concurrency: 1, MaxPixels: 100_000_000, MaxFrames: 1000, ProgressiveBudget: 512 << 20}
 }
 
 // Validate reports every bad field at once.
@@ -63,6 +67,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxPixels <= 0 {
 		errs = append(errs, fmt.Errorf("imaging: max pixels %d must be positive", c.MaxPixels))
+	}
+	if c.ProgressiveBudget < 0 {
+		errs = append(errs, fmt.Errorf("imaging: progressive budget %d must not be negative", c.ProgressiveBudget))
 	}
 	if c.MaxFrames <= 0 {
 		errs = append(errs, fmt.Errorf("imaging: max frames %d must be positive", c.MaxFrames))
@@ -87,6 +94,8 @@ var (
 	threads int
 	// maxPixels is read by every Probe; Startup may change it at any time.
 	maxPixels atomic.Int64
+	// progressiveBudget is read by every Probe, like maxPixels.
+	progressiveBudget atomic.Int64
 	// maxFrames is read by every Probe, like maxPixels.
 	maxFrames atomic.Int64
 )
@@ -137,6 +146,7 @@ func Startup(cfg Config) error {
 	}
 	maxPixels.Store(cfg.MaxPixels)
 	maxFrames.Store(int64(cfg.MaxFrames))
+	progressiveBudget.Store(cfg.ProgressiveBudget)
 	return nil
 }
 

@@ -150,8 +150,22 @@ func probe(buf []byte, limit int64) (sourceInfo, error) {
 			Reason: fmt.Sprintf("image too large: %dx%d is %d pixels, limit %d", h.Width, h.Height, px, limit),
 		}
 	}
+	if budget := progressiveBudget.Load(); budget > 0 && f.name == "jpeg" && h.Progressive {
+		// libjpeg holds every DCT coefficient of a progressive JPEG until its
+		// last scan: up to 6 bytes a pixel (three full-size components of
+		// int16), whatever size it is decoded to.
+		if need := int64(h.Width) * int64(h.Height) * progressiveBytesPerPixel; need > budget {
+			return info, &InputError{Reason: fmt.Sprintf(
+				"progressive JPEG too large to decode: %dx%d needs about %d MiB, over the budget of %d MiB; save it as a baseline JPEG",
+				h.Width, h.Height, need>>20, budget>>20)}
+		}
+	}
 	return info, nil
 }
+
+// progressiveBytesPerPixel is the worst case of libjpeg's coefficient
+// buffer for a progressive JPEG (4:4:4, 2 bytes a coefficient).
+const progressiveBytesPerPixel = 6
 
 // typeLabel names a refused govips image type for messages ("svg").
 func typeLabel(t vips.ImageType) string {
