@@ -37,8 +37,8 @@ type Config struct {
 	// PprofAddr, when set, serves net/http/pprof there (PIXELMILL_PPROF_ADDR),
 	// on its own listener so it is never exposed with the API.
 	PprofAddr string
-	V1             v1.Config             // PIXELMILL_V1_*
-	Webhook        webhook.Config        // PIXELMILL_WEBHOOK_TIMEOUT, PIXELMILL_WEBHOOK_ALLOW_PRIVATE
+	V1        v1.Config      // PIXELMILL_V1_*
+	Webhook   webhook.Config // PIXELMILL_WEBHOOK_TIMEOUT, PIXELMILL_WEBHOOK_ALLOW_PRIVATE
 	// WebhookMaxAttempts bounds the attempts of one delivery
 	// (PIXELMILL_WEBHOOK_MAX_ATTEMPTS).
 	WebhookMaxAttempts int

@@ -176,38 +176,47 @@ func startStackEnv(t *testing.T, workers int, extra map[string]string) *stack {
 		t.Fatal(err)
 	}
 	for i := 1; i <= workers; i++ {
-		w := &workerProc{name: fmt.Sprintf("worker-%d", i), out: &syncBuffer{}}
-		w.cmd = exec.Command(bin)
-		w.cmd.Env = os.Environ()
-		for k, v := range env {
-			w.cmd.Env = append(w.cmd.Env, k+"="+v)
-		}
+		name := fmt.Sprintf("worker-%d", i)
 		// Later entries win: the workers log at info, for job_done lines.
-		w.cmd.Env = append(w.cmd.Env, "PIXELMILL_WORKER_NAME="+w.name, "PIXELMILL_WORKER_HTTP_ADDR=127.0.0.1:0", "PIXELMILL_LOG_LEVEL=info")
-		w.cmd.Stdout, w.cmd.Stderr = w.out, w.out
-		if err := w.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			_ = w.cmd.Process.Signal(os.Interrupt)
-			waited := make(chan error, 1)
-			go func() { waited <- w.cmd.Wait() }()
-			select {
-			case <-waited:
-			case <-time.After(40 * time.Second):
-				_ = w.cmd.Process.Kill()
-				<-waited
-			}
-			if t.Failed() {
-				t.Logf("%s output:\n%s", w.name, w.out.String())
-			}
-		})
-		s.workers = append(s.workers, w)
+		cmd, out := startProcess(t, name, bin, env, "PIXELMILL_WORKER_NAME="+name, "PIXELMILL_WORKER_HTTP_ADDR=127.0.0.1:0", "PIXELMILL_LOG_LEVEL=info")
+		s.workers = append(s.workers, &workerProc{name: name, cmd: cmd, out: out})
 	}
 	for _, w := range s.workers {
 		waitFor(t, 60*time.Second, w.name+" consuming", func() bool { return strings.Contains(w.out.String(), `"msg":"consuming"`) })
 	}
 	return s
+}
+
+// startProcess starts bin with the environment plus env and extra (later
+// entries win), collecting its output; at cleanup it is interrupted and
+// given 40 s to drain, and its output is logged if the test failed.
+func startProcess(t *testing.T, name, bin string, env map[string]string, extra ...string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	cmd, out := exec.Command(bin), &syncBuffer{}
+	cmd.Env = os.Environ()
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Env = append(cmd.Env, extra...)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		waited := make(chan error, 1)
+		go func() { waited <- cmd.Wait() }()
+		select {
+		case <-waited:
+		case <-time.After(40 * time.Second):
+			_ = cmd.Process.Kill()
+			<-waited
+		}
+		if t.Failed() {
+			t.Logf("%s output:\n%s", name, out.String())
+		}
+	})
+	return cmd, out
 }
 
 // dlq runs `worker-service dlq ARGS…` against the stack.

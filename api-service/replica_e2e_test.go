@@ -46,29 +46,8 @@ func startAPIProcess(t *testing.T, s *stack) *apiProcess {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &apiProcess{cmd: exec.Command(bin), out: &syncBuffer{}}
-	p.cmd.Env = os.Environ()
-	for k, v := range s.env {
-		p.cmd.Env = append(p.cmd.Env, k+"="+v)
-	}
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Signal(os.Interrupt)
-		done := make(chan error, 1)
-		go func() { done <- p.cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(40 * time.Second):
-			_ = p.cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("api replica output:\n%s", p.out.String())
-		}
-	})
+	p := &apiProcess{}
+	p.cmd, p.out = startProcess(t, "api replica", bin, s.env)
 	waitFor(t, 60*time.Second, "the API replica listening", func() bool { return listeningRE.MatchString(p.out.String()) })
 	p.base = "http://" + listeningRE.FindStringSubmatch(p.out.String())[1]
 	return p
