@@ -55,6 +55,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		MaxPixels:         env.Int64("PIXELMILL_MAX_PIXELS", id.MaxPixels),
 		MaxFrames:         env.Int("PIXELMILL_MAX_FRAMES", id.MaxFrames),
 		ProgressiveBudget: env.Int64("PIXELMILL_PROGRESSIVE_BUDGET", id.ProgressiveBudget),
+		// One by default: two renderers cut a 9 MP job's time by a fifth
+		// on an idle 2-core machine but do 40 % less work per core, so they
+		// only pay where cores would otherwise idle (docs/benchmarks.md).
+		Renderers: env.Int("PIXELMILL_RENDERERS", id.Renderers),
 	}
 	env.Check("worker", c.Worker.Validate())
 	env.Check("imaging", c.Imaging.Validate())
@@ -68,6 +72,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("http_addr", c.HTTPAddr),
 		slog.Int("concurrency", c.Worker.Concurrency),
 		slog.Int("vips_concurrency", c.Imaging.Concurrency),
+		slog.Int("renderers", c.Imaging.Renderers),
 		slog.Int64("max_pixels", c.Imaging.MaxPixels),
 		slog.Int("max_frames", c.Imaging.MaxFrames),
 		slog.Int64("progressive_budget", c.Imaging.ProgressiveBudget),

@@ -19,10 +19,12 @@ type MediaStore struct{ db *DB }
 // NewMediaStore returns a MediaStore on db.
 func NewMediaStore(db *DB) *MediaStore { return &MediaStore{db: db} }
 
-// maxNameAttempts bounds the retries when two uploads race for the same
-// stem or slug; each retry re-reads the taken names, so two suffice in
-// practice.
-const maxNameAttempts = 5
+// maxNameAttempts bounds the retries when uploads race for the same stem
+// or slug. Each retry re-reads the taken names and each round lets at least
+// one of the racers commit, so N racers need at most N attempts; commits
+// that also NOTIFY are serialised by Postgres, which makes whole rounds of
+// losers likelier than it looks.
+const maxNameAttempts = 20
 
 // CreateMedia inserts an uploaded item, its original file and its first
 // rendition job in one transaction, so an item never exists without the job

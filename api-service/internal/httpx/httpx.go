@@ -68,7 +68,9 @@ func requestID(next http.Handler) http.Handler {
 		if id == "" || len(id) > 128 {
 			var b [8]byte
 			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
+			// A letter first: an id of sixteen hex digits can be all
+			// digits, which tools that type headers read as a number.
+			id = "r" + hex.EncodeToString(b[:])
 		}
 		w.Header().Set("X-Request-Id", id)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))

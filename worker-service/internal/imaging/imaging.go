@@ -47,6 +47,11 @@ type Config struct {
 	// MaxFrames caps the frames (pages) an animation may declare in its
 	// header: a GIF of thousands of frames is refused before a decode.
 	MaxFrames int
+	// Renderers is how many renditions of one job are made at once, each
+	// its own libvips pipeline; 0 means 1. With one job per process on a
+	// machine of several cores, more renderers turn idle cores into
+	// shorter jobs; the work per image stays the same.
+	Renderers int
 	// ProgressiveBudget caps the memory a progressive JPEG may need to
 	// decode (its whole coefficient buffer, see probe); larger ones fail as
 	// an InputError before any decode. 0 means no cap.
@@ -67,6 +72,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxPixels <= 0 {
 		errs = append(errs, fmt.Errorf("imaging: max pixels %d must be positive", c.MaxPixels))
+	}
+	if c.Renderers < 0 || c.Renderers > 64 {
+		errs = append(errs, fmt.Errorf("imaging: renderers %d out of range 0..64", c.Renderers))
 	}
 	if c.ProgressiveBudget < 0 {
 		errs = append(errs, fmt.Errorf("imaging: progressive budget %d must not be negative", c.ProgressiveBudget))
@@ -94,6 +102,8 @@ var (
 	threads int
 	// maxPixels is read by every Probe; Startup may change it at any time.
 	maxPixels atomic.Int64
+	// renderers is read by every Process, like maxPixels.
+	renderers atomic.Int64
 	// progressiveBudget is read by every Probe, like maxPixels.
 	progressiveBudget atomic.Int64
 	// maxFrames is read by every Probe, like maxPixels.
@@ -147,6 +157,7 @@ func Startup(cfg Config) error {
 	maxPixels.Store(cfg.MaxPixels)
 	maxFrames.Store(int64(cfg.MaxFrames))
 	progressiveBudget.Store(cfg.ProgressiveBudget)
+	renderers.Store(int64(max(cfg.Renderers, 1)))
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"math"
 	"path"
 	"slices"
+	"sync"
 
 	"github.com/davidbyttow/govips/v2/vips"
 	"github.com/pixelmill/pixelmill/services/media"
@@ -189,25 +190,43 @@ func (r *renderer) renderAll(ctx context.Context, jobs []rendition) ([]File, err
 				return nil, fmt.Errorf("decode: %w", classify(err, r.src, r.info.format, r.strict))
 			}
 		}
-		for _, j := range t.jobs {
-			if err := ctx.Err(); err != nil {
-				closeRef(shared)
-				return nil, err
-			}
-			f, err := r.render(jobs[j], t, shared)
-			if err != nil {
-				closeRef(shared)
+		errs := r.renderTier(ctx, jobs, t, shared, files)
+		closeRef(shared)
+		for k, j := range t.jobs {
+			if err := errs[k]; err != nil {
 				what := "size " + jobs[j].Name
 				if j == 0 && r.plan.Main != nil {
 					what = "main " + jobs[j].Name
 				}
 				return nil, fmt.Errorf("%s: %w", what, err)
 			}
-			files[j] = f
 		}
-		closeRef(shared)
 	}
 	return files, nil
+}
+
+// renderTier makes a tier's renditions, up to renderers of them at once:
+// libvips runs independent pipelines on one shared, read-only decode
+// safely, so a job's renditions can use the cores a single pipeline on one
+// libvips thread leaves idle. It returns each job's error, in t.jobs order.
+func (r *renderer) renderTier(ctx context.Context, jobs []rendition, t tier, shared *vips.ImageRef, files []File) []error {
+	errs := make([]error, len(t.jobs))
+	sem := make(chan struct{}, max(1, int(renderers.Load())))
+	var wg sync.WaitGroup
+	for k, j := range t.jobs {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := ctx.Err(); err != nil {
+				errs[k] = err
+				return
+			}
+			files[j], errs[k] = r.render(jobs[j], t, shared)
+		}()
+	}
+	wg.Wait()
+	return errs
 }
 
 // closeRef closes a tier's shared decode, if it has one.
