@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -11,29 +12,40 @@ import (
 )
 
 // FindMedia returns one page of the items f selects, with their files, and
-// the total number of items f selects without paging.
+// the total number of items f selects without paging. The page, its files
+// and the total come in one round trip; only a page past the end costs a
+// second query for the total.
 func (s *MediaStore) FindMedia(ctx context.Context, f media.Filter) ([]*media.Media, int, error) {
 	if f.MatchNothing {
 		return []*media.Media{}, 0, nil
 	}
 	where, args := filterSQL(f)
-	var total int
-	if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM media WHERE `+where, args...).Scan(&total); err != nil {
-		return nil, 0, translate(err, "media")
-	}
+	whereArgs := slices.Clone(args)
 	order := orderSQL(f, &args)
 	args = append(args, f.Limit, f.Offset)
-	q := fmt.Sprintf(`SELECT %s FROM media WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d`, mediaColumns, where, order, len(args)-1, len(args))
+	q := fmt.Sprintf(`SELECT %s, %s, count(*) OVER () FROM media WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d`,
+		mediaColumns, filesJSON, where, order, len(args)-1, len(args))
 	rows, err := s.db.Pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, 0, translate(err, "media")
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*media.Media, error) { return scanMedia(r) })
+	total := 0
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*media.Media, error) {
+		var files []byte
+		m, err := scanMediaWith(r, &files, &total)
+		if err != nil {
+			return nil, err
+		}
+		return m, decodeFiles(m, files)
+	})
 	if err != nil {
 		return nil, 0, translate(err, "media")
 	}
-	if err := s.loadFilesOf(ctx, items); err != nil {
-		return nil, 0, err
+	if len(items) == 0 && f.Offset > 0 {
+		// Past the end: the window counted nothing, so count apart.
+		if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM media WHERE `+where, whereArgs...).Scan(&total); err != nil {
+			return nil, 0, translate(err, "media")
+		}
 	}
 	return items, total, nil
 }
@@ -156,32 +168,4 @@ func orderSQL(f media.Filter, args *[]any) string {
 
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-// loadFilesOf loads the files of several items in one query.
-func (s *MediaStore) loadFilesOf(ctx context.Context, items []*media.Media) error {
-	if len(items) == 0 {
-		return nil
-	}
-	byID := make(map[int64]*media.Media, len(items))
-	ids := make([]int64, len(items))
-	for i, m := range items {
-		byID[m.ID], ids[i] = m, m.ID
-	}
-	rows, err := s.db.Pool.Query(ctx, `
-		SELECT media_id, role, size_name, name, key, mime, width, height, filesize
-		FROM media_files WHERE media_id = ANY($1) ORDER BY media_id, position, size_name`, ids)
-	if err != nil {
-		return translate(err, "media files")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var f media.File
-		if err := rows.Scan(&id, &f.Role, &f.SizeName, &f.Name, &f.Key, &f.MIME, &f.Width, &f.Height, &f.Filesize); err != nil {
-			return translate(err, "media files")
-		}
-		byID[id].Files = append(byID[id].Files, f)
-	}
-	return translate(rows.Err(), "media files")
 }
