@@ -298,8 +298,6 @@ const mediaColumns = `id, key, author_id, post_id, title, caption, description, 
 	status, status_error, job_seq, created_at, updated_at, parent_media_id, parent_file, edit,
 	comment_status, ping_status, template, api_key_id, upload_size, upload_expires_at, duration`
 
-func scanMedia(row pgx.Row) (*media.Media, error) { return scanMediaWith(row) }
-
 // scanMediaWith scans mediaColumns and then any extra columns into extra.
 func scanMediaWith(row pgx.Row, extra ...any) (*media.Media, error) {
 	var m media.Media
