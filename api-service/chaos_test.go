@@ -614,6 +614,13 @@ func TestChaosNATSOutage(t *testing.T) {
 		extra += max(lines["job_done"][id]-1, 0)
 	}
 	chaosLogf(t, "job_done lines beyond one per item: %d", extra)
+	if t.Failed() {
+		for _, l := range strings.Split(s.apiLog.String(), "\n") {
+			if !strings.Contains(l, `"msg":"http_request"`) {
+				t.Log("api: " + l)
+			}
+		}
+	}
 }
 
 // wpError is WordPress's error body.

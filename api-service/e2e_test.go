@@ -178,8 +178,7 @@ func startStackEnv(t *testing.T, workers int, extra map[string]string) *stack {
 	for i := 1; i <= workers; i++ {
 		name := fmt.Sprintf("worker-%d", i)
 		// Later entries win: the workers log at info, for job_done lines.
-		cmd, out := startProcess(t, name, bin, env, "PIXELMILL_WORKER_NAME="+name, "PIXELMILL_WORKER_HTTP_ADDR=127.0.0.1:0", "PIXELMILL_LOG_LEVEL=info")
-		s.workers = append(s.workers, &workerProc{name: name, cmd: cmd, out: out})
+		s.workers = append(s.workers, startProcess(t, name, bin, env, "PIXELMILL_WORKER_NAME="+name, "PIXELMILL_WORKER_HTTP_ADDR=127.0.0.1:0", "PIXELMILL_LOG_LEVEL=info"))
 	}
 	for _, w := range s.workers {
 		waitFor(t, 60*time.Second, w.name+" consuming", func() bool { return strings.Contains(w.out.String(), `"msg":"consuming"`) })
@@ -188,21 +187,25 @@ func startStackEnv(t *testing.T, workers int, extra map[string]string) *stack {
 }
 
 // startProcess starts bin with the environment plus env and extra (later
-// entries win), collecting its output; at cleanup it is interrupted and
-// given 40 s to drain, and its output is logged if the test failed.
-func startProcess(t *testing.T, name, bin string, env map[string]string, extra ...string) (*exec.Cmd, *syncBuffer) {
+// entries win), collecting its output. At cleanup the process the returned
+// workerProc holds then is interrupted and given 40 s to drain: the fault
+// tests replace a killed worker's process in place, and the replacement
+// must not outlive the test (it would take the next test's jobs). Its
+// output is logged if the test failed.
+func startProcess(t *testing.T, name, bin string, env map[string]string, extra ...string) *workerProc {
 	t.Helper()
-	cmd, out := exec.Command(bin), &syncBuffer{}
-	cmd.Env = os.Environ()
+	p := &workerProc{name: name, cmd: exec.Command(bin), out: &syncBuffer{}}
+	p.cmd.Env = os.Environ()
 	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
+		p.cmd.Env = append(p.cmd.Env, k+"="+v)
 	}
-	cmd.Env = append(cmd.Env, extra...)
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
+	p.cmd.Env = append(p.cmd.Env, extra...)
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		cmd, out := p.cmd, p.out // the process it holds now
 		_ = cmd.Process.Signal(os.Interrupt)
 		waited := make(chan error, 1)
 		go func() { waited <- cmd.Wait() }()
@@ -216,7 +219,7 @@ func startProcess(t *testing.T, name, bin string, env map[string]string, extra .
 			t.Logf("%s output:\n%s", name, out.String())
 		}
 	})
-	return cmd, out
+	return p
 }
 
 // dlq runs `worker-service dlq ARGS…` against the stack.

@@ -46,8 +46,8 @@ func startAPIProcess(t *testing.T, s *stack) *apiProcess {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &apiProcess{}
-	p.cmd, p.out = startProcess(t, "api replica", bin, s.env)
+	proc := startProcess(t, "api replica", bin, s.env)
+	p := &apiProcess{cmd: proc.cmd, out: proc.out}
 	waitFor(t, 60*time.Second, "the API replica listening", func() bool { return listeningRE.MatchString(p.out.String()) })
 	p.base = "http://" + listeningRE.FindStringSubmatch(p.out.String())[1]
 	return p
