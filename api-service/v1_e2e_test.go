@@ -356,7 +356,7 @@ func TestV1API(t *testing.T) {
 		v1Expect(t, a.do("GET", "/v1/nothing-here", nil, nil), 404, "not_found")
 		r = a.do("PUT", "/v1/media", nil, nil)
 		v1Expect(t, r, 405, "method_not_allowed")
-		if r.header.Get("Allow") != "GET, POST" {
+		if r.header.Get("Allow") != "GET, HEAD, POST" {
 			t.Fatalf("Allow %q", r.header.Get("Allow"))
 		}
 		reader := newAPIKey(t, s.base, map[string]any{"scopes": []string{"read"}})

@@ -206,9 +206,9 @@ func checkOpenAPI(t *testing.T, base string, c v1Client) {
 	o.send(oasReq{op: list, auth: "Bearer " + limited, status: 429, valid: true, code: "rate_limited"})
 
 	// Answers outside any operation: an unknown method, an unknown route.
-	o.send(oasReq{method: "PUT", path: "/v1/media", auth: bearer, status: 405, code: "method_not_allowed", allow: "GET, POST"})
+	o.send(oasReq{method: "PUT", path: "/v1/media", auth: bearer, status: 405, code: "method_not_allowed", allow: "GET, HEAD, POST"})
 	o.send(oasReq{method: "PATCH", path: "/v1/webhooks/" + hook.ID, auth: bearer, status: 405, code: "method_not_allowed", allow: "DELETE"})
-	o.send(oasReq{method: "POST", path: "/v1/openapi.json", status: 405, code: "method_not_allowed", allow: "GET"})
+	o.send(oasReq{method: "POST", path: "/v1/openapi.json", status: 405, code: "method_not_allowed", allow: "GET, HEAD"})
 	o.send(oasReq{method: "GET", path: "/v1/no-such-route", auth: bearer, status: 404, code: "not_found"})
 
 	// Revoking.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
 	"github.com/pixelmill/pixelmill/api-service/internal/webhook"
 	"github.com/pixelmill/pixelmill/services/media"
@@ -193,6 +195,9 @@ func (h *Handler) handleWebhookList(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) handleWebhookDelete(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	if u, err := uuid.Parse(id); err == nil {
+		id = u.String() // the id as the webhook shows it, whatever form was sent
+	}
 	if err := h.keys.DeleteWebhook(r.Context(), callerOf(r).key.ID, id); err != nil {
 		if media.ErrorCode(err) == media.CodeNotFound {
 			err = apiErr(http.StatusNotFound, "not_found", "Webhook not found.")

@@ -399,8 +399,8 @@ func TestOpenAPIAnswers(t *testing.T) {
 		status       int
 		allow        string
 	}{
-		{"PUT", "/v1/media", 405, "GET, POST"},
-		{"PATCH", "/v1/media/0b7f5c9e-3f6a-4d2b-9c1e-5a8d7e6f4b3a", 405, "GET, DELETE"},
+		{"PUT", "/v1/media", 405, "GET, HEAD, POST"},
+		{"PATCH", "/v1/media/0b7f5c9e-3f6a-4d2b-9c1e-5a8d7e6f4b3a", 405, "GET, HEAD, DELETE"},
 		{"GET", "/v1/nothing-here", 404, ""},
 		{"GET", "/api/v1/nothing-here", 404, ""},
 	} {

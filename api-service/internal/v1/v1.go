@@ -14,6 +14,8 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -180,6 +182,23 @@ func Owns(r *http.Request) bool {
 // serve routes a request, answering unknown routes and methods in the
 // envelope rather than with the mux's plain text.
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		// A panic still answers in the envelope; the shared recoverer
+		// outside would answer in plain text.
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			if w.Header().Get("X-RateLimit-Limit") == "" {
+				// Every answer carries the headers; this one counts
+				// against the client's IP, whatever the budget says.
+				d := h.limiter.Take("ip:"+httpx.ClientIP(r), budget(h.limiter.AnonPerMinute()))
+				d.OK = true
+				d.SetHeaders(w.Header())
+			}
+			h.writeError(w, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
+		}
+	}()
 	if _, pattern := h.mux.Handler(r); pattern != "" {
 		h.mux.ServeHTTP(w, r)
 		return
@@ -196,6 +215,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(allow) > 0 {
+		if slices.Contains(allow, http.MethodGet) {
+			allow = slices.Insert(allow, 1, http.MethodHead) // net/http answers HEAD wherever GET goes
+		}
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		h.writeError(w, r, apiErr(http.StatusMethodNotAllowed, "method_not_allowed", "Method "+r.Method+" is not allowed here."))
 		return
