@@ -23,6 +23,9 @@ type Job struct {
 	Sizes []string `json:"sizes,omitempty"`
 	// MetadataOnly reads dimensions and image_meta and makes no file.
 	MetadataOnly bool `json:"metadata_only,omitempty"`
+	// Transform is what a JobDerive makes: one rendition for image URL
+	// parameters, cached under Transform.Canonical().
+	Transform *Transform `json:"transform,omitempty"`
 }
 
 // Subject is the NATS subject the job is published on.
@@ -41,6 +44,9 @@ type Renditions struct {
 	Meta     *ImageMeta
 	// Original is set when the job made the item's original (an edit).
 	Original *File
+	// Crops are the item's media type's named crops (RoleCrop, SizeName
+	// the alias).
+	Crops []File
 	// OriginalWidth and OriginalHeight are the upload's upright dimensions,
 	// which missing_image_sizes is computed from.
 	OriginalWidth  int

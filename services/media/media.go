@@ -1,6 +1,7 @@
 package media
 
 import (
+	"encoding/json"
 	"time"
 )
 
@@ -104,6 +105,24 @@ type Media struct {
 	// Duration is a video's length in seconds; nil for everything else.
 	Duration *float64
 
+	// MediaType is the Umbraco media type alias (Folder, Image, File or a
+	// configured one); see TypeAlias.
+	MediaType string
+	// NodeParentID is the folder the item is in; nil at the root. Folders
+	// are items too, without a file.
+	NodeParentID *int64
+	// SortOrder places the item among its siblings, from 0.
+	SortOrder int
+	// Focal is where the crops are centred; nil until set.
+	Focal *Point
+	// CropCoords are crops an editor placed by hand, by alias; a crop
+	// without coordinates is cut around Focal.
+	CropCoords map[string]Coords
+	// Properties are the values of the type's custom properties, by alias.
+	Properties map[string]json.RawMessage
+	// Tree is filled by tree reads only (the Umbraco dialects).
+	Tree *TreeInfo
+
 	// Files are the stored objects: the original, the main copy and every
 	// rendition, in creation order.
 	Files []File
@@ -156,6 +175,8 @@ const (
 	RoleOriginal FileRole = "original" // the upload as received
 	RoleMain     FileRole = "main"     // the -scaled or -rotated copy that replaced the original as attached file
 	RoleSize     FileRole = "size"     // a named sub-size
+	RoleCrop     FileRole = "crop"     // a media type's named crop, cut around the focal point
+	RoleDerived  FileRole = "derived"  // made for image URL parameters; SizeName is their canonical form
 )
 
 // File is one stored object of an item.

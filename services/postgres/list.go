@@ -67,6 +67,8 @@ func filterSQL(f media.Filter) (string, []any) {
 		vs[i] = string(v)
 	}
 	conds = append(conds, "visibility = ANY("+arg(vs)+")")
+	// Folders belong to the Umbraco tree only: WordPress and /v1 list files.
+	conds = append(conds, "mime <> ''")
 	if !f.IncludeUploading {
 		conds = append(conds, "status <> 'uploading'")
 	}

@@ -88,14 +88,22 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 		err = tx.QueryRow(ctx, `
 			INSERT INTO media (key, author_id, post_id, title, caption, description, alt_text, slug, visibility,
 			                   mime, dir, stem, ext, client_filename, file, width, height, filesize, original_filesize,
-			                   status, job_seq, parent_media_id, parent_file, edit, api_key_id, upload_size, upload_expires_at, duration)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27)
-			RETURNING id, created_at, updated_at, comment_status, ping_status, template`,
+			                   status, job_seq, parent_media_id, parent_file, edit, api_key_id, upload_size, upload_expires_at, duration,
+			                   media_type, node_parent_id, sort_order, focal_left, focal_top, crop_coords, properties)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,
+			        $28,$29,`+nextSortOrder("$29")+`,$30,$31,$32,$33)
+			RETURNING id, created_at, updated_at, comment_status, ping_status, template, sort_order`,
 			m.Key, m.AuthorID, m.PostID, m.Title, m.Caption, m.Description, m.AltText, m.Slug, m.Visibility,
 			m.MIME, m.Dir, m.Stem, m.Ext, m.ClientFilename, m.File, m.Width, m.Height, m.OriginalFilesize,
-			m.Status, m.JobSeq, m.ParentID, m.ParentFile, m.Edit, m.APIKeyID, m.UploadSize, m.UploadExpires, m.Duration).Scan(&m.ID, &m.CreatedAt, &m.UpdatedAt, &m.CommentStatus, &m.PingStatus, &m.Template)
+			m.Status, m.JobSeq, m.ParentID, m.ParentFile, m.Edit, m.APIKeyID, m.UploadSize, m.UploadExpires, m.Duration,
+			m.TypeAlias(), m.NodeParentID, focalLeft(m.Focal), focalTop(m.Focal), coordsArg(m.CropCoords), propsArg(m.Properties)).
+			Scan(&m.ID, &m.CreatedAt, &m.UpdatedAt, &m.CommentStatus, &m.PingStatus, &m.Template, &m.SortOrder)
 		if err != nil {
 			return fmt.Errorf("insert media: %w", err)
+		}
+		m.MediaType = m.TypeAlias()
+		if m.IsFolder() {
+			return nil
 		}
 		m.Filesize = m.OriginalFilesize
 		original.Role, original.Name = media.RoleOriginal, m.File
@@ -180,6 +188,9 @@ func (s *MediaStore) RecordRenditions(ctx context.Context, id, seq int64, r medi
 				return err
 			}
 		}
+		if err := upsertCrops(ctx, tx, m, r.Crops, position); err != nil {
+			return err
+		}
 		if r.OriginalWidth > 0 {
 			if _, err := tx.Exec(ctx, `UPDATE media_files SET width = $2, height = $3 WHERE media_id = $1 AND role = 'original'`,
 				id, r.OriginalWidth, r.OriginalHeight); err != nil {
@@ -252,7 +263,7 @@ func (s *MediaStore) FindMediaByID(ctx context.Context, id int64) (*media.Media,
 
 // filesJSON selects an item's files as one JSON array, in file order.
 const filesJSON = `COALESCE((SELECT json_agg(json_build_array(f.role, f.size_name, f.name, f.key, f.mime, f.width, f.height, f.filesize)
-	ORDER BY f.position, f.size_name) FROM media_files f WHERE f.media_id = media.id), '[]')`
+	ORDER BY f.position, f.size_name) FROM media_files f WHERE f.media_id = media.id AND f.role <> 'derived'), '[]')`
 
 // decodeFiles fills m.Files from filesJSON's array of rows.
 func decodeFiles(m *media.Media, data []byte) error {
@@ -296,19 +307,25 @@ func (s *MediaStore) FindFileByPath(ctx context.Context, path string) (media.Fil
 const mediaColumns = `id, key, author_id, post_id, title, caption, description, alt_text, slug, visibility,
 	mime, dir, stem, ext, client_filename, file, width, height, filesize, original_filesize, image_meta,
 	status, status_error, job_seq, created_at, updated_at, parent_media_id, parent_file, edit,
-	comment_status, ping_status, template, api_key_id, upload_size, upload_expires_at, duration`
+	comment_status, ping_status, template, api_key_id, upload_size, upload_expires_at, duration,
+	media_type, node_parent_id, sort_order, focal_left, focal_top, crop_coords, properties`
 
 // scanMediaWith scans mediaColumns and then any extra columns into extra.
 func scanMediaWith(row pgx.Row, extra ...any) (*media.Media, error) {
 	var m media.Media
 	var meta []byte
+	var focalLeft, focalTop *float64
 	err := row.Scan(append([]any{&m.ID, &m.Key, &m.AuthorID, &m.PostID, &m.Title, &m.Caption, &m.Description, &m.AltText,
 		&m.Slug, &m.Visibility, &m.MIME, &m.Dir, &m.Stem, &m.Ext, &m.ClientFilename, &m.File, &m.Width, &m.Height,
 		&m.Filesize, &m.OriginalFilesize, &meta, &m.Status, &m.StatusError, &m.JobSeq, &m.CreatedAt, &m.UpdatedAt,
 		&m.ParentID, &m.ParentFile, &m.Edit, &m.CommentStatus, &m.PingStatus, &m.Template,
-		&m.APIKeyID, &m.UploadSize, &m.UploadExpires, &m.Duration}, extra...)...)
+		&m.APIKeyID, &m.UploadSize, &m.UploadExpires, &m.Duration,
+		&m.MediaType, &m.NodeParentID, &m.SortOrder, &focalLeft, &focalTop, &m.CropCoords, &m.Properties}, extra...)...)
 	if err != nil {
 		return nil, err
+	}
+	if focalLeft != nil && focalTop != nil {
+		m.Focal = &media.Point{Left: *focalLeft, Top: *focalTop}
 	}
 	if meta != nil {
 		m.ImageMeta = &media.ImageMeta{}

@@ -1,0 +1,84 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pixelmill/pixelmill/services/media"
+)
+
+// upsertCrops stores an item's named crops after its other files.
+func upsertCrops(ctx context.Context, tx pgx.Tx, m *media.Media, crops []media.File, position int) error {
+	for _, f := range crops {
+		position++
+		f.Role = media.RoleCrop
+		if err := upsertFile(ctx, tx, m, f, position); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RecordCrops stores the crops a JobCrops cut again and marks the item
+// ready, unless a newer job superseded this one (CodeConflict) or the item
+// is gone (CodeNotFound).
+func (s *MediaStore) RecordCrops(ctx context.Context, id, seq int64, crops []media.File) error {
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		m, err := lockForJob(ctx, tx, id, seq)
+		if err != nil {
+			return err
+		}
+		var position int
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(max(position), 0) FROM media_files WHERE media_id = $1 AND role <> 'crop'`, id).Scan(&position); err != nil {
+			return err
+		}
+		if err := upsertCrops(ctx, tx, m, crops, position); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE media SET status = 'ready', status_error = '', updated_at = now() WHERE id = $1`, id); err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, id, media.StatusReady, "")
+	})
+	return translate(err, "media")
+}
+
+// FindDerived returns the cached rendition of an item for the canonical
+// image URL parameters spec, if one was made.
+func (s *MediaStore) FindDerived(ctx context.Context, mediaID int64, spec string) (media.File, bool, error) {
+	var f media.File
+	err := s.db.Pool.QueryRow(ctx, `SELECT role, size_name, name, key, mime, width, height, filesize
+		FROM media_files WHERE media_id = $1 AND role = 'derived' AND size_name = $2`, mediaID, spec).
+		Scan(&f.Role, &f.SizeName, &f.Name, &f.Key, &f.MIME, &f.Width, &f.Height, &f.Filesize)
+	if err == pgx.ErrNoRows {
+		return media.File{}, false, nil
+	}
+	if err != nil {
+		return media.File{}, false, translate(err, "file")
+	}
+	return f, true, nil
+}
+
+// RecordDerived caches a rendition made for image URL parameters (f.SizeName
+// is their canonical form). It reports CodeNotFound when the item is gone.
+func (s *MediaStore) RecordDerived(ctx context.Context, mediaID int64, f media.File) error {
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		m := &media.Media{ID: mediaID}
+		if err := tx.QueryRow(ctx, `SELECT key, dir FROM media WHERE id = $1 FOR SHARE`, mediaID).Scan(&m.Key, &m.Dir); err != nil {
+			return err
+		}
+		f.Role = media.RoleDerived
+		return upsertFile(ctx, tx, m, f, 0)
+	})
+	return translate(err, "media")
+}
+
+// EnqueueDerive asks the workers for a rendition for image URL parameters.
+// It changes nothing about the item: its status and job sequence belong to
+// its own renditions.
+func (s *MediaStore) EnqueueDerive(ctx context.Context, job *media.Job, trace map[string]string) error {
+	return translate(pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		return insertJob(ctx, tx, job, trace)
+	}), "media")
+}

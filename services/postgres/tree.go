@@ -1,0 +1,486 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pixelmill/pixelmill/services/media"
+)
+
+// The Umbraco tree: folders and items under them, in sort order. Items of
+// a /v1 key's library and presigned uploads not yet completed are not in
+// it: the library is that key's own tenant.
+const inTree = `api_key_id IS NULL AND status <> 'uploading'`
+
+// nextSortOrder is the SQL for the sort order after the last child of the
+// parent bound to param (NULL: the root), written so that either case uses
+// the tree index.
+func nextSortOrder(param string) string {
+	return fmt.Sprintf(`(CASE WHEN %[1]s::bigint IS NULL
+		THEN (SELECT COALESCE(max(sort_order) + 1, 0) FROM media WHERE node_parent_id IS NULL)
+		ELSE (SELECT COALESCE(max(sort_order) + 1, 0) FROM media WHERE node_parent_id = %[1]s::bigint) END)`, param)
+}
+
+func focalLeft(p *media.Point) *float64 {
+	if p == nil {
+		return nil
+	}
+	return &p.Left
+}
+
+func focalTop(p *media.Point) *float64 {
+	if p == nil {
+		return nil
+	}
+	return &p.Top
+}
+
+func coordsArg(c map[string]media.Coords) map[string]media.Coords {
+	if c == nil {
+		return map[string]media.Coords{}
+	}
+	return c
+}
+
+func propsArg(p map[string]json.RawMessage) map[string]json.RawMessage {
+	if p == nil {
+		return map[string]json.RawMessage{}
+	}
+	return p
+}
+
+// treeColumns are selected after mediaColumns and filesJSON by tree reads:
+// the parent's key and whether the item has children.
+const treeColumns = `(SELECT p.key::text FROM media p WHERE p.id = media.node_parent_id),
+	EXISTS (SELECT 1 FROM media c WHERE c.node_parent_id = media.id AND c.` + inTree + `)`
+
+// FindNode returns an item of the tree by key, with its files and its
+// place: level, names from the root, parent, children. Items outside the
+// tree are not found.
+func (s *MediaStore) FindNode(ctx context.Context, key string) (*media.Media, error) {
+	k, err := uuid.Parse(key)
+	if err != nil {
+		return nil, media.Errorf(media.CodeNotFound, "media not found")
+	}
+	items, err := s.findNodes(ctx, `key = $1`, k)
+	if err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return nil, media.Errorf(media.CodeNotFound, "media not found")
+	}
+	return items[0], nil
+}
+
+// FindNodes returns the tree's items of the keys that exist, in the order
+// of keys, each once.
+func (s *MediaStore) FindNodes(ctx context.Context, keys []string) ([]*media.Media, error) {
+	var ids []uuid.UUID
+	for _, k := range keys {
+		if u, err := uuid.Parse(k); err == nil {
+			ids = append(ids, u)
+		}
+	}
+	if len(ids) == 0 {
+		return []*media.Media{}, nil
+	}
+	found, err := s.findNodes(ctx, `key = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	byKey := make(map[string]*media.Media, len(found))
+	for _, m := range found {
+		byKey[m.Key] = m
+	}
+	out := make([]*media.Media, 0, len(found))
+	for _, k := range ids {
+		if m, ok := byKey[k.String()]; ok {
+			out = append(out, m)
+			delete(byKey, k.String())
+		}
+	}
+	return out, nil
+}
+
+func (s *MediaStore) findNodes(ctx context.Context, where string, args ...any) ([]*media.Media, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+mediaColumns+`, `+filesJSON+`, `+treeColumns+`
+		FROM media WHERE `+inTree+` AND `+where, args...)
+	if err != nil {
+		return nil, translate(err, "media")
+	}
+	items, err := pgx.CollectRows(rows, scanNode)
+	if err != nil {
+		return nil, translate(err, "media")
+	}
+	for _, m := range items {
+		if err := s.fillPath(ctx, m); err != nil {
+			return nil, err
+		}
+	}
+	return items, nil
+}
+
+// scanNode scans mediaColumns, filesJSON and treeColumns.
+func scanNode(r pgx.CollectableRow) (*media.Media, error) {
+	var files []byte
+	var parentKey *string
+	t := &media.TreeInfo{}
+	m, err := scanMediaWith(r, &files, &parentKey, &t.HasChildren)
+	if err != nil {
+		return nil, err
+	}
+	if parentKey != nil {
+		t.ParentKey = *parentKey
+	}
+	m.Tree = t
+	return m, decodeFiles(m, files)
+}
+
+// fillPath sets the item's level and the names from the root down to it.
+func (s *MediaStore) fillPath(ctx context.Context, m *media.Media) error {
+	names, err := s.ancestorNames(ctx, m.NodeParentID)
+	if err != nil {
+		return err
+	}
+	m.Tree.Names = append(names, m.Title)
+	m.Tree.Level = len(m.Tree.Names)
+	return nil
+}
+
+// ancestorNames returns the names from the root down to the folder id
+// (nil: none). A cycle can't be stored (moves are checked), and the depth
+// bound keeps a corrupted row from looping.
+func (s *MediaStore) ancestorNames(ctx context.Context, id *int64) ([]string, error) {
+	if id == nil {
+		return []string{}, nil
+	}
+	rows, err := s.db.Pool.Query(ctx, `
+		WITH RECURSIVE up(id, parent, title, depth) AS (
+			SELECT id, node_parent_id, title, 0 FROM media WHERE id = $1
+			UNION ALL
+			SELECT m.id, m.node_parent_id, m.title, up.depth + 1 FROM media m JOIN up ON m.id = up.parent WHERE up.depth < 1000)
+		SELECT title FROM up ORDER BY depth DESC`, *id)
+	if err != nil {
+		return nil, translate(err, "media")
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return names, translate(err, "media")
+}
+
+// NodeID returns the row id of a tree item by key.
+func (s *MediaStore) NodeID(ctx context.Context, key string) (int64, error) {
+	k, err := uuid.Parse(key)
+	if err != nil {
+		return 0, media.Errorf(media.CodeNotFound, "media not found")
+	}
+	var id int64
+	err = s.db.Pool.QueryRow(ctx, `SELECT id FROM media WHERE key = $1 AND `+inTree, k).Scan(&id)
+	return id, translate(err, "media")
+}
+
+// FindNodeByPath resolves names from the root, each matched to a child's
+// name ignoring case (the first in sort order when siblings share one).
+func (s *MediaStore) FindNodeByPath(ctx context.Context, names []string) (*media.Media, error) {
+	if len(names) == 0 {
+		return nil, media.Errorf(media.CodeNotFound, "media not found")
+	}
+	var parent *int64
+	var id int64
+	for _, name := range names {
+		err := s.db.Pool.QueryRow(ctx, `SELECT id FROM media
+			WHERE node_parent_id IS NOT DISTINCT FROM $1 AND lower(title) = lower($2) AND `+inTree+`
+			ORDER BY sort_order, id LIMIT 1`, parent, name).Scan(&id)
+		if err != nil {
+			return nil, translate(err, "media")
+		}
+		parent = &id
+	}
+	items, err := s.findNodes(ctx, `id = $1`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return nil, media.Errorf(media.CodeNotFound, "media not found")
+	}
+	return items[0], nil
+}
+
+// sortColumns maps the Delivery API's sort fields to columns.
+var sortColumns = map[string]string{
+	"createDate": "created_at",
+	"updateDate": "updated_at",
+	"name":       "lower(title)",
+	"sortOrder":  "sort_order",
+}
+
+// Children returns a page of the children of parent (nil: the root) that q
+// selects, and how many it selects in all. Sort keys apply in the order
+// given, then the sort order, then the id.
+func (s *MediaStore) Children(ctx context.Context, parent *int64, q media.ChildQuery) ([]*media.Media, int, error) {
+	args := []any{}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	conds := []string{inTree}
+	if parent == nil {
+		conds = append(conds, "node_parent_id IS NULL")
+	} else {
+		conds = append(conds, "node_parent_id = "+arg(*parent))
+	}
+	if q.MediaType != "" {
+		conds = append(conds, "media_type = "+arg(q.MediaType))
+	}
+	if q.NameContains != "" {
+		conds = append(conds, "title ILIKE "+arg("%"+likeEscape(q.NameContains)+"%"))
+	}
+	if q.PublicOnly {
+		conds = append(conds, "visibility = 'inherit'")
+	}
+	var order []string
+	for _, k := range q.Sort {
+		col, ok := sortColumns[k.Field]
+		if !ok {
+			return nil, 0, media.Errorf(media.CodeInvalid, "unknown sort field %q", k.Field)
+		}
+		if k.Desc {
+			col += " DESC"
+		}
+		order = append(order, col)
+	}
+	order = append(order, "sort_order", "id")
+	where := strings.Join(conds, " AND ")
+	take := max(q.Take, 0)
+	skip := max(q.Skip, 0)
+	query := `SELECT ` + mediaColumns + `, ` + filesJSON + `, ` + treeColumns + `, count(*) OVER ()
+		FROM media WHERE ` + where + ` ORDER BY ` + strings.Join(order, ", ") +
+		` LIMIT ` + arg(take) + ` OFFSET ` + arg(skip)
+	rows, err := s.db.Pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, 0, translate(err, "media")
+	}
+	total := 0
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*media.Media, error) {
+		var files []byte
+		var parentKey *string
+		t := &media.TreeInfo{}
+		m, err := scanMediaWith(r, &files, &parentKey, &t.HasChildren, &total)
+		if err != nil {
+			return nil, err
+		}
+		if parentKey != nil {
+			t.ParentKey = *parentKey
+		}
+		m.Tree = t
+		return m, decodeFiles(m, files)
+	})
+	if err != nil {
+		return nil, 0, translate(err, "media")
+	}
+	if len(items) == 0 {
+		// An empty page (take 0, or past the end) counted nothing.
+		if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM media WHERE `+where, args[:len(args)-2]...).Scan(&total); err != nil {
+			return nil, 0, translate(err, "media")
+		}
+		return items, total, nil
+	}
+	// Siblings share their ancestors: one walk serves the page.
+	names, err := s.ancestorNames(ctx, parent)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, m := range items {
+		m.Tree.Names = append(append([]string{}, names...), m.Title)
+		m.Tree.Level = len(m.Tree.Names)
+	}
+	return items, total, nil
+}
+
+// UpdateNode changes an item's name, place, focal point, crops and
+// properties. A move into the item itself or one of its descendants, or
+// under an item that is not a folder, is refused. Setting a sort order
+// renumbers the siblings densely with the item at that place. When the
+// focal point or the crops of an image change, its crops are cut again by
+// a job, which is returned (nil otherwise).
+func (s *MediaStore) UpdateNode(ctx context.Context, id int64, u media.NodeUpdate, trace map[string]string) (*media.Job, error) {
+	var job *media.Job
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		var parent *int64
+		var mime string
+		var status media.Status
+		if err := tx.QueryRow(ctx, `SELECT node_parent_id, mime, status FROM media WHERE id = $1 AND `+inTree+` FOR UPDATE`, id).
+			Scan(&parent, &mime, &status); err != nil {
+			return err
+		}
+		var sets []string
+		var args []any
+		set := func(col string, v any) {
+			args = append(args, v)
+			sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
+		}
+		if u.Name != nil {
+			set("title", *u.Name)
+		}
+		if u.Move && !sameParent(parent, u.ParentID) {
+			if u.ParentID != nil {
+				if err := checkMove(ctx, tx, id, *u.ParentID); err != nil {
+					return err
+				}
+			}
+			parent = u.ParentID
+			set("node_parent_id", parent)
+			if u.SortOrder == nil {
+				var next int
+				if err := tx.QueryRow(ctx, `SELECT `+nextSortOrder("$1"), parent).Scan(&next); err != nil {
+					return err
+				}
+				set("sort_order", next)
+			}
+		}
+		recrop := false
+		if u.ClearFocal {
+			set("focal_left", nil)
+			set("focal_top", nil)
+			recrop = true
+		} else if u.Focal != nil {
+			set("focal_left", u.Focal.Left)
+			set("focal_top", u.Focal.Top)
+			recrop = true
+		}
+		if u.CropCoords != nil {
+			set("crop_coords", u.CropCoords)
+			recrop = true
+		}
+		if u.Properties != nil {
+			// jsonb || merges; nulls then remove their keys.
+			args = append(args, u.Properties)
+			sets = append(sets, fmt.Sprintf("properties = jsonb_strip_nulls(properties || $%d)", len(args)))
+		}
+		if len(sets) > 0 {
+			args = append(args, id)
+			if _, err := tx.Exec(ctx, "UPDATE media SET "+strings.Join(sets, ", ")+fmt.Sprintf(", updated_at = now() WHERE id = $%d", len(args)), args...); err != nil {
+				return err
+			}
+		}
+		if u.SortOrder != nil {
+			if err := placeAmongSiblings(ctx, tx, id, parent, *u.SortOrder); err != nil {
+				return err
+			}
+		}
+		if recrop && media.IsRenderable(mime) && status != media.StatusFailed {
+			job = &media.Job{Kind: media.JobCrops, MediaID: id}
+			if err := tx.QueryRow(ctx, `UPDATE media SET job_seq = job_seq + 1, status = 'processing', status_error = ''
+				WHERE id = $1 RETURNING key, job_seq`, id).Scan(&job.MediaKey, &job.Seq); err != nil {
+				return err
+			}
+			return insertJob(ctx, tx, job, trace)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, translate(err, "media")
+	}
+	return job, nil
+}
+
+func sameParent(a, b *int64) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
+}
+
+// checkMove refuses a new parent that is not a folder of the tree, or is
+// the item or one of its descendants.
+func checkMove(ctx context.Context, tx pgx.Tx, id, parent int64) error {
+	var isFolder, inside bool
+	err := tx.QueryRow(ctx, `
+		WITH RECURSIVE up(id, parent, depth) AS (
+			SELECT id, node_parent_id, 0 FROM media WHERE id = $2
+			UNION ALL
+			SELECT m.id, m.node_parent_id, up.depth + 1 FROM media m JOIN up ON m.id = up.parent WHERE up.depth < 1000)
+		SELECT (SELECT mime = '' FROM media WHERE id = $2 AND `+inTree+`), EXISTS (SELECT 1 FROM up WHERE id = $1)`, id, parent).
+		Scan(&isFolder, &inside)
+	if err != nil {
+		return err
+	}
+	if !isFolder {
+		return media.Errorf(media.CodeInvalid, "the parent is not a folder")
+	}
+	if inside {
+		return media.Errorf(media.CodeInvalid, "an item can't be moved into itself or its descendants")
+	}
+	return nil
+}
+
+// placeAmongSiblings puts the item at position pos among its siblings and
+// numbers them all 0, 1, 2, … in their order.
+func placeAmongSiblings(ctx context.Context, tx pgx.Tx, id int64, parent *int64, pos int) error {
+	_, err := tx.Exec(ctx, `
+		WITH sib AS (
+			SELECT id, row_number() OVER (ORDER BY sort_order, id) - 1 AS rn
+			FROM media WHERE node_parent_id IS NOT DISTINCT FROM $2 AND id <> $1),
+		placed AS (
+			SELECT id, CASE WHEN rn < $3 THEN rn ELSE rn + 1 END AS pos FROM sib
+			UNION ALL SELECT $1, LEAST(GREATEST($3, 0), (SELECT count(*) FROM sib)))
+		UPDATE media m SET sort_order = placed.pos FROM placed WHERE m.id = placed.id AND m.sort_order <> placed.pos`,
+		id, parent, pos)
+	return err
+}
+
+// DeleteNode removes an item and, for a folder, everything under it, and
+// returns what was removed, so the caller can remove their objects.
+func (s *MediaStore) DeleteNode(ctx context.Context, id int64) ([]*media.Media, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+		WITH RECURSIVE down(id, depth) AS (
+			SELECT id, 0 FROM media WHERE id = $1 AND `+inTree+`
+			UNION ALL
+			SELECT m.id, down.depth + 1 FROM media m JOIN down ON m.node_parent_id = down.id WHERE down.depth < 1000)
+		DELETE FROM media WHERE id IN (SELECT id FROM down) RETURNING id, key::text, mime`, id)
+	if err != nil {
+		return nil, translate(err, "media")
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*media.Media, error) {
+		var m media.Media
+		return &m, r.Scan(&m.ID, &m.Key, &m.MIME)
+	})
+	if err != nil {
+		return nil, translate(err, "media")
+	}
+	if len(items) == 0 {
+		return nil, media.Errorf(media.CodeNotFound, "media not found")
+	}
+	return items, nil
+}
+
+// SaveMediaTypes records the configured media types, replacing those
+// recorded before, so that workers read the crops the API shows.
+func (s *MediaStore) SaveMediaTypes(ctx context.Context, types []media.MediaType) error {
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		aliases := make([]string, len(types))
+		for i, t := range types {
+			aliases[i] = t.Alias
+			if _, err := tx.Exec(ctx, `INSERT INTO media_types (alias, definition) VALUES ($1, $2)
+				ON CONFLICT (alias) DO UPDATE SET definition = EXCLUDED.definition, updated_at = now()
+				WHERE media_types.definition <> EXCLUDED.definition`, t.Alias, t); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM media_types WHERE NOT alias = ANY($1)`, aliases)
+		return err
+	})
+	return translate(err, "media type")
+}
+
+// MediaType returns a recorded media type; an alias nobody configured
+// gives a type without crops.
+func (s *MediaStore) MediaType(ctx context.Context, alias string) (media.MediaType, error) {
+	var t media.MediaType
+	err := s.db.Pool.QueryRow(ctx, `SELECT definition FROM media_types WHERE alias = $1`, alias).Scan(&t)
+	if err == pgx.ErrNoRows {
+		return media.MediaType{Alias: alias, Name: alias}, nil
+	}
+	return t, translate(err, "media type")
+}
