@@ -484,3 +484,67 @@ func (s *MediaStore) MediaType(ctx context.Context, alias string) (media.MediaTy
 	}
 	return t, translate(err, "media type")
 }
+
+// ReplaceFile gives a tree item the new original described by r (its
+// MIME, Stem, Ext, ClientFilename, Width, Height, OriginalFilesize and
+// Duration) and a new job, in one transaction: the item keeps its key, id,
+// place and dates; its old files are forgotten and their object keys
+// returned, for the caller to remove. The new stem is unique in the item's
+// folder, its own old stem included, so the new files get new URLs.
+func (s *MediaStore) ReplaceFile(ctx context.Context, id int64, r *media.Media, original media.File, trace map[string]string) (*media.Job, []string, error) {
+	var job *media.Job
+	var old []string
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		m := &media.Media{ID: id}
+		if err := tx.QueryRow(ctx, `SELECT key, dir, mime, job_seq FROM media WHERE id = $1 AND `+inTree+` FOR UPDATE`, id).
+			Scan(&m.Key, &m.Dir, &m.MIME, &m.JobSeq); err != nil {
+			return err
+		}
+		if m.IsFolder() {
+			return media.Errorf(media.CodeInvalid, "a folder has no file")
+		}
+		// The item's own stem counts as taken: the new files must not share
+		// a name (an object key) with the old ones, which are removed after
+		// this commits, maybe after a worker wrote the new ones.
+		taken, err := takenNames(ctx, tx, `SELECT lower(stem) FROM media WHERE dir = $1 AND lower(stem) LIKE $2 ESCAPE '\'`,
+			m.Dir, likePrefix(strings.ToLower(r.Stem)))
+		if err != nil {
+			return err
+		}
+		stem := media.UniqueStem(r.Stem, taken)
+		rows, err := tx.Query(ctx, `DELETE FROM media_files WHERE media_id = $1 RETURNING key`, id)
+		if err != nil {
+			return err
+		}
+		if old, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			return err
+		}
+		m.MIME, m.Stem, m.Ext = r.MIME, stem, r.Ext
+		m.File = m.OriginalName()
+		status := media.StatusProcessing
+		if !m.IsImage() {
+			status = media.StatusReady
+		}
+		if err := tx.QueryRow(ctx, `
+			UPDATE media SET mime = $2, stem = $3, ext = $4, client_filename = $5, file = $6, width = $7, height = $8,
+			       filesize = $9, original_filesize = $9, duration = $10, image_meta = NULL, status = $11, status_error = '',
+			       job_seq = job_seq + 1, updated_at = now()
+			WHERE id = $1 RETURNING job_seq`,
+			id, m.MIME, stem, m.Ext, r.ClientFilename, m.File, r.Width, r.Height, r.OriginalFilesize, r.Duration, status).Scan(&m.JobSeq); err != nil {
+			return err
+		}
+		original.Role, original.Name = media.RoleOriginal, m.File
+		if err := upsertFile(ctx, tx, m, original, 0); err != nil {
+			return err
+		}
+		if status == media.StatusReady {
+			return insertEvent(ctx, tx, id, media.StatusReady, "")
+		}
+		job = &media.Job{Kind: media.JobRenditions, MediaID: id, MediaKey: m.Key, Seq: m.JobSeq}
+		return insertJob(ctx, tx, job, trace)
+	})
+	if err != nil {
+		return nil, nil, translate(err, "media")
+	}
+	return job, old, nil
+}

@@ -61,6 +61,7 @@ type Kicker interface{ Kick() }
 type Service struct {
 	store   MediaStore
 	uploads UploadStore
+	tree    TreeStore
 	objects Objects
 	presign Presigner
 	relay   Kicker
@@ -75,13 +76,14 @@ type Service struct {
 // New returns the core over its adapters. signer makes the expiring URLs
 // of private items' files.
 func New(store Store, objects Storage, relay Kicker, signer *URLSigner, log *slog.Logger) *Service {
-	return &Service{store: store, uploads: store, objects: objects, presign: objects, relay: relay, signer: signer, log: log, now: time.Now}
+	return &Service{store: store, uploads: store, tree: store, objects: objects, presign: objects, relay: relay, signer: signer, log: log, now: time.Now}
 }
 
 // Store is the whole of what the core needs of the media store.
 type Store interface {
 	MediaStore
 	UploadStore
+	TreeStore
 }
 
 // Storage is the whole of what the core needs of object storage.
@@ -112,6 +114,9 @@ type Upload struct {
 	// APIKeyID, when set, puts the item in that key's library (the /v1
 	// API); such items are private to WordPress's public side.
 	APIKeyID *int64
+	// Placement, when set, puts the item into the Umbraco tree with its
+	// type, parent, focal point, crops and properties, and its Dir.
+	Placement *media.Placement
 	// Trailer, when set, runs after the body was read to its end and before
 	// the item is recorded: a multipart request's fields may follow its file
 	// part (wpapi sends them so), and they still shape the new item.
@@ -152,24 +157,41 @@ const headerBytes = 256 << 10
 // failure leaves neither a row without a file nor, for long, a file without
 // a row.
 func (s *Service) Upload(ctx context.Context, up Upload) (*media.Media, error) {
+	key := newKey()
+	m, original, err := s.receive(ctx, up, key, objstore.OriginalKey(key))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.store.CreateMedia(ctx, m, original, jobqueue.InjectTrace(ctx)); err != nil {
+		s.removeObject(original.Key)
+		return nil, err
+	}
+	s.relay.Kick()
+	return m, nil
+}
+
+// receive streams an upload to the object key and returns the item
+// it makes (not yet recorded) and its original file. On error nothing is
+// left in storage.
+func (s *Service) receive(ctx context.Context, up Upload, mediaKey, key string) (*media.Media, media.File, error) {
 	br := bufio.NewReaderSize(up.Body, 64<<10)
 	head, err := br.Peek(512)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, readError(err)
+		return nil, media.File{}, readError(err)
 	}
 	if len(head) == 0 {
-		return nil, media.WrapError(media.CodeInvalid, "File is empty. Please upload something more substantial.", ErrEmptyFile)
+		return nil, media.File{}, media.WrapError(media.CodeInvalid, "File is empty. Please upload something more substantial.", ErrEmptyFile)
 	}
 	ft, ok := media.SniffType(head)
 	if !ok && s.AllowSVG && media.SniffSVG(head) {
 		ft, ok = media.SVG, true
 	}
 	if !ok {
-		return nil, media.WrapError(media.CodeInvalid, "Sorry, you are not allowed to upload this file type.", ErrFileType)
+		return nil, media.File{}, media.WrapError(media.CodeInvalid, "Sorry, you are not allowed to upload this file type.", ErrFileType)
 	}
 	stem, ext, ok := media.DecideName(up.ClientFilename, ft)
 	if !ok {
-		return nil, media.WrapError(media.CodeInvalid, "Sorry, you are not allowed to upload this file type.", ErrFileType)
+		return nil, media.File{}, media.WrapError(media.CodeInvalid, "Sorry, you are not allowed to upload this file type.", ErrFileType)
 	}
 
 	m := &media.Media{
@@ -182,26 +204,33 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*media.Media, error) {
 	if up.APIKeyID != nil {
 		m.Visibility = media.VisibilityPrivate
 	}
-	m.Key = newKey()
-	key := objstore.OriginalKey(m.Key)
+	m.Key = mediaKey
+	if p := up.Placement; p != nil {
+		m.MediaType, m.NodeParentID, m.Focal, m.CropCoords, m.Properties = p.MediaType, p.ParentID, p.Focal, p.CropCoords, p.Properties
+		if p.Dir != "" {
+			m.Dir = p.Dir
+		}
+	}
 	sum := md5.New()
 	headBuf := &capped{max: headerBytes}
 	info, err := s.objects.Put(ctx, key, strictEOF{io.TeeReader(br, io.MultiWriter(sum, headBuf))}, -1, ft.MIME)
 	if err != nil {
 		s.removeObject(key)
-		return nil, readError(err)
+		return nil, media.File{}, readError(err)
 	}
 	if err := checkMD5(up.ContentMD5, sum); err != nil {
 		s.removeObject(key)
-		return nil, err
+		return nil, media.File{}, err
 	}
 	if up.Trailer != nil {
 		if err := up.Trailer(&up); err != nil {
 			s.removeObject(key)
-			return nil, err
+			return nil, media.File{}, err
 		}
 		m.Title, m.Caption, m.Description, m.AltText, m.PostID = up.Title, up.Caption, up.Description, up.AltText, up.PostID
-		m.Dir = folder(up.Folder, s.now())
+		if up.Placement == nil || up.Placement.Dir == "" {
+			m.Dir = folder(up.Folder, s.now())
+		}
 	}
 	m.OriginalFilesize = info.Size
 	if cfg, _, err := image.DecodeConfig(bytes.NewReader(headBuf.Bytes())); err == nil {
@@ -213,17 +242,12 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*media.Media, error) {
 		v, err := s.probeVideo(ctx, key, info.Size)
 		if err != nil {
 			s.removeObject(key)
-			return nil, err
+			return nil, media.File{}, err
 		}
 		m.Width, m.Height, m.Duration = v.Width, v.Height, &v.Duration
 	}
 	original := media.File{Key: key, MIME: ft.MIME, Width: m.Width, Height: m.Height, Filesize: info.Size}
-	if _, err := s.store.CreateMedia(ctx, m, original, jobqueue.InjectTrace(ctx)); err != nil {
-		s.removeObject(key)
-		return nil, err
-	}
-	s.relay.Kick()
-	return m, nil
+	return m, original, nil
 }
 
 // removeObject deletes an object whose row was never written. It runs on
@@ -236,9 +260,14 @@ func (s *Service) removeObject(key string) {
 	}
 }
 
-// FindMedia returns an item with its files.
+// FindMedia returns an item with its files. Folders of the Umbraco tree
+// are not found: WordPress knows only files.
 func (s *Service) FindMedia(ctx context.Context, id int64) (*media.Media, error) {
-	return s.store.FindMediaByID(ctx, id)
+	m, err := s.store.FindMediaByID(ctx, id)
+	if err == nil && m.IsFolder() {
+		return nil, media.Errorf(media.CodeNotFound, "media not found")
+	}
+	return m, err
 }
 
 // Requeue asks the workers to make the listed sizes (all missing when
