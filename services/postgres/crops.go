@@ -82,3 +82,15 @@ func (s *MediaStore) EnqueueDerive(ctx context.Context, job *media.Job, trace ma
 		return insertJob(ctx, tx, job, trace)
 	}), "media")
 }
+
+// FindMediaByFilePath returns the item that owns the stored file at path
+// ("ab12cd34/photo.jpg"), with its files.
+func (s *MediaStore) FindMediaByFilePath(ctx context.Context, path string) (*media.Media, error) {
+	var files []byte
+	m, err := scanMediaWith(s.db.Pool.QueryRow(ctx, `SELECT `+mediaColumns+`, `+filesJSON+`
+		FROM media WHERE id = (SELECT media_id FROM media_files WHERE path = $1)`, path), &files)
+	if err != nil {
+		return nil, translate(err, "media")
+	}
+	return m, decodeFiles(m, files)
+}
