@@ -4,15 +4,18 @@ import (
 	"errors"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/pixelmill/pixelmill/api-service/internal/core"
+	"github.com/pixelmill/pixelmill/api-service/internal/delivery"
 	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
 	v1 "github.com/pixelmill/pixelmill/api-service/internal/v1"
 	"github.com/pixelmill/pixelmill/api-service/internal/webhook"
 	"github.com/pixelmill/pixelmill/services/config"
 	"github.com/pixelmill/pixelmill/services/jobqueue"
+	"github.com/pixelmill/pixelmill/services/media"
 	"github.com/pixelmill/pixelmill/services/objstore"
 	"github.com/pixelmill/pixelmill/services/postgres"
 )
@@ -42,9 +45,20 @@ type Config struct {
 	// WebhookMaxAttempts bounds the attempts of one delivery
 	// (PIXELMILL_WEBHOOK_MAX_ATTEMPTS).
 	WebhookMaxAttempts int
-	Postgres           postgres.Config
-	ObjStore           objstore.Config
-	JobQueue           jobqueue.Config
+	// MediaTypesFile is a JSON array of media types for the Umbraco
+	// dialects (PIXELMILL_MEDIA_TYPES_FILE); empty: Folder, Image (crops
+	// thumb 300×300 and wide 1200×630) and File.
+	MediaTypesFile string
+	MediaTypes     []media.MediaType
+	// Delivery is the Media Delivery API's access (PIXELMILL_DELIVERY_ENABLED,
+	// PIXELMILL_DELIVERY_PUBLIC, PIXELMILL_DELIVERY_API_KEY).
+	Delivery delivery.Config
+	// ImageWait bounds how long a request for an image rendition not made
+	// yet waits for a worker (PIXELMILL_IMAGE_WAIT).
+	ImageWait time.Duration
+	Postgres  postgres.Config
+	ObjStore  objstore.Config
+	JobQueue  jobqueue.Config
 }
 
 // LoadConfig reads the configuration through getenv and reports every bad
@@ -88,9 +102,16 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		LogLevel:           env.String("PIXELMILL_LOG_LEVEL", "info"),
 		OTLPEndpoint:       env.String("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
 		PprofAddr:          env.String("PIXELMILL_PPROF_ADDR", ""),
-		Postgres:           env.Postgres(),
-		ObjStore:           env.ObjStore(),
-		JobQueue:           env.JobQueue(),
+		MediaTypesFile:     env.String("PIXELMILL_MEDIA_TYPES_FILE", ""),
+		Delivery: delivery.Config{
+			Enabled:      env.Bool("PIXELMILL_DELIVERY_ENABLED", true),
+			PublicAccess: env.Bool("PIXELMILL_DELIVERY_PUBLIC", true),
+			APIKey:       env.String("PIXELMILL_DELIVERY_API_KEY", ""),
+		},
+		ImageWait: env.Duration("PIXELMILL_IMAGE_WAIT", 20*time.Second),
+		Postgres:  env.Postgres(),
+		ObjStore:  env.ObjStore(),
+		JobQueue:  env.JobQueue(),
 	}
 	c.PublicURL = strings.TrimRight(env.String("PIXELMILL_PUBLIC_URL", "http://"+c.HTTPAddr), "/")
 	if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
@@ -107,8 +128,20 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.SiteLocation = loc
 	env.Check("PIXELMILL_V1_*", c.V1.Validate())
 	env.Check("PIXELMILL_WEBHOOK_*", c.Webhook.Validate())
+	env.Check("PIXELMILL_DELIVERY_*", c.Delivery.Validate())
 	if c.WebhookMaxAttempts < 1 {
 		env.Check("PIXELMILL_WEBHOOK_MAX_ATTEMPTS", errors.New("must be positive"))
+	}
+	c.MediaTypes = media.DefaultMediaTypes()
+	if c.MediaTypesFile != "" {
+		data, err := os.ReadFile(c.MediaTypesFile)
+		if err == nil {
+			c.MediaTypes, err = media.ParseMediaTypes(data)
+		}
+		env.Check("PIXELMILL_MEDIA_TYPES_FILE", err)
+	}
+	if c.ImageWait < 0 || c.ImageWait > 5*time.Minute {
+		env.Check("PIXELMILL_IMAGE_WAIT", errors.New("must be between 0 and 5m"))
 	}
 	if c.MaxUploadBytes < 1 {
 		env.Check("PIXELMILL_MAX_UPLOAD_BYTES", errors.New("must be positive"))
@@ -148,5 +181,10 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("webhook_timeout", c.Webhook.Timeout),
 		slog.Int("webhook_max_attempts", c.WebhookMaxAttempts),
 		slog.String("s3_public_endpoint", c.ObjStore.PublicEndpoint),
+		slog.String("media_types_file", c.MediaTypesFile),
+		slog.Bool("delivery_enabled", c.Delivery.Enabled),
+		slog.Bool("delivery_public", c.Delivery.PublicAccess),
+		slog.Any("delivery_api_key", config.Masked(c.Delivery.APIKey)),
+		slog.Duration("image_wait", c.ImageWait),
 	)
 }

@@ -21,8 +21,12 @@ import (
 	_ "time/tzdata" // site timezones resolve in minimal containers too
 
 	"github.com/pixelmill/pixelmill/api-service/internal/core"
+	"github.com/pixelmill/pixelmill/api-service/internal/delivery"
+	"github.com/pixelmill/pixelmill/api-service/internal/heartcore"
 	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
+	"github.com/pixelmill/pixelmill/api-service/internal/imageurl"
 	"github.com/pixelmill/pixelmill/api-service/internal/live"
+	"github.com/pixelmill/pixelmill/api-service/internal/umbraco"
 	v1 "github.com/pixelmill/pixelmill/api-service/internal/v1"
 	"github.com/pixelmill/pixelmill/api-service/internal/webhook"
 	"github.com/pixelmill/pixelmill/api-service/internal/wp"
@@ -159,6 +163,13 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		return err
 	}
 	v1Handler.Register(mux)
+	if err := retry(ctx, log, "media_types", func() error { return svc.SaveMediaTypes(ctx, cfg.MediaTypes) }); err != nil {
+		return err
+	}
+	types := umbraco.NewTypes(cfg.MediaTypes)
+	heartcore.New(svc, types, keys, users, log, heartcore.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes}).Register(mux)
+	delivery.New(svc, types, log, cfg.Delivery).Register(mux)
+	imageurl.New(svc, types, log, cfg.ImageWait).Register(mux)
 	sender, err := webhook.NewSender(cfg.Webhook)
 	if err != nil {
 		return err
@@ -171,7 +182,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	}()
 
 	srv := &http.Server{
-		Handler:           httpx.Middleware(limiter.Middleware(wp.Rewrite(mux), v1.Owns, wpHandler.HandleTooManyRequests), log, "api-service"),
+		Handler:           httpx.Middleware(limiter.Middleware(wp.Rewrite(mux), ownLimits, wpHandler.HandleTooManyRequests), log, "api-service"),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
@@ -199,6 +210,13 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	stopRelay()
 	<-relayDone
 	return err
+}
+
+// ownLimits reports the requests the IP rate limiter leaves alone: /v1
+// limits per key itself, and Umbraco's management and delivery APIs are
+// not rate limited.
+func ownLimits(r *http.Request) bool {
+	return v1.Owns(r) || heartcore.Owns(r) || delivery.Owns(r)
 }
 
 // retry runs fn until it succeeds or ctx ends, so the service can start

@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	_ "golang.org/x/image/webp"
@@ -62,12 +63,17 @@ type Service struct {
 	store   MediaStore
 	uploads UploadStore
 	tree    TreeStore
-	objects Objects
-	presign Presigner
-	relay   Kicker
-	signer  *URLSigner
-	log     *slog.Logger
-	now     func() time.Time
+	derive  DeriveStore
+	// pending remembers the renditions this replica asked workers for,
+	// so a burst of requests for one issues one job.
+	pendingMu sync.Mutex
+	pending   map[string]time.Time
+	objects   Objects
+	presign   Presigner
+	relay     Kicker
+	signer    *URLSigner
+	log       *slog.Logger
+	now       func() time.Time
 	// AllowSVG accepts SVG uploads (stored, never rendered, served as
 	// downloads); off by default, as in WordPress.
 	AllowSVG bool
@@ -76,7 +82,7 @@ type Service struct {
 // New returns the core over its adapters. signer makes the expiring URLs
 // of private items' files.
 func New(store Store, objects Storage, relay Kicker, signer *URLSigner, log *slog.Logger) *Service {
-	return &Service{store: store, uploads: store, tree: store, objects: objects, presign: objects, relay: relay, signer: signer, log: log, now: time.Now}
+	return &Service{store: store, uploads: store, tree: store, derive: store, pending: map[string]time.Time{}, objects: objects, presign: objects, relay: relay, signer: signer, log: log, now: time.Now}
 }
 
 // Store is the whole of what the core needs of the media store.
@@ -84,6 +90,7 @@ type Store interface {
 	MediaStore
 	UploadStore
 	TreeStore
+	DeriveStore
 }
 
 // Storage is the whole of what the core needs of object storage.

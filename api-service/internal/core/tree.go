@@ -22,6 +22,11 @@ type TreeStore interface {
 	ReplaceFile(ctx context.Context, id int64, r *media.Media, original media.File, trace map[string]string) (*media.Job, []string, error)
 	DeleteNode(ctx context.Context, id int64) ([]*media.Media, error)
 	SaveMediaTypes(ctx context.Context, types []media.MediaType) error
+}
+
+// DeriveStore is what image URL parameters need of the media store.
+type DeriveStore interface {
+	FindMediaByFilePath(ctx context.Context, path string) (*media.Media, error)
 	FindDerived(ctx context.Context, mediaID int64, spec string) (media.File, bool, error)
 	EnqueueDerive(ctx context.Context, job *media.Job, trace map[string]string) error
 }

@@ -436,21 +436,9 @@ func (h *Handler) handleFileGet(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	defer obj.Close()
-	hd := w.Header()
-	hd.Set("Content-Type", f.MIME)
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("ETag", `"`+obj.ETag+`"`)
 	// A stored name never changes content except when a job regenerates
 	// it identically, so clients may cache for a day.
-	hd.Set("Cache-Control", "public, max-age=86400")
-	if !media.IsRenderable(f.MIME) {
-		// Not a raster image: a download, and sandboxed should a browser
-		// open it anyway, so an SVG's or a PDF's script never runs here.
-		hd.Set("Content-Disposition", "attachment")
-		hd.Set("Content-Security-Policy", "sandbox")
-	}
-	http.ServeContent(w, r, "", obj.LastModified, obj)
+	httpx.ServeObject(w, r, f.MIME, obj, "public, max-age=86400")
 }
 
 // checkParent applies WordPress's rules for the post an upload is attached

@@ -26,6 +26,9 @@ type Request struct {
 	// "create missing sizes" post-process. The main file is still made, so
 	// a Result always describes the whole attachment.
 	Only []string
+	// Crops are the item's media type's named crops, made from the
+	// original alongside the sizes (see CropRequest).
+	Crops []CropRequest
 }
 
 // File is one encoded output, ready to store.
@@ -60,6 +63,9 @@ type Result struct {
 	Sizes []File
 	// Meta is image_meta, read from the original upload.
 	Meta ImageMeta
+	// Crops are the requested named crops, in request order: SizeName is
+	// the alias, Name media.CropFileName's.
+	Crops []File
 }
 
 // tierMemoryBudget caps the bytes one shared decode may hold (see Process).
@@ -128,15 +134,15 @@ func Process(ctx context.Context, req Request) (*Result, error) {
 		}
 		sizeJob[i] = j
 	}
+	crops, err := cropRenditions(p, req.Crops)
+	if err != nil {
+		return nil, fmt.Errorf("process %s: %w", name, err)
+	}
+	firstCrop := len(jobs)
+	jobs = append(jobs, crops...)
 
 	r := renderer{src: req.Source, plan: p, info: info, strict: true}
-	files, err := r.renderAll(ctx, jobs)
-	if errors.Is(err, errTolerable) {
-		// The file decodes at fail_on=error: the strict loaders tripped
-		// over warnings that WordPress ignores too.
-		r.strict = false
-		files, err = r.renderAll(ctx, jobs)
-	}
+	files, err := r.renderRetry(ctx, jobs)
 	if err != nil {
 		return nil, fmt.Errorf("process %s: %w", name, err)
 	}
@@ -155,7 +161,20 @@ func Process(ctx context.Context, req Request) (*Result, error) {
 		f.SizeName = s.SizeName
 		res.Sizes = append(res.Sizes, f)
 	}
+	res.Crops = files[firstCrop:]
 	return res, nil
+}
+
+// renderRetry is renderAll, strict first and then, when the strict
+// loaders tripped over warnings of a file that decodes at fail_on=error
+// (which WordPress ignores too), once more leniently.
+func (r *renderer) renderRetry(ctx context.Context, jobs []rendition) ([]File, error) {
+	files, err := r.renderAll(ctx, jobs)
+	if errors.Is(err, errTolerable) {
+		r.strict = false
+		files, err = r.renderAll(ctx, jobs)
+	}
+	return files, err
 }
 
 // renderer makes the files of one plan from one upload.
@@ -165,6 +184,8 @@ type renderer struct {
 	info sourceInfo
 	// strict loads with govips's FailOnError (see importParams).
 	strict bool
+	// quality overrides the encoder's default quality when not 0.
+	quality int
 }
 
 // tier is a set of renditions libvips would decode the same way.
@@ -325,10 +346,18 @@ func jpegShrink(shrink float64) int {
 }
 
 // thumbSize is the size the whole upright image is scaled to for t: t
-// itself, or for a crop the size at which t.Box becomes t.W×t.H.
+// itself; for a smart crop the smallest size covering t.W×t.H; for a box
+// that is enlarged, the image's own size (the box is cut, then enlarged);
+// else the size at which t.Box becomes t.W×t.H.
 func thumbSize(t rendition, upW, upH int) (int, int) {
-	if t.Box == (media.Rect{W: upW, H: upH}) {
+	switch {
+	case t.Attention:
+		s := math.Max(float64(t.W)/float64(upW), float64(t.H)/float64(upH))
+		return max(t.W, int(math.Round(float64(upW)*s))), max(t.H, int(math.Round(float64(upH)*s)))
+	case t.Box == (media.Rect{W: upW, H: upH}):
 		return t.W, t.H
+	case enlarges(t):
+		return upW, upH
 	}
 	sx := float64(t.W) / float64(t.Box.W)
 	sy := float64(t.H) / float64(t.Box.H)
@@ -394,15 +423,54 @@ func (r *renderer) scaled(t tier, shared *vips.ImageRef, tw, th int) (*vips.Imag
 
 // render makes one rendition exactly t.W×t.H from the upright source.
 func (r *renderer) render(t rendition, tr tier, shared *vips.ImageRef) (File, error) {
-	upW, upH := r.plan.UprightW, r.plan.UprightH
-	tw, th := thumbSize(t, upW, upH)
-	im, err := r.scaled(tr, shared, tw, th)
+	im, err := r.cut(t, tr, shared)
 	if err != nil {
-		return File{}, classify(err, r.src, r.info.format, r.strict)
+		return File{}, err
 	}
 	defer im.Close()
+	return r.encode(im, t)
+}
 
-	if t.Box != (media.Rect{W: upW, H: upH}) {
+// cut returns the upright source's t.Box (or, for a smart crop, what
+// libvips finds most interesting) scaled to exactly t.W×t.H, pixels only:
+// metadata goes in encode.
+func (r *renderer) cut(t rendition, tr tier, shared *vips.ImageRef) (*vips.ImageRef, error) {
+	var im *vips.ImageRef
+	var err error
+	if t.Attention {
+		im, err = r.smart(tr, shared, t.W, t.H)
+	} else {
+		tw, th := thumbSize(t, r.plan.UprightW, r.plan.UprightH)
+		im, err = r.scaled(tr, shared, tw, th)
+	}
+	if err != nil {
+		return nil, classify(err, r.src, r.info.format, r.strict)
+	}
+	if err := r.shape(im, t); err != nil {
+		im.Close()
+		return nil, err
+	}
+	return im, nil
+}
+
+// shape turns the scaled source im (thumbSize's size) into t.W×t.H; a
+// smart crop only needs shape's last step.
+func (r *renderer) shape(im *vips.ImageRef, t rendition) error {
+	upW, upH := r.plan.UprightW, r.plan.UprightH
+	switch {
+	case t.Attention:
+	case t.Box != (media.Rect{W: upW, H: upH}) && enlarges(t):
+		// Cut first, then enlarge: scaling the whole image up to where
+		// the box has the output's size could exceed libvips' image size
+		// limits for a small box.
+		b := t.Box
+		if err := im.ExtractArea(b.X, b.Y, b.W, b.H); err != nil {
+			return fmt.Errorf("crop %dx%d at %d,%d: %w", b.W, b.H, b.X, b.Y, libvipsError(err))
+		}
+		if err := im.ResizeWithVScale(float64(t.W)/float64(b.W), float64(t.H)/float64(b.H), vips.KernelLanczos3); err != nil {
+			return fmt.Errorf("enlarge %dx%d to %dx%d: %w", b.W, b.H, t.W, t.H, libvipsError(err))
+		}
+	case t.Box != (media.Rect{W: upW, H: upH}):
 		// A crop: the whole image was scaled so that the source box became
 		// t.W×t.H; cut the box out. libvips' own crop=centre centres after
 		// scaling, which can land a pixel away from WordPress's box.
@@ -411,16 +479,21 @@ func (r *renderer) render(t rendition, tr tier, shared *vips.ImageRef) (File, er
 		x := clamp(int(math.Round(float64(t.Box.X)*sx)), 0, max(0, im.Width()-t.W))
 		y := clamp(int(math.Round(float64(t.Box.Y)*sy)), 0, max(0, im.Height()-t.H))
 		if err := im.ExtractArea(x, y, min(t.W, im.Width()-x), min(t.H, im.Height()-y)); err != nil {
-			return File{}, fmt.Errorf("crop %dx%d at %d,%d: %w", t.W, t.H, x, y, libvipsError(err))
+			return fmt.Errorf("crop %dx%d at %d,%d: %w", t.W, t.H, x, y, libvipsError(err))
 		}
 	}
 	if im.Width() != t.W || im.Height() != t.H {
 		// libvips rounds sizes its own way; WordPress's numbers win. The
 		// edge pixels repeat into the one-pixel difference.
 		if err := im.Embed(0, 0, t.W, t.H, vips.ExtendCopy); err != nil {
-			return File{}, fmt.Errorf("fit %dx%d: %w", t.W, t.H, libvipsError(err))
+			return fmt.Errorf("fit %dx%d: %w", t.W, t.H, libvipsError(err))
 		}
 	}
+	return nil
+}
+
+// encode writes im, which is t's pixels, as t's file.
+func (r *renderer) encode(im *vips.ImageRef, t rendition) (File, error) {
 	// Everything but the ICC profile and libvips' bookkeeping (orientation,
 	// pages, delay, loop) goes: no EXIF (GPS, camera serials), XMP or IPTC
 	// reaches a rendition, while the colours stay right.
@@ -462,12 +535,12 @@ func (r *renderer) export(im *vips.ImageRef) ([]byte, error) {
 		// Baseline, not govips's progressive default: it decodes with
 		// less memory in browsers and in libvips.
 		data, _, err = im.ExportJpeg(&vips.JpegExportParams{
-			Quality:        jpegQuality,
+			Quality:        r.qualityOr(jpegQuality),
 			Interlace:      false,
 			OptimizeCoding: true,
 		})
 	case "webp":
-		data, _, err = im.ExportWebp(&vips.WebpExportParams{Quality: webpQuality, ReductionEffort: 4})
+		data, _, err = im.ExportWebp(&vips.WebpExportParams{Quality: r.qualityOr(webpQuality), ReductionEffort: 4})
 	case "png":
 		data, _, err = im.ExportPng(&vips.PngExportParams{
 			Compression: 6,
@@ -483,7 +556,7 @@ func (r *renderer) export(im *vips.ImageRef) ([]byte, error) {
 		// to keep the colours. Effort 4 is libvips' default and NOTES'
 		// budget.
 		data, _, err = im.ExportAvif(&vips.AvifExportParams{
-			Quality:       otherQuality,
+			Quality:       r.qualityOr(otherQuality),
 			Bitdepth:      8,
 			Effort:        4,
 			StripMetadata: !im.HasICCProfile(),
@@ -493,6 +566,17 @@ func (r *renderer) export(im *vips.ImageRef) ([]byte, error) {
 	}
 	return data, err
 }
+
+// qualityOr is the quality asked for, or def.
+func (r *renderer) qualityOr(def int) int {
+	if r.quality > 0 {
+		return r.quality
+	}
+	return def
+}
+
+// enlarges reports whether t scales its box up on either axis.
+func enlarges(t rendition) bool { return t.W > t.Box.W || t.H > t.Box.H }
 
 func clamp(v, lo, hi int) int {
 	return max(lo, min(v, hi))

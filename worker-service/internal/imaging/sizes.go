@@ -26,6 +26,9 @@ type rendition struct {
 	Name     string
 	W, H     int
 	Box      media.Rect // in upright source pixels
+	// Attention cuts W×H where libvips' attention-based smart crop finds
+	// the subject, instead of Box (a named crop without a focal point).
+	Attention bool
 }
 
 // plan is everything Process will make for one upload, decided from the
@@ -39,6 +42,9 @@ type plan struct {
 	MainKind           mainKind
 	Main               *rendition
 	Sizes              []rendition
+	// Stem and Ext name the outputs: "horizon" and "jpg" (the upload's
+	// spelling, or the output format's when it differs).
+	Stem, Ext string
 }
 
 // makePlan decides the main file and the sub-sizes for an upload whose
@@ -51,13 +57,14 @@ func makePlan(srcW, srcH, orientation int, in format, basename string, sizes []m
 			p.UprightW, p.UprightH = srcH, srcW
 		}
 	}
-	if !in.subsizes {
-		return p
-	}
 	stem, ext := splitName(basename, in)
 	outExt := ext
 	if p.Out.name != in.name {
 		outExt = p.Out.ext
+	}
+	p.Stem, p.Ext = stem, outExt
+	if !in.subsizes {
+		return p
 	}
 
 	switch {

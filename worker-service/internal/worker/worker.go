@@ -1,6 +1,7 @@
 // Package worker consumes rendition jobs from JetStream and runs them: it
-// fetches the original, has imaging make the renditions, stores them, and
-// records the result in Postgres. Its ack policy is the contract with the
+// fetches the original, has imaging make the renditions (or only the
+// media type's named crops, or one rendition for image URL parameters),
+// stores them, and records the result in Postgres. Its ack policy is the contract with the
 // broker: ack only after the result is durable, terminate permanent
 // failures after recording them, nak the rest with back-off.
 package worker
@@ -30,6 +31,15 @@ type Store interface {
 	FindMediaByID(ctx context.Context, id int64) (*media.Media, error)
 	RecordRenditions(ctx context.Context, id, seq int64, r media.Renditions) error
 	FailMedia(ctx context.Context, id, seq int64, reason string) error
+	// MediaType returns a type's definition, for its named crops; an
+	// alias nobody configured gives a type without crops.
+	MediaType(ctx context.Context, alias string) (media.MediaType, error)
+	// RecordCrops stores a crops job's result and marks the item ready,
+	// with RecordRenditions' conflict and not-found answers.
+	RecordCrops(ctx context.Context, id, seq int64, crops []media.File) error
+	// RecordDerived caches a derive job's file (SizeName the transform's
+	// canonical form); not found when the item is gone.
+	RecordDerived(ctx context.Context, mediaID int64, f media.File) error
 }
 
 // Broker is what a worker publishes besides acks: dead letters for
@@ -180,19 +190,25 @@ func (w *Worker) handle(parent context.Context, msg jetstream.Msg) {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
 		reason := failureReason(err)
+		markFailed, deadLetter := finalFailure(job, err)
 		// The failure is written before the message is terminated: a
 		// terminated work-queue message is gone.
-		if ferr := w.store.FailMedia(ctx, job.MediaID, job.Seq, reason); ferr != nil && media.ErrorCode(ferr) != media.CodeConflict && media.ErrorCode(ferr) != media.CodeNotFound {
-			log.ErrorContext(ctx, "record_failure_failed", "err", ferr)
-			_ = msg.NakWithDelay(5 * time.Second)
-			return
+		if markFailed {
+			if ferr := w.store.FailMedia(ctx, job.MediaID, job.Seq, reason); ferr != nil && media.ErrorCode(ferr) != media.CodeConflict && media.ErrorCode(ferr) != media.CodeNotFound {
+				log.ErrorContext(ctx, "record_failure_failed", "err", ferr)
+				_ = msg.NakWithDelay(5 * time.Second)
+				return
+			}
 		}
-		// Every final failure is kept in the dead-letter stream, so an
-		// operator sees them all and can replay those whose cause is fixed.
-		if derr := w.events.PublishDLQ(ctx, string(job.Kind), msg.Data(), reason, int(delivery), jobqueue.InjectTrace(ctx)); derr != nil {
-			log.ErrorContext(ctx, "dead_letter_failed", "err", derr)
-			_ = msg.NakWithDelay(5 * time.Second)
-			return
+		// Every final failure that a replay could fix is kept in the
+		// dead-letter stream, so an operator sees them all and can replay
+		// those whose cause is fixed.
+		if deadLetter {
+			if derr := w.events.PublishDLQ(ctx, string(job.Kind), msg.Data(), reason, int(delivery), jobqueue.InjectTrace(ctx)); derr != nil {
+				log.ErrorContext(ctx, "dead_letter_failed", "err", derr)
+				_ = msg.NakWithDelay(5 * time.Second)
+				return
+			}
 		}
 		_ = msg.TermWithReason(reason)
 		log.WarnContext(ctx, "job_failed", "reason", reason, "err", err)
@@ -211,6 +227,9 @@ var errDrop = errors.New("job no longer wanted")
 // run does the work of one job; it is idempotent: object keys and rows are
 // deterministic, so running it twice leaves the same state.
 func (w *Worker) run(ctx context.Context, job media.Job) error {
+	if job.Kind == media.JobDerive {
+		return w.derive(ctx, job)
+	}
 	m, err := w.store.FindMediaByID(ctx, job.MediaID)
 	if media.ErrorCode(err) == media.CodeNotFound {
 		return fmt.Errorf("media %d deleted: %w", job.MediaID, errDrop)
@@ -231,18 +250,27 @@ func (w *Worker) run(ctx context.Context, job media.Job) error {
 		// Doing it again would only repeat the same writes.
 		return fmt.Errorf("job %d already recorded (%s): %w", job.Seq, m.Status, errDrop)
 	}
+	// A crops job that superseded the item's first job does that job's
+	// work too (see firstKind).
+	kind := job.Kind
+	if kind == media.JobCrops && m.ImageMeta == nil {
+		kind = firstKind(m)
+	}
 	orig, ok := m.FileByRole(media.RoleOriginal)
 	if !ok {
 		return &imaging.InputError{Reason: "the item has no original file"}
 	}
 	var src []byte
 	var made *media.File // the original, when this job made it
-	if job.Kind == media.JobEdit {
+	if kind == media.JobEdit {
 		if src, made, err = w.edit(ctx, m, orig); err != nil {
 			return err
 		}
 	} else if src, err = w.objects.ReadAll(ctx, orig.Key, w.cfg.MaxBytes); err != nil {
 		return fmt.Errorf("read original of media %d: %w", m.ID, err)
+	}
+	if kind == media.JobCrops {
+		return w.recrop(ctx, m, job, src)
 	}
 	hdr, err := imaging.Probe(src)
 	if err != nil {
@@ -256,7 +284,15 @@ func (w *Worker) run(ctx context.Context, job media.Job) error {
 		r.OriginalWidth, r.OriginalHeight = upright(hdr)
 		return w.record(ctx, m, job, r)
 	}
-	res, err := imaging.Process(ctx, imaging.Request{Source: src, Basename: m.OriginalName(), Sizes: w.sizes, Only: job.Sizes})
+	// The type's named crops come with a whole renditions job; "make
+	// these sizes" leaves them alone.
+	var crops []imaging.CropRequest
+	if len(job.Sizes) == 0 {
+		if crops, err = w.typeCrops(ctx, m, hdr); err != nil {
+			return err
+		}
+	}
+	res, err := imaging.Process(ctx, imaging.Request{Source: src, Basename: m.OriginalName(), Sizes: w.sizes, Only: job.Sizes, Crops: crops})
 	if err != nil {
 		return err
 	}
@@ -278,6 +314,13 @@ func (w *Worker) run(ctx context.Context, job media.Job) error {
 			return err
 		}
 		r.Sizes = append(r.Sizes, f)
+	}
+	for _, out := range res.Crops {
+		f, err := w.store1(ctx, m, out)
+		if err != nil {
+			return err
+		}
+		r.Crops = append(r.Crops, f)
 	}
 	return w.record(ctx, m, job, r)
 }
@@ -414,8 +457,10 @@ func (w *Worker) HandleExhausted(ctx context.Context, e jobqueue.Exhausted) erro
 	}
 	ctx = jobqueue.ExtractTrace(ctx, e.Headers)
 	const reason = "processing stopped the worker on every attempt"
-	if err := w.store.FailMedia(ctx, job.MediaID, job.Seq, reason); err != nil && media.ErrorCode(err) != media.CodeConflict && media.ErrorCode(err) != media.CodeNotFound {
-		return err
+	if markFailed, _ := finalFailure(job, nil); markFailed {
+		if err := w.store.FailMedia(ctx, job.MediaID, job.Seq, reason); err != nil && media.ErrorCode(err) != media.CodeConflict && media.ErrorCode(err) != media.CodeNotFound {
+			return err
+		}
 	}
 	if err := w.events.PublishDLQ(ctx, string(job.Kind), e.Payload, reason, w.cfg.MaxDeliver, jobqueue.InjectTrace(ctx)); err != nil {
 		return err

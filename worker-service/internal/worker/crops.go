@@ -1,0 +1,168 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pixelmill/pixelmill/services/media"
+	"github.com/pixelmill/pixelmill/worker-service/internal/imaging"
+)
+
+// cropRequests turns a media type's crop definitions into imaging's
+// requests for an upW×upH upright original: each crop is cut from the
+// item's hand-placed coordinates for it, else around its focal point, else
+// where libvips' smart crop finds the subject (no Box).
+func cropRequests(defs []media.CropDef, upW, upH int, focal *media.Point, coords map[string]media.Coords) []imaging.CropRequest {
+	if len(defs) == 0 {
+		return nil
+	}
+	out := make([]imaging.CropRequest, 0, len(defs))
+	for _, d := range defs {
+		var c *media.Coords
+		if v, ok := coords[d.Alias]; ok {
+			c = &v
+		}
+		req := imaging.CropRequest{Alias: d.Alias, W: d.Width, H: d.Height}
+		if box, ok := media.CropBox(upW, upH, d, focal, c); ok {
+			req.Box = &box
+		}
+		out = append(out, req)
+	}
+	return out
+}
+
+// typeCrops returns the crops the item's media type defines, laid out on
+// its upright original, whose header is hdr.
+func (w *Worker) typeCrops(ctx context.Context, m *media.Media, hdr imaging.Header) ([]imaging.CropRequest, error) {
+	alias := m.TypeAlias()
+	t, err := w.store.MediaType(ctx, alias)
+	if err != nil {
+		return nil, fmt.Errorf("load media type %s: %w", alias, err)
+	}
+	upW, upH := upright(hdr)
+	return cropRequests(t.Crops, upW, upH, m.Focal, m.CropCoords), nil
+}
+
+// firstKind is the job a crops job stands in for when the item's
+// renditions were never recorded (no image_meta yet): a focal point set
+// while the upload's own job was queued bumps the job sequence, so that
+// job is dropped as superseded and the crops job must do all of its work.
+func firstKind(m *media.Media) media.JobKind {
+	if m.Edit != nil && m.OriginalFilesize == 0 {
+		return media.JobEdit
+	}
+	return media.JobRenditions
+}
+
+// recrop runs a crops job on the item's original src: the crops alone,
+// stored and recorded.
+func (w *Worker) recrop(ctx context.Context, m *media.Media, job media.Job, src []byte) error {
+	hdr, err := imaging.Probe(src)
+	if err != nil {
+		return err
+	}
+	reqs, err := w.typeCrops(ctx, m, hdr)
+	if err != nil {
+		return err
+	}
+	outs, err := imaging.Crops(ctx, src, m.OriginalName(), reqs)
+	if err != nil {
+		return err
+	}
+	files := make([]media.File, 0, len(outs))
+	for _, out := range outs {
+		f, err := w.store1(ctx, m, out)
+		if err != nil {
+			return err
+		}
+		files = append(files, f)
+	}
+	err = w.store.RecordCrops(ctx, m.ID, job.Seq, files)
+	switch media.ErrorCode(err) {
+	case "":
+		return nil
+	case media.CodeConflict, media.CodeNotFound:
+		return fmt.Errorf("record crops of media %d: %v: %w", m.ID, err, errDrop)
+	}
+	return fmt.Errorf("record crops of media %d: %w", m.ID, err)
+}
+
+// derive runs a derive job: one rendition for image URL parameters, cached
+// as a derived file. It ignores the job sequence and never changes the
+// item's status, which belong to the item's own jobs; an item still being
+// processed is fine once its original exists.
+func (w *Worker) derive(ctx context.Context, job media.Job) error {
+	if job.Transform == nil {
+		return fmt.Errorf("derive job without a transform: %w", errDrop)
+	}
+	t := *job.Transform
+	if err := t.Validate(); err != nil {
+		return fmt.Errorf("derive job with a bad transform (%v): %w", err, errDrop)
+	}
+	m, err := w.store.FindMediaByID(ctx, job.MediaID)
+	if media.ErrorCode(err) == media.CodeNotFound {
+		return fmt.Errorf("media %d deleted: %w", job.MediaID, errDrop)
+	}
+	if err != nil {
+		return fmt.Errorf("load media %d: %w", job.MediaID, err)
+	}
+	if job.MediaKey != "" && m.Key != job.MediaKey {
+		return fmt.Errorf("job for media key %s does not match %s: %w", job.MediaKey, m.Key, errDrop)
+	}
+	canonical := t.Canonical()
+	if hasDerived(m, canonical) {
+		// Made already: a redelivery, or two requests raced to enqueue.
+		return fmt.Errorf("derived %q already made: %w", canonical, errDrop)
+	}
+	orig, ok := m.FileByRole(media.RoleOriginal)
+	if !ok || m.Status == media.StatusUploading || !m.IsImage() {
+		return fmt.Errorf("media %d has no image to derive from (%s): %w", m.ID, m.Status, errDrop)
+	}
+	src, err := w.objects.ReadAll(ctx, orig.Key, w.cfg.MaxBytes)
+	if media.ErrorCode(err) == media.CodeNotFound && m.Status != media.StatusProcessing {
+		return &imaging.InputError{Reason: "the item's original is missing", Err: err}
+	}
+	if err != nil {
+		// Processing: an edited item's original may still be in the making.
+		return fmt.Errorf("read original of media %d: %w", m.ID, err)
+	}
+	out, err := imaging.Derive(ctx, src, m.OriginalName(), t)
+	if err != nil {
+		return err
+	}
+	f, err := w.store1(ctx, m, out)
+	if err != nil {
+		return err
+	}
+	err = w.store.RecordDerived(ctx, m.ID, f)
+	switch media.ErrorCode(err) {
+	case "":
+		return nil
+	case media.CodeNotFound:
+		return fmt.Errorf("record derived file of media %d: %v: %w", m.ID, err, errDrop)
+	}
+	return fmt.Errorf("record derived file of media %d: %w", m.ID, err)
+}
+
+// hasDerived reports whether the item already has the derived file of the
+// canonical transform.
+func hasDerived(m *media.Media, canonical string) bool {
+	for _, f := range m.Files {
+		if f.Role == media.RoleDerived && f.SizeName == canonical {
+			return true
+		}
+	}
+	return false
+}
+
+// finalFailure says what a job's final failure (a bad file, or the last
+// delivery) records before its message is terminated. A derive job never
+// marks the item failed: the item's status belongs to its own renditions,
+// which may be fine while one URL's parameters can't be met. Its bad-file
+// failures aren't dead-lettered either: replaying them can't help.
+func finalFailure(job media.Job, err error) (markFailed, deadLetter bool) {
+	if job.Kind == media.JobDerive {
+		return false, !imaging.IsInputError(err)
+	}
+	return true, true
+}
