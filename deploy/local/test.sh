@@ -22,7 +22,7 @@ if ! command -v npm >/dev/null 2>&1; then
 	echo "test.sh: installing Debian's nodejs and npm for the WordPress client tests"
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
-echo "test.sh: installing the npm clients the e2e tests drive (wpapi, @wordpress/api-fetch)"
+echo "test.sh: installing the npm clients the e2e tests drive (wpapi, @wordpress/api-fetch, @umbraco/headless-client)"
 (cd "$ROOT/api-service/testdata/js" && npm ci --no-audit --no-fund --loglevel=error)
 
 if docker compose version >/dev/null 2>&1; then

@@ -43,17 +43,6 @@ func (w *Worker) typeCrops(ctx context.Context, m *media.Media, hdr imaging.Head
 	return cropRequests(t.Crops, upW, upH, m.Focal, m.CropCoords), nil
 }
 
-// firstKind is the job a crops job stands in for when the item's
-// renditions were never recorded (no image_meta yet): a focal point set
-// while the upload's own job was queued bumps the job sequence, so that
-// job is dropped as superseded and the crops job must do all of its work.
-func firstKind(m *media.Media) media.JobKind {
-	if m.Edit != nil && m.OriginalFilesize == 0 {
-		return media.JobEdit
-	}
-	return media.JobRenditions
-}
-
 // recrop runs a crops job on the item's original src: the crops alone,
 // stored and recorded.
 func (w *Worker) recrop(ctx context.Context, m *media.Media, job media.Job, src []byte) error {
@@ -110,7 +99,9 @@ func (w *Worker) derive(ctx context.Context, job media.Job) error {
 		return fmt.Errorf("job for media key %s does not match %s: %w", job.MediaKey, m.Key, errDrop)
 	}
 	canonical := t.Canonical()
-	if hasDerived(m, canonical) {
+	if _, made, err := w.store.FindDerived(ctx, m.ID, canonical); err != nil {
+		return fmt.Errorf("look up derived file of media %d: %w", m.ID, err)
+	} else if made {
 		// Made already: a redelivery, or two requests raced to enqueue.
 		return fmt.Errorf("derived %q already made: %w", canonical, errDrop)
 	}
@@ -142,17 +133,6 @@ func (w *Worker) derive(ctx context.Context, job media.Job) error {
 		return fmt.Errorf("record derived file of media %d: %v: %w", m.ID, err, errDrop)
 	}
 	return fmt.Errorf("record derived file of media %d: %w", m.ID, err)
-}
-
-// hasDerived reports whether the item already has the derived file of the
-// canonical transform.
-func hasDerived(m *media.Media, canonical string) bool {
-	for _, f := range m.Files {
-		if f.Role == media.RoleDerived && f.SizeName == canonical {
-			return true
-		}
-	}
-	return false
 }
 
 // finalFailure says what a job's final failure (a bad file, or the last

@@ -47,19 +47,6 @@ func TestCropRequests(t *testing.T) {
 	}
 }
 
-func TestFirstKind(t *testing.T) {
-	t.Parallel()
-	if k := firstKind(&media.Media{}); k != media.JobRenditions {
-		t.Errorf("upload: %s, want renditions", k)
-	}
-	if k := firstKind(&media.Media{Edit: &media.Edit{}}); k != media.JobEdit {
-		t.Errorf("edit never made: %s, want edit", k)
-	}
-	if k := firstKind(&media.Media{Edit: &media.Edit{}, OriginalFilesize: 10}); k != media.JobRenditions {
-		t.Errorf("edit made: %s, want renditions", k)
-	}
-}
-
 func TestFinalFailure(t *testing.T) {
 	t.Parallel()
 	bad := &imaging.InputError{Reason: "truncated or corrupt JPEG"}
@@ -121,6 +108,15 @@ func (s *fakeStore) FailMedia(context.Context, int64, int64, string) error {
 func (s *fakeStore) RecordCrops(context.Context, int64, int64, []media.File) error {
 	s.t.Error("RecordCrops called")
 	return nil
+}
+
+func (s *fakeStore) FindDerived(_ context.Context, _ int64, spec string) (media.File, bool, error) {
+	for _, f := range s.media.Files {
+		if f.Role == media.RoleDerived && f.SizeName == spec {
+			return f, true, nil
+		}
+	}
+	return media.File{}, false, nil
 }
 
 func (s *fakeStore) RecordDerived(context.Context, int64, media.File) error {

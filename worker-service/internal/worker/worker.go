@@ -39,6 +39,7 @@ type Store interface {
 	RecordCrops(ctx context.Context, id, seq int64, crops []media.File) error
 	// RecordDerived caches a derive job's file (SizeName the transform's
 	// canonical form); not found when the item is gone.
+	FindDerived(ctx context.Context, mediaID int64, spec string) (media.File, bool, error)
 	RecordDerived(ctx context.Context, mediaID int64, f media.File) error
 }
 
@@ -250,12 +251,9 @@ func (w *Worker) run(ctx context.Context, job media.Job) error {
 		// Doing it again would only repeat the same writes.
 		return fmt.Errorf("job %d already recorded (%s): %w", job.Seq, m.Status, errDrop)
 	}
-	// A crops job that superseded the item's first job does that job's
-	// work too (see firstKind).
+	// A crops job goes only to a ready item: the store issues a whole
+	// renditions job instead while the item's first one is pending.
 	kind := job.Kind
-	if kind == media.JobCrops && m.ImageMeta == nil {
-		kind = firstKind(m)
-	}
 	orig, ok := m.FileByRole(media.RoleOriginal)
 	if !ok {
 		return &imaging.InputError{Reason: "the item has no original file"}
