@@ -156,8 +156,18 @@ func TestTreeMovesAndDeletes(t *testing.T) {
 	if moved.Tree.Level != 2 || moved.Tree.ParentKey != other.Key {
 		t.Fatalf("moved %+v", moved.Tree)
 	}
-	// A new focal point sends the image back for its crops; properties merge.
-	job, err := store.UpdateNode(ctx, y.ID, media.NodeUpdate{Focal: &media.Point{Left: 0.2, Top: 0.9},
+	// A focal point set while the first job is pending reissues that job
+	// whole: the new sequence number supersedes it.
+	job, err := store.UpdateNode(ctx, y.ID, media.NodeUpdate{Focal: &media.Point{Left: 0.5, Top: 0.5}}, nil)
+	if err != nil || job == nil || job.Kind != media.JobRenditions || job.Seq != 2 {
+		t.Fatalf("focal point job while processing %+v %v", job, err)
+	}
+	if err := store.RecordRenditions(ctx, y.ID, job.Seq, media.Renditions{Width: 10, Height: 10}); err != nil {
+		t.Fatal(err)
+	}
+	// Once ready, a new focal point sends the image back for its crops
+	// only; properties merge.
+	job, err = store.UpdateNode(ctx, y.ID, media.NodeUpdate{Focal: &media.Point{Left: 0.2, Top: 0.9},
 		Properties: map[string]json.RawMessage{"altText": json.RawMessage(`"A boat"`)}}, nil)
 	if err != nil || job == nil || job.Kind != media.JobCrops {
 		t.Fatalf("focal point job %v %v", job, err)
