@@ -368,6 +368,26 @@ func TestDeliveryAPI(t *testing.T) {
 		}
 	})
 
+	t.Run("WordPress uploads are in the tree; private ones are not delivered", func(t *testing.T) {
+		photo := filepath.Join(testdataDir(t), "photo-640x480.jpg")
+		pub := s.uploadMultipart(t, photo, "From WordPress")
+		priv := s.uploadMultipart(t, photo, "Private one")
+		admin := wpClient{t: t, base: s.base, login: "admin", pass: adminPassword}
+		if r := admin.form("POST", fmt.Sprintf("/wp-json/wp/v2/media/%d", priv.ID), url.Values{"status": {"private"}}); r.status != 200 {
+			t.Fatalf("make private: %d %s", r.status, r.body)
+		}
+		page := query(t, "fetch=children:/&take=100", 200)
+		if names := itemNames(page.Items); !slices.Contains(names, "From WordPress") || slices.Contains(names, "Private one") {
+			t.Fatalf("root %v", names)
+		}
+		var got dItem
+		dGet(t, s.base, "/item/from%20wordpress", 200, &got)
+		if got.ID != s.mediaKey(t, pub.ID) || got.MediaType != "Image" || got.Width == nil || *got.Width != 640 || !strings.HasPrefix(got.URL, "/media/20") {
+			t.Fatalf("a WordPress upload as Umbraco shows it: %+v", got)
+		}
+		dGet(t, s.base, "/item/private%20one", 404, nil)
+	})
+
 	t.Run("method and rate limits", func(t *testing.T) {
 		r := wpClient{t: t, base: s.base}.do("POST", deliveryBase+"/items", nil, nil)
 		if r.status != 405 || !strings.Contains(r.header.Get("Allow"), "GET") {
