@@ -67,7 +67,12 @@ func (s *MediaStore) FindNode(ctx context.Context, key string) (*media.Media, er
 	if err != nil {
 		return nil, media.Errorf(media.CodeNotFound, "media not found")
 	}
-	items, err := s.findNodes(ctx, `key = $1`, k)
+	return s.findNode(ctx, `key = $1`, k)
+}
+
+// findNode returns the one tree item where selects.
+func (s *MediaStore) findNode(ctx context.Context, where string, args ...any) (*media.Media, error) {
+	items, err := s.findNodes(ctx, where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -200,14 +205,7 @@ func (s *MediaStore) FindNodeByPath(ctx context.Context, names []string) (*media
 		}
 		parent = &id
 	}
-	items, err := s.findNodes(ctx, `id = $1`, id)
-	if err != nil {
-		return nil, err
-	}
-	if len(items) == 0 {
-		return nil, media.Errorf(media.CodeNotFound, "media not found")
-	}
-	return items[0], nil
+	return s.findNode(ctx, `id = $1`, id)
 }
 
 // sortColumns maps the Delivery API's sort fields to columns.

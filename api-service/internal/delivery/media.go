@@ -23,13 +23,8 @@ func (h *Handler) handleMediaGet(w http.ResponseWriter, r *http.Request, c *call
 		h.handleMediaGetMany(w, r, c)
 		return
 	}
-	if !h.authorized(r) {
-		writeProblem(w, r, problemUnauthorized)
-		return
-	}
-	s, p := c.shaping()
-	if p != nil {
-		writeProblem(w, r, p)
+	s, ok := h.admit(w, r, c)
+	if !ok {
 		return
 	}
 	m, err := h.findItem(r.Context(), rest)
@@ -38,6 +33,21 @@ func (h *Handler) handleMediaGet(w http.ResponseWriter, r *http.Request, c *call
 		return
 	}
 	h.writeOK(w, r, toItem(h.types.Of(m), m, s))
+}
+
+// admit runs the access check and reads fields and expand; it has
+// answered the request when it reports false.
+func (h *Handler) admit(w http.ResponseWriter, r *http.Request, c *call) (shaping, bool) {
+	if !h.authorized(r) {
+		writeProblem(w, r, problemUnauthorized)
+		return shaping{}, false
+	}
+	s, p := c.shaping()
+	if p != nil {
+		writeProblem(w, r, p)
+		return shaping{}, false
+	}
+	return s, true
 }
 
 // itemPath is what follows ".../media/item/" in an escaped request path.
@@ -120,13 +130,8 @@ func (h *Handler) handleMediaGetMany(w http.ResponseWriter, r *http.Request, c *
 		writeProblem(w, r, validationProblem(errs))
 		return
 	}
-	if !h.authorized(r) {
-		writeProblem(w, r, problemUnauthorized)
-		return
-	}
-	s, p := c.shaping()
-	if p != nil {
-		writeProblem(w, r, p)
+	s, ok := h.admit(w, r, c)
+	if !ok {
 		return
 	}
 	out := []item{}

@@ -90,22 +90,5 @@ func Crops(ctx context.Context, src []byte, basename string, crops []CropRequest
 // serve, and thumbnail then decodes with random access. The loaders are
 // those of scaled, for the same orientation rules.
 func (r *renderer) smart(t tier, shared *vips.ImageRef, w, h int) (*vips.ImageRef, error) {
-	var im *vips.ImageRef
-	var err error
-	switch {
-	case shared != nil:
-		im, err = shared.Copy()
-	case r.info.format.name == "png" || r.info.format.name == "webp":
-		im, err = r.load(t, vips.AccessRandom)
-	default:
-		return vips.LoadThumbnailFromBuffer(r.src, w, h, vips.InterestingAttention, vips.SizeBoth, importParams(r.strict))
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := im.ThumbnailWithSize(w, h, vips.InterestingAttention, vips.SizeBoth); err != nil {
-		im.Close()
-		return nil, err
-	}
-	return im, nil
+	return r.thumbnail(t, shared, w, h, vips.InterestingAttention, vips.SizeBoth, vips.AccessRandom)
 }

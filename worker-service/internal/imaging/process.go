@@ -399,22 +399,29 @@ func (r *renderer) load(t tier, access int) (*vips.ImageRef, error) {
 // orientation already. PNG and WebP go through load instead: govips's
 // thumbnail from a buffer cannot be told not to rotate them.
 func (r *renderer) scaled(t tier, shared *vips.ImageRef, tw, th int) (*vips.ImageRef, error) {
+	return r.thumbnail(t, shared, tw, th, vips.InterestingNone, vips.SizeForce, vips.AccessSequential)
+}
+
+// thumbnail is libvips' thumbnail of the upright source to tw×th, with
+// interesting deciding a crop and size whether it may enlarge; access is
+// how PNG and WebP are loaded when no shared decode serves.
+func (r *renderer) thumbnail(t tier, shared *vips.ImageRef, tw, th int, interesting vips.Interesting, size vips.Size, access int) (*vips.ImageRef, error) {
 	var im *vips.ImageRef
 	var err error
 	switch {
 	case shared != nil:
 		im, err = shared.Copy()
 	case r.info.format.name == "png" || r.info.format.name == "webp":
-		im, err = r.load(t, vips.AccessSequential)
+		im, err = r.load(t, access)
 	default:
-		return vips.LoadThumbnailFromBuffer(r.src, tw, th, vips.InterestingNone, vips.SizeForce, importParams(r.strict))
+		return vips.LoadThumbnailFromBuffer(r.src, tw, th, interesting, size, importParams(r.strict))
 	}
 	if err != nil {
 		return nil, err
 	}
 	// thumbnail_image after a shrink-on-load load is what thumbnail_buffer
 	// does itself: premultiplied alpha, lanczos3, exact size.
-	if err := im.ThumbnailWithSize(tw, th, vips.InterestingNone, vips.SizeForce); err != nil {
+	if err := im.ThumbnailWithSize(tw, th, interesting, size); err != nil {
 		im.Close()
 		return nil, err
 	}

@@ -88,15 +88,9 @@ func (w *Worker) derive(ctx context.Context, job media.Job) error {
 	if err := t.Validate(); err != nil {
 		return fmt.Errorf("derive job with a bad transform (%v): %w", err, errDrop)
 	}
-	m, err := w.store.FindMediaByID(ctx, job.MediaID)
-	if media.ErrorCode(err) == media.CodeNotFound {
-		return fmt.Errorf("media %d deleted: %w", job.MediaID, errDrop)
-	}
+	m, err := w.jobItem(ctx, job)
 	if err != nil {
-		return fmt.Errorf("load media %d: %w", job.MediaID, err)
-	}
-	if job.MediaKey != "" && m.Key != job.MediaKey {
-		return fmt.Errorf("job for media key %s does not match %s: %w", job.MediaKey, m.Key, errDrop)
+		return err
 	}
 	canonical := t.Canonical()
 	if _, made, err := w.store.FindDerived(ctx, m.ID, canonical); err != nil {

@@ -225,23 +225,33 @@ func (w *Worker) handle(parent context.Context, msg jetstream.Msg) {
 // newer job superseded it. It is acked and forgotten.
 var errDrop = errors.New("job no longer wanted")
 
+// jobItem loads the job's item; a deleted item or one of another
+// deployment drops the job.
+func (w *Worker) jobItem(ctx context.Context, job media.Job) (*media.Media, error) {
+	m, err := w.store.FindMediaByID(ctx, job.MediaID)
+	if media.ErrorCode(err) == media.CodeNotFound {
+		return nil, fmt.Errorf("media %d deleted: %w", job.MediaID, errDrop)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load media %d: %w", job.MediaID, err)
+	}
+	if job.MediaKey != "" && m.Key != job.MediaKey {
+		// Ids are per database; the key is global. A job meant for another
+		// deployment sharing the broker must never touch this item.
+		return nil, fmt.Errorf("job for media key %s does not match %s: %w", job.MediaKey, m.Key, errDrop)
+	}
+	return m, nil
+}
+
 // run does the work of one job; it is idempotent: object keys and rows are
 // deterministic, so running it twice leaves the same state.
 func (w *Worker) run(ctx context.Context, job media.Job) error {
 	if job.Kind == media.JobDerive {
 		return w.derive(ctx, job)
 	}
-	m, err := w.store.FindMediaByID(ctx, job.MediaID)
-	if media.ErrorCode(err) == media.CodeNotFound {
-		return fmt.Errorf("media %d deleted: %w", job.MediaID, errDrop)
-	}
+	m, err := w.jobItem(ctx, job)
 	if err != nil {
-		return fmt.Errorf("load media %d: %w", job.MediaID, err)
-	}
-	if job.MediaKey != "" && m.Key != job.MediaKey {
-		// Ids are per database; the key is global. A job meant for another
-		// deployment sharing the broker must never touch this item.
-		return fmt.Errorf("job for media key %s does not match %s: %w", job.MediaKey, m.Key, errDrop)
+		return err
 	}
 	if m.JobSeq != job.Seq {
 		return fmt.Errorf("job %d superseded by %d: %w", job.Seq, m.JobSeq, errDrop)
