@@ -135,6 +135,14 @@ func TestCropsAndImageURLs(t *testing.T) {
 	if proc.status != 200 || !bytes.Equal(proc.body, sharp.body) {
 		t.Fatalf("ImageProcessor spelling: %d, same bytes %v", proc.status, bytes.Equal(proc.body, sharp.body))
 	}
+	// Without a focal point, an anchor places the crop: right keeps the red
+	// marker (at 80 % across), left the blue one (at 10 %).
+	for anchor, wantRed := range map[string]bool{"right": true, "left": false} {
+		r := web.do("GET", src+"?width=200&height=200&mode=crop&anchor="+anchor, nil, nil)
+		if w, h, hasRed, hasBlue := markers(t, r.body); r.status != 200 || w != 200 || h != 200 || hasRed != wantRed || hasBlue == wantRed {
+			t.Fatalf("anchor=%s: %d %d×%d red %v blue %v", anchor, r.status, w, h, hasRed, hasBlue)
+		}
+	}
 	// cc cuts a region first: the inner 80 %×60 % at width 100.
 	cc := web.do("GET", src+"?cc=0.1,0.2,0.1,0.2&width=100", nil, nil)
 	if w, h, _, _ := markers(t, cc.body); cc.status != 200 || w != 100 || h != 47 {

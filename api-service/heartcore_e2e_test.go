@@ -185,6 +185,7 @@ func TestHeartcore(t *testing.T) {
 			{"Api-Key": "", "api-key": c.key},
 			{"Api-Version": "2.0"}, {"Api-Version": "2.2"}, {"Api-Version": "2.3"}, {"Api-Version": ""},
 			{"Api-Version": "", "Accept": "application/json+hal;v=2"},
+			{"Umb-Project-Alias": "my-project"},
 		} {
 			if r := c.do("GET", "/media", nil, h); r.status != 200 {
 				t.Fatalf("%v: %d %s", h, r.status, r.body)

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -134,7 +135,7 @@ const MaxCropSide = 4096
 // only on image cropper types and within bounds.
 func ParseMediaTypes(data []byte) ([]MediaType, error) {
 	var types []MediaType
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&types); err != nil {
 		return nil, fmt.Errorf("media types: %w", err)
