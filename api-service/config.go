@@ -56,9 +56,12 @@ type Config struct {
 	// ImageWait bounds how long a request for an image rendition not made
 	// yet waits for a worker (PIXELMILL_IMAGE_WAIT).
 	ImageWait time.Duration
-	Postgres  postgres.Config
-	ObjStore  objstore.Config
-	JobQueue  jobqueue.Config
+	// ImageMaxRenditions bounds the renditions cached per item for image
+	// URL parameters (PIXELMILL_IMAGE_MAX_RENDITIONS; 0: no bound).
+	ImageMaxRenditions int
+	Postgres           postgres.Config
+	ObjStore           objstore.Config
+	JobQueue           jobqueue.Config
 }
 
 // LoadConfig reads the configuration through getenv and reports every bad
@@ -108,10 +111,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			PublicAccess: env.Bool("PIXELMILL_DELIVERY_PUBLIC", true),
 			APIKey:       env.String("PIXELMILL_DELIVERY_API_KEY", ""),
 		},
-		ImageWait: env.Duration("PIXELMILL_IMAGE_WAIT", 20*time.Second),
-		Postgres:  env.Postgres(),
-		ObjStore:  env.ObjStore(),
-		JobQueue:  env.JobQueue(),
+		ImageWait:          env.Duration("PIXELMILL_IMAGE_WAIT", 20*time.Second),
+		ImageMaxRenditions: env.Int("PIXELMILL_IMAGE_MAX_RENDITIONS", 100),
+		Postgres:           env.Postgres(),
+		ObjStore:           env.ObjStore(),
+		JobQueue:           env.JobQueue(),
 	}
 	c.PublicURL = strings.TrimRight(env.String("PIXELMILL_PUBLIC_URL", "http://"+c.HTTPAddr), "/")
 	if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
@@ -142,6 +146,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.ImageWait < 0 || c.ImageWait > 5*time.Minute {
 		env.Check("PIXELMILL_IMAGE_WAIT", errors.New("must be between 0 and 5m"))
+	}
+	if c.ImageMaxRenditions < 0 {
+		env.Check("PIXELMILL_IMAGE_MAX_RENDITIONS", errors.New("must not be negative"))
 	}
 	if c.MaxUploadBytes < 1 {
 		env.Check("PIXELMILL_MAX_UPLOAD_BYTES", errors.New("must be positive"))
@@ -186,5 +193,6 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("delivery_public", c.Delivery.PublicAccess),
 		slog.Any("delivery_api_key", config.Masked(c.Delivery.APIKey)),
 		slog.Duration("image_wait", c.ImageWait),
+		slog.Int("image_max_renditions", c.ImageMaxRenditions),
 	)
 }

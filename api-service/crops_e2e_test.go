@@ -70,7 +70,7 @@ func markers(t *testing.T, data []byte) (w, h int, red, blue bool) {
 // sizes, the focal point inside, cut again when it moves) and the image
 // URL parameters of both Umbraco syntaxes against the live stack.
 func TestCropsAndImageURLs(t *testing.T) {
-	s := startStack(t, 1)
+	s := startStackEnv(t, 1, map[string]string{"PIXELMILL_IMAGE_MAX_RENDITIONS": "5"})
 	c := hcClient{t: t, base: s.base, key: newAPIKey(t, s.base, map[string]any{"name": "crops", "scopes": []string{"read", "write"}}).key}
 	web := wpClient{t: t, base: s.base}
 	red, blue := [2]float64{0.8, 0.25}, [2]float64{0.1, 0.95}
@@ -151,6 +151,15 @@ func TestCropsAndImageURLs(t *testing.T) {
 	webp := web.do("GET", src+"?width=120&format=webp&quality=60", nil, nil)
 	if webp.status != 200 || webp.header.Get("Content-Type") != "image/webp" {
 		t.Fatalf("format=webp: %d %s", webp.status, webp.header.Get("Content-Type"))
+	}
+	// Five renditions are stored now (rxy, two anchors, cc, webp), the most
+	// this stack allows per item: a new one is refused, stored ones are
+	// still served.
+	if r := web.do("GET", src+"?width=77", nil, nil); r.status != 403 {
+		t.Fatalf("a sixth rendition: %d %s", r.status, r.body)
+	}
+	if r := web.do("GET", src+"?rxy=0.8,0.25&height=200&width=300&rmode=crop", nil, nil); r.status != 200 || !bytes.Equal(r.body, sharp.body) {
+		t.Fatalf("a stored rendition past the bound: %d", r.status)
 	}
 	for _, bad := range []string{"?width=99999", "?width=-1", "?rmode=bogus&width=10", "?rxy=2,0&width=10&height=10", "?crop=nope", "?quality=0&width=10"} {
 		if r := web.do("GET", src+bad, nil, nil); r.status != 400 {

@@ -143,6 +143,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	}
 	svc := core.New(postgres.NewMediaStore(db), objects, relay, core.NewURLSigner(signingKey, cfg.SignedURLTTL), log)
 	svc.AllowSVG = cfg.AllowSVG
+	svc.MaxDerived = cfg.ImageMaxRenditions
 	go svc.RunUpkeep(relayCtx, cfg.Upkeep)
 	auth := httpx.NewAuthenticator(users)
 	mux := http.NewServeMux()

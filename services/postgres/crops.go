@@ -94,3 +94,11 @@ func (s *MediaStore) FindMediaByFilePath(ctx context.Context, path string) (*med
 	}
 	return m, decodeFiles(m, files)
 }
+
+// CountDerived returns how many renditions for image URL parameters an
+// item has cached.
+func (s *MediaStore) CountDerived(ctx context.Context, mediaID int64) (int, error) {
+	var n int
+	err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM media_files WHERE media_id = $1 AND role = 'derived'`, mediaID).Scan(&n)
+	return n, translate(err, "file")
+}

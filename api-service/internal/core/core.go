@@ -74,6 +74,9 @@ type Service struct {
 	signer    *URLSigner
 	log       *slog.Logger
 	now       func() time.Time
+	// MaxDerived bounds the renditions cached for image URL parameters per
+	// item: anyone may ask for one, and each is stored. 0 means no bound.
+	MaxDerived int
 	// AllowSVG accepts SVG uploads (stored, never rendered, served as
 	// downloads); off by default, as in WordPress.
 	AllowSVG bool

@@ -75,6 +75,9 @@ func (s *Service) OpenDerived(ctx context.Context, m *media.Media, t media.Trans
 			return media.File{}, nil, media.Errorf(media.CodeNotFound, "the image could not be processed")
 		}
 		if !asked {
+			if err := s.checkDerivedBound(ctx, m); err != nil {
+				return media.File{}, nil, err
+			}
 			if err := s.askDerive(ctx, m, t, spec); err != nil {
 				return media.File{}, nil, err
 			}
@@ -87,6 +90,23 @@ func (s *Service) OpenDerived(ctx context.Context, m *media.Media, t media.Trans
 			return media.File{}, nil, err
 		}
 	}
+}
+
+// checkDerivedBound refuses a new rendition of an item that has
+// MaxDerived cached already, so that enumerating parameters can't fill
+// storage; the cached ones are still served.
+func (s *Service) checkDerivedBound(ctx context.Context, m *media.Media) error {
+	if s.MaxDerived <= 0 {
+		return nil
+	}
+	n, err := s.derive.CountDerived(ctx, m.ID)
+	if err != nil {
+		return err
+	}
+	if n >= s.MaxDerived {
+		return media.Errorf(media.CodeForbidden, "this image has %d renditions already, the most one may have; ask for one of them", n)
+	}
+	return nil
 }
 
 // askDerive issues the job for a rendition, once per item and parameters

@@ -28,6 +28,7 @@ type TreeStore interface {
 type DeriveStore interface {
 	FindMediaByFilePath(ctx context.Context, path string) (*media.Media, error)
 	FindDerived(ctx context.Context, mediaID int64, spec string) (media.File, bool, error)
+	CountDerived(ctx context.Context, mediaID int64) (int, error)
 	EnqueueDerive(ctx context.Context, job *media.Job, trace map[string]string) error
 }
 

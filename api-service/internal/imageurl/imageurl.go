@@ -94,6 +94,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, f media.File, ob
 		httpx.ServeObject(w, r, f.MIME, obj, cache)
 	case media.CodeNotFound:
 		http.NotFound(w, r)
+	case media.CodeForbidden:
+		http.Error(w, media.ErrorMessage(err), http.StatusForbidden)
 	case media.CodeUnavailable:
 		w.Header().Set("Retry-After", "2")
 		http.Error(w, media.ErrorMessage(err), http.StatusServiceUnavailable)
