@@ -37,7 +37,7 @@ func TestUmbracoHeadlessClient(t *testing.T) {
 		t.Fatal("testdata/js/node_modules is missing: run `make test`, or `npm ci` in api-service/testdata/js")
 	}
 	s := startStack(t, 1)
-	key := newAPIKey(t, s.base, map[string]any{"name": "headless client", "scopes": []string{"read", "write"}})
+	key := newAPIKey(t, s.base, map[string]any{"name": "headless client", "scopes": []string{"umbraco:read", "umbraco:write"}})
 	cmd := exec.Command("node", "--test", "umbraco.test.mjs")
 	cmd.Dir = filepath.Join("testdata", "js")
 	cmd.Env = append(os.Environ(), "PIXELMILL_BASE="+s.base, "PIXELMILL_API_KEY="+key.key,

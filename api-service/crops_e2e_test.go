@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pixelmill/pixelmill/services/postgres/postgrestest"
 )
 
 // markedJPEG makes a w×h JPEG of grey noise with a red square centred at
@@ -71,7 +74,7 @@ func markers(t *testing.T, data []byte) (w, h int, red, blue bool) {
 // URL parameters of both Umbraco syntaxes against the live stack.
 func TestCropsAndImageURLs(t *testing.T) {
 	s := startStackEnv(t, 1, map[string]string{"PIXELMILL_IMAGE_MAX_RENDITIONS": "5"})
-	c := hcClient{t: t, base: s.base, key: newAPIKey(t, s.base, map[string]any{"name": "crops", "scopes": []string{"read", "write"}}).key}
+	c := hcClient{t: t, base: s.base, key: newAPIKey(t, s.base, map[string]any{"name": "crops", "scopes": []string{"umbraco:read", "umbraco:write"}}).key}
 	web := wpClient{t: t, base: s.base}
 	red, blue := [2]float64{0.8, 0.25}, [2]float64{0.1, 0.95}
 	photo := markedJPEG(t, 1600, 1000, 40, red, blue)
@@ -185,5 +188,16 @@ func TestCropsAndImageURLs(t *testing.T) {
 		if w, h, _, _ := markers(t, r.body); w != size[0] || h != size[1] {
 			t.Fatalf("attention crop %s: %d×%d", alias, w, h)
 		}
+	}
+
+	// An image made before its type had crops (here: its crops forgotten)
+	// gets them cut when one is first asked for.
+	db := postgrestest.Open(t, s.dbURL)
+	if _, err := db.Pool.Exec(context.Background(), `DELETE FROM media_files WHERE media_id = $1 AND role = 'crop'`, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	r := web.do("GET", "/media"+orig+"?crop=thumb", nil, nil)
+	if w, h, _, _ := markers(t, r.body); r.status != 200 || w != 300 || h != 300 {
+		t.Fatalf("a crop asked for before it was cut: %d %d×%d", r.status, w, h)
 	}
 }

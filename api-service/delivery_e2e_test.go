@@ -86,7 +86,7 @@ func TestDeliveryAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := startStackEnv(t, 1, map[string]string{"PIXELMILL_MEDIA_TYPES_FILE": types})
-	c := hcClient{t: t, base: s.base, key: newAPIKey(t, s.base, map[string]any{"name": "delivery", "scopes": []string{"read", "write"}}).key}
+	c := hcClient{t: t, base: s.base, key: newAPIKey(t, s.base, map[string]any{"name": "delivery", "scopes": []string{"umbraco:read", "umbraco:write"}}).key}
 	newFolder := func(name, parent string) string {
 		body := map[string]any{"mediaTypeAlias": "Folder", "name": name}
 		if parent != "" {
@@ -116,6 +116,15 @@ func TestDeliveryAPI(t *testing.T) {
 		dGet(t, private.base, "?fetch=children:/", 401, nil)
 		dGet(t, private.base, "?fetch=children:/", 401, nil, "Api-Key", "wrong")
 		dGet(t, private.base, "?fetch=children:/", 200, nil, "Api-Key", "sesame")
+		// The Delivery API is public: it stays under the per-IP limit, and
+		// answers it in its own format.
+		limited := startStackEnv(t, 0, map[string]string{"PIXELMILL_RATE_LIMIT_ANON": "2"})
+		dGet(t, limited.base, "?fetch=children:/", 200, nil)
+		dGet(t, limited.base, "?fetch=children:/", 200, nil)
+		r = dGet(t, limited.base, "?fetch=children:/", 429, &p)
+		if p.Status != 429 || r.header.Get("Retry-After") == "" || !strings.HasPrefix(r.header.Get("Content-Type"), "application/problem+json") {
+			t.Fatalf("429 %+v %v", p, r.header)
+		}
 	})
 
 	var img dItem

@@ -170,7 +170,7 @@ func names(items []map[string]any) []string {
 // management dialect (§1.7) against the live stack.
 func TestHeartcore(t *testing.T) {
 	s := startStack(t, 1)
-	c := hcClient{t: t, base: s.base, key: newAPIKey(t, s.base, map[string]any{"name": "heartcore", "scopes": []string{"read", "write"}}).key}
+	c := hcClient{t: t, base: s.base, key: newAPIKey(t, s.base, map[string]any{"name": "heartcore", "scopes": []string{"umbraco:read", "umbraco:write"}}).key}
 
 	t.Run("auth and versions", func(t *testing.T) {
 		e := c.expectError(c.do("GET", "/media", nil, map[string]string{"Api-Key": ""}), 401, "Unauthorized")
@@ -195,8 +195,12 @@ func TestHeartcore(t *testing.T) {
 			t.Fatalf("?api-version=2: %d", r.status)
 		}
 		c.expectError(c.do("GET", "/media", nil, map[string]string{"Api-Version": "9"}), 400, "UnsupportedApiVersion")
-		ro := hcClient{t: t, base: s.base, key: newAPIKey(t, s.base, map[string]any{"name": "read only", "scopes": []string{"read"}}).key}
+		ro := hcClient{t: t, base: s.base, key: newAPIKey(t, s.base, map[string]any{"name": "read only", "scopes": []string{"umbraco:read"}}).key}
 		c.expectError(ro.send("POST", "/media", map[string]any{"mediaTypeAlias": "Folder", "name": "x"}), 403, "Forbidden")
+		// A key made for /v1 has its own library there and no access to
+		// the shared tree.
+		v1Key := hcClient{t: t, base: s.base, key: newAPIKey(t, s.base, map[string]any{"name": "v1 only"}).key}
+		c.expectError(v1Key.do("GET", "/media", nil, nil), 403, "Forbidden")
 	})
 
 	t.Run("empty root", func(t *testing.T) {
@@ -392,7 +396,10 @@ func TestHeartcore(t *testing.T) {
 			t.Fatalf("after the move: Archive %v, Design %v", inSecond, inDesign)
 		}
 		// A folder can't move under itself.
-		c.expectError(c.send("PUT", "/media/"+str(design["_id"]), map[string]any{"parentId": design["_id"]}), 422, "ValidationFailed")
+		e := c.expectError(c.send("PUT", "/media/"+str(design["_id"]), map[string]any{"parentId": design["_id"]}), 422, "ValidationFailed")
+		if len(e.Error.Details["parentId"]) == 0 {
+			t.Fatalf("details %v", e.Error.Details)
+		}
 		// Reorder: the last child of Design goes first.
 		kids := embedded(t, c.item(c.do("GET", "/media/"+str(design["_id"])+"/children", nil, nil), 200))
 		last := kids[len(kids)-1]

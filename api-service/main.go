@@ -168,7 +168,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		return err
 	}
 	types := umbraco.NewTypes(cfg.MediaTypes)
-	heartcore.New(svc, types, keys, users, log, heartcore.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes}).Register(mux)
+	heartcore.New(svc, types, v1Handler.KeyAuthenticator(), users, log, heartcore.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes}).Register(mux)
 	delivery.New(svc, types, log, cfg.Delivery).Register(mux)
 	imageurl.New(svc, types, log, cfg.ImageWait).Register(mux)
 	sender, err := webhook.NewSender(cfg.Webhook)
@@ -183,7 +183,13 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	}()
 
 	srv := &http.Server{
-		Handler:           httpx.Middleware(limiter.Middleware(wp.Rewrite(mux), ownLimits, wpHandler.HandleTooManyRequests), log, "api-service"),
+		Handler: httpx.Middleware(limiter.Middleware(wp.Rewrite(mux), ownLimits, func(w http.ResponseWriter, r *http.Request) {
+			if delivery.Owns(r) {
+				delivery.TooManyRequests(w, r)
+				return
+			}
+			wpHandler.HandleTooManyRequests(w, r)
+		}), log, "api-service"),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
@@ -214,10 +220,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 }
 
 // ownLimits reports the requests the IP rate limiter leaves alone: /v1
-// limits per key itself, and Umbraco's management and delivery APIs are
-// not rate limited.
+// limits per key itself, and Heartcore's management API is not rate
+// limited (it needs a key). The Delivery API and the files are public,
+// so they stay under the per-IP limit (a ProblemDetails 429 for Delivery).
 func ownLimits(r *http.Request) bool {
-	return v1.Owns(r) || heartcore.Owns(r) || delivery.Owns(r)
+	return v1.Owns(r) || heartcore.Owns(r)
 }
 
 // retry runs fn until it succeeds or ctx ends, so the service can start

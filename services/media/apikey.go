@@ -8,10 +8,15 @@ import (
 // Scope is what an API key may do.
 type Scope string
 
-// The scopes of API keys: read lists and gets; write uploads and deletes.
+// The scopes of API keys. read lists and gets the key's own /v1 library;
+// write uploads and deletes there. umbraco:read and umbraco:write do the
+// same on the shared Umbraco tree (Heartcore's management API), which a
+// key reaches only when it was made with them.
 const (
-	ScopeRead  Scope = "read"
-	ScopeWrite Scope = "write"
+	ScopeRead         Scope = "read"
+	ScopeWrite        Scope = "write"
+	ScopeUmbracoRead  Scope = "umbraco:read"
+	ScopeUmbracoWrite Scope = "umbraco:write"
 )
 
 // APIKey is a credential for the /v1 API and the Umbraco dialects. Only its

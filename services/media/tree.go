@@ -123,16 +123,21 @@ func DefaultMediaTypes() []MediaType {
 	}
 }
 
+// reservedProperties are the item's own fields in Heartcore's JSON, which
+// a property of the same alias would hide.
+var reservedProperties = map[string]bool{"name": true, "sortOrder": true, "parentId": true, "mediaTypeAlias": true}
+
 var aliasPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
 
 // MaxCropSide bounds a crop definition's sides, as the image URL parameters
 // are bounded: a crop is rendered for every image of its type.
 const MaxCropSide = 4096
 
-// ParseMediaTypes reads a JSON array of media types (PIXELMILL_MEDIA_TYPES)
-// and checks it: aliases unique and well formed, Folder, Image and File
-// present (they may be given to change their crops or properties), crops
-// only on image cropper types and within bounds.
+// ParseMediaTypes reads a JSON array of media types (the file that
+// PIXELMILL_MEDIA_TYPES_FILE names) and checks it: aliases unique and well
+// formed, Folder, Image and File present (they may be given to change
+// their crops or properties), crops only on image cropper types and within
+// bounds.
 func ParseMediaTypes(data []byte) ([]MediaType, error) {
 	var types []MediaType
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -185,7 +190,7 @@ func ValidateMediaTypes(types []MediaType) error {
 		}
 		props := map[string]bool{}
 		for _, p := range t.Properties {
-			if !aliasPattern.MatchString(p.Alias) || strings.HasPrefix(strings.ToLower(p.Alias), "umbraco") || props[p.Alias] {
+			if !aliasPattern.MatchString(p.Alias) || strings.HasPrefix(strings.ToLower(p.Alias), "umbraco") || reservedProperties[p.Alias] || props[p.Alias] {
 				errs = append(errs, fmt.Errorf("media type %q: property alias %q is malformed, reserved (umbraco…) or repeated", t.Alias, p.Alias))
 			}
 			props[p.Alias] = true

@@ -39,6 +39,7 @@ func TestParseMediaTypes(t *testing.T) {
 		`[{"alias":"Pic","fileEditor":"Umbraco.ImageCropper","crops":[{"alias":"a","width":5000,"height":1}]}]`:                                 "1–4096",
 		`[{"alias":"Pic","fileEditor":"Umbraco.ImageCropper","crops":[{"alias":"a","width":1,"height":1},{"alias":"a","width":2,"height":2}]}]`: "repeated",
 		`[{"alias":"Pic","fileEditor":"Umbraco.ImageCropper","properties":[{"alias":"umbracoFile"}]}]`:                                          "reserved",
+		`[{"alias":"Pic","fileEditor":"Umbraco.ImageCropper","properties":[{"alias":"name"}]}]`:                                                 "reserved",
 		`[{"alias":"Pic"},{"alias":"pic"}]`: "defined twice",
 	} {
 		if _, err := ParseMediaTypes([]byte(js)); err == nil || !strings.Contains(err.Error(), want) {

@@ -61,12 +61,19 @@ func (s *MediaStore) FindDerived(ctx context.Context, mediaID int64, spec string
 }
 
 // RecordDerived caches a rendition made for image URL parameters (f.SizeName
-// is their canonical form). It reports CodeNotFound when the item is gone.
-func (s *MediaStore) RecordDerived(ctx context.Context, mediaID int64, f media.File) error {
+// is their canonical form) from the original stored as source. It reports
+// CodeNotFound when the item is gone and CodeConflict when its file was
+// replaced meanwhile: the rendition shows the old picture.
+func (s *MediaStore) RecordDerived(ctx context.Context, mediaID int64, source string, f media.File) error {
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		m := &media.Media{ID: mediaID}
-		if err := tx.QueryRow(ctx, `SELECT key, dir FROM media WHERE id = $1 FOR SHARE`, mediaID).Scan(&m.Key, &m.Dir); err != nil {
+		var current bool
+		if err := tx.QueryRow(ctx, `SELECT key, dir, EXISTS (SELECT 1 FROM media_files o WHERE o.media_id = media.id AND o.role = 'original' AND o.key = $2)
+			FROM media WHERE id = $1 FOR SHARE`, mediaID, source).Scan(&m.Key, &m.Dir, &current); err != nil {
 			return err
+		}
+		if !current {
+			return media.Errorf(media.CodeConflict, "the file of media %d was replaced while its rendition was made", mediaID)
 		}
 		f.Role = media.RoleDerived
 		return upsertFile(ctx, tx, m, f, 0)
@@ -101,4 +108,29 @@ func (s *MediaStore) CountDerived(ctx context.Context, mediaID int64) (int, erro
 	var n int
 	err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM media_files WHERE media_id = $1 AND role = 'derived'`, mediaID).Scan(&n)
 	return n, translate(err, "file")
+}
+
+// RequeueCrops has a ready image's crops cut when its named crop alias has
+// no file: the item was made before its type had the crop, or before the
+// types were recorded. It returns nil when there is nothing to do: the
+// crop exists, or the item is not ready (its pending job makes the crops).
+func (s *MediaStore) RequeueCrops(ctx context.Context, id int64, alias string, trace map[string]string) (*media.Job, error) {
+	var job *media.Job
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		j := &media.Job{Kind: media.JobCrops, MediaID: id}
+		err := tx.QueryRow(ctx, `
+			UPDATE media SET job_seq = job_seq + 1, status = 'processing', status_error = ''
+			WHERE id = $1 AND status = 'ready' AND mime <> ''
+			  AND NOT EXISTS (SELECT 1 FROM media_files WHERE media_id = $1 AND role = 'crop' AND size_name = $2)
+			RETURNING key, job_seq`, id, alias).Scan(&j.MediaKey, &j.Seq)
+		if err == pgx.ErrNoRows {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		job = j
+		return insertJob(ctx, tx, job, trace)
+	})
+	return job, translate(err, "media")
 }

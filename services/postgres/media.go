@@ -50,6 +50,13 @@ func (s *MediaStore) CreateMedia(ctx context.Context, m *media.Media, original m
 func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, original media.File, baseStem string, titleFromStem bool, trace map[string]string) (*media.Job, error) {
 	var job *media.Job
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		if m.APIKeyID == nil && m.Status != media.StatusUploading {
+			// A place in the tree: its sort order and its parent hold
+			// only under the tree lock.
+			if err := lockTree(ctx, tx); err != nil {
+				return err
+			}
+		}
 		taken, err := takenNames(ctx, tx, `SELECT lower(stem) FROM media WHERE dir = $1 AND lower(stem) LIKE $2 ESCAPE '\'`, m.Dir, likePrefix(strings.ToLower(baseStem)))
 		if err != nil {
 			return err

@@ -17,13 +17,27 @@ import (
 // it: the library is that key's own tenant.
 const inTree = `api_key_id IS NULL AND status <> 'uploading'`
 
+// treeLock is the key of the advisory lock that serialises changes to the
+// tree's shape: creates in it, moves, reorders and deletes. Each takes it
+// first in its transaction, before any row lock, so two moves can't pass
+// each other's cycle check, a delete sees every child committed before it,
+// and sibling numbering never deadlocks. Each holds it for a few
+// milliseconds.
+const treeLock int64 = 0x706978656c747265 // "pixeltre"
+
+// lockTree takes the tree lock until the transaction ends.
+func lockTree(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, treeLock)
+	return err
+}
+
 // nextSortOrder is the SQL for the sort order after the last child of the
 // parent bound to param (NULL: the root), written so that either case uses
-// the tree index.
+// the tree index. Items outside the tree take no place.
 func nextSortOrder(param string) string {
 	return fmt.Sprintf(`(CASE WHEN %[1]s::bigint IS NULL
-		THEN (SELECT COALESCE(max(sort_order) + 1, 0) FROM media WHERE node_parent_id IS NULL)
-		ELSE (SELECT COALESCE(max(sort_order) + 1, 0) FROM media WHERE node_parent_id = %[1]s::bigint) END)`, param)
+		THEN (SELECT COALESCE(max(sort_order) + 1, 0) FROM media WHERE node_parent_id IS NULL AND `+inTree+`)
+		ELSE (SELECT COALESCE(max(sort_order) + 1, 0) FROM media WHERE node_parent_id = %[1]s::bigint AND `+inTree+`) END)`, param)
 }
 
 func focalLeft(p *media.Point) *float64 {
@@ -308,6 +322,11 @@ func (s *MediaStore) Children(ctx context.Context, parent *int64, q media.ChildQ
 func (s *MediaStore) UpdateNode(ctx context.Context, id int64, u media.NodeUpdate, trace map[string]string) (*media.Job, error) {
 	var job *media.Job
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		if u.Move || u.SortOrder != nil {
+			if err := lockTree(ctx, tx); err != nil {
+				return err
+			}
+		}
 		var parent *int64
 		var mime string
 		var status media.Status
@@ -355,9 +374,18 @@ func (s *MediaStore) UpdateNode(ctx context.Context, id int64, u media.NodeUpdat
 			recrop = true
 		}
 		if u.Properties != nil {
-			// jsonb || merges; nulls then remove their keys.
-			args = append(args, u.Properties)
-			sets = append(sets, fmt.Sprintf("properties = jsonb_strip_nulls(properties || $%d)", len(args)))
+			// Values merge in; a null removes its key (and only that: a
+			// null inside a value stays).
+			merge, drop := map[string]json.RawMessage{}, []string{}
+			for k, v := range u.Properties {
+				if string(v) == "null" {
+					drop = append(drop, k)
+				} else {
+					merge[k] = v
+				}
+			}
+			args = append(args, merge, drop)
+			sets = append(sets, fmt.Sprintf("properties = (properties || $%d) - $%d::text[]", len(args)-1, len(args)))
 		}
 		if len(sets) > 0 {
 			args = append(args, id)
@@ -409,7 +437,7 @@ func checkMove(ctx context.Context, tx pgx.Tx, id, parent int64) error {
 			SELECT id, node_parent_id, 0 FROM media WHERE id = $2
 			UNION ALL
 			SELECT m.id, m.node_parent_id, up.depth + 1 FROM media m JOIN up ON m.id = up.parent WHERE up.depth < 1000)
-		SELECT (SELECT mime = '' FROM media WHERE id = $2 AND `+inTree+`), EXISTS (SELECT 1 FROM up WHERE id = $1)`, id, parent).
+		SELECT COALESCE((SELECT mime = '' FROM media WHERE id = $2 AND `+inTree+`), false), EXISTS (SELECT 1 FROM up WHERE id = $1)`, id, parent).
 		Scan(&isFolder, &inside)
 	if err != nil {
 		return err
@@ -429,7 +457,7 @@ func placeAmongSiblings(ctx context.Context, tx pgx.Tx, id int64, parent *int64,
 	_, err := tx.Exec(ctx, `
 		WITH sib AS (
 			SELECT id, row_number() OVER (ORDER BY sort_order, id) - 1 AS rn
-			FROM media WHERE node_parent_id IS NOT DISTINCT FROM $2 AND id <> $1),
+			FROM media WHERE node_parent_id IS NOT DISTINCT FROM $2 AND id <> $1 AND `+inTree+`),
 		placed AS (
 			SELECT id, CASE WHEN rn < $3 THEN rn ELSE rn + 1 END AS pos FROM sib
 			UNION ALL SELECT $1, LEAST(GREATEST($3, 0), (SELECT count(*) FROM sib)))
@@ -441,18 +469,17 @@ func placeAmongSiblings(ctx context.Context, tx pgx.Tx, id int64, parent *int64,
 // DeleteNode removes an item and, for a folder, everything under it, and
 // returns what was removed, so the caller can remove their objects.
 func (s *MediaStore) DeleteNode(ctx context.Context, id int64) ([]*media.Media, error) {
-	rows, err := s.db.Pool.Query(ctx, `
-		WITH RECURSIVE down(id, depth) AS (
-			SELECT id, 0 FROM media WHERE id = $1 AND `+inTree+`
-			UNION ALL
-			SELECT m.id, down.depth + 1 FROM media m JOIN down ON m.node_parent_id = down.id WHERE down.depth < 1000)
-		DELETE FROM media WHERE id IN (SELECT id FROM down) RETURNING id, key::text, mime`, id)
-	if err != nil {
-		return nil, translate(err, "media")
-	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*media.Media, error) {
-		var m media.Media
-		return &m, r.Scan(&m.ID, &m.Key, &m.MIME)
+	var items []*media.Media
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		// Under the tree lock no child can be added or moved in while the
+		// subtree is read and deleted, so every removed row is returned and
+		// its objects removed.
+		if err := lockTree(ctx, tx); err != nil {
+			return err
+		}
+		var err error
+		items, err = deleteSubtree(ctx, tx, id)
+		return err
 	})
 	if err != nil {
 		return nil, translate(err, "media")
@@ -461,6 +488,22 @@ func (s *MediaStore) DeleteNode(ctx context.Context, id int64) ([]*media.Media, 
 		return nil, media.Errorf(media.CodeNotFound, "media not found")
 	}
 	return items, nil
+}
+
+func deleteSubtree(ctx context.Context, tx pgx.Tx, id int64) ([]*media.Media, error) {
+	rows, err := tx.Query(ctx, `
+		WITH RECURSIVE down(id, depth) AS (
+			SELECT id, 0 FROM media WHERE id = $1 AND `+inTree+`
+			UNION ALL
+			SELECT m.id, down.depth + 1 FROM media m JOIN down ON m.node_parent_id = down.id WHERE down.depth < 1000)
+		DELETE FROM media WHERE id IN (SELECT id FROM down) RETURNING id, key::text, mime`, id)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*media.Media, error) {
+		var m media.Media
+		return &m, r.Scan(&m.ID, &m.Key, &m.MIME)
+	})
 }
 
 // SaveMediaTypes records the configured media types, replacing those

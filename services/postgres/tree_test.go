@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/pixelmill/pixelmill/services/media"
@@ -204,7 +205,10 @@ func TestReplaceFileAndDerived(t *testing.T) {
 	ctx := context.Background()
 	store, _, u := newStores(t)
 	m := fileIn(t, store, u, "photo", nil)
-	if err := store.RecordDerived(ctx, m.ID, media.File{SizeName: "w=100", Name: "photo~abc.jpg", Key: "k-derived", MIME: "image/jpeg", Width: 100, Height: 50}); err != nil {
+	if err := store.RecordDerived(ctx, m.ID, "k-other", media.File{SizeName: "w=100"}); media.ErrorCode(err) != media.CodeConflict {
+		t.Fatalf("a rendition of a replaced file: %v", err)
+	}
+	if err := store.RecordDerived(ctx, m.ID, "k-photo", media.File{SizeName: "w=100", Name: "photo~abc.jpg", Key: "k-derived", MIME: "image/jpeg", Width: 100, Height: 50}); err != nil {
 		t.Fatal(err)
 	}
 	if f, ok, err := store.FindDerived(ctx, m.ID, "w=100"); err != nil || !ok || f.Key != "k-derived" {
@@ -256,5 +260,99 @@ func TestMediaTypesRecorded(t *testing.T) {
 	}
 	if img, _ := store.MediaType(ctx, media.TypeImage); len(img.Crops) != 0 {
 		t.Fatalf("a type no longer configured keeps crops: %+v", img)
+	}
+}
+
+func TestRequeueMissingCrop(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, _, u := newStores(t)
+	m := fileIn(t, store, u, "old", nil)
+	// Still processing: its own job will make the crops.
+	if job, err := store.RequeueCrops(ctx, m.ID, "thumb", nil); err != nil || job != nil {
+		t.Fatalf("while processing: %v %v", job, err)
+	}
+	if err := store.RecordRenditions(ctx, m.ID, 1, media.Renditions{Width: 10, Height: 10}); err != nil {
+		t.Fatal(err)
+	}
+	job, err := store.RequeueCrops(ctx, m.ID, "thumb", nil)
+	if err != nil || job == nil || job.Kind != media.JobCrops || job.Seq != 2 {
+		t.Fatalf("ready without its crop: %+v %v", job, err)
+	}
+	// Asked twice at once: the second finds it processing.
+	if again, err := store.RequeueCrops(ctx, m.ID, "thumb", nil); err != nil || again != nil {
+		t.Fatalf("second request: %v %v", again, err)
+	}
+	if err := store.RecordCrops(ctx, m.ID, job.Seq, []media.File{{SizeName: "thumb", Name: "old~thumb.jpg", Key: "k-thumb", MIME: "image/jpeg"}}); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := store.RequeueCrops(ctx, m.ID, "thumb", nil); err != nil || again != nil {
+		t.Fatalf("the crop exists: %v %v", again, err)
+	}
+}
+
+// TestConcurrentMovesKeepATree moves three folders under each other from
+// many goroutines at once: the cycle check must hold under concurrency, so
+// every folder still reaches the root.
+func TestConcurrentMovesKeepATree(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, _, u := newStores(t)
+	folders := []*media.Media{folder(t, store, u, "A", nil), folder(t, store, u, "B", nil), folder(t, store, u, "C", nil)}
+	var wg sync.WaitGroup
+	errs := make(chan error, 60)
+	for i := range 60 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			item, target := folders[i%3], folders[(i/3+i+1)%3]
+			parent := &target.ID
+			if i%7 == 0 {
+				parent = nil
+			}
+			if _, err := store.UpdateNode(ctx, item.ID, media.NodeUpdate{Move: true, ParentID: parent}, nil); err != nil && media.ErrorCode(err) != media.CodeInvalid {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("move: %v", err)
+	}
+	for _, f := range folders {
+		got, err := store.FindNode(ctx, f.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Tree.Level > 3 {
+			t.Fatalf("%s is %d deep: a cycle (%v)", f.Title, got.Tree.Level, got.Tree.Names)
+		}
+	}
+	// Sort orders stay dense under concurrent reorders of one folder.
+	parent := folder(t, store, u, "P", nil)
+	var kids []*media.Media
+	for i := range 6 {
+		kids = append(kids, fileIn(t, store, u, "kid"+string(rune('a'+i)), &parent.ID))
+	}
+	for i := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pos := i % 6
+			if _, err := store.UpdateNode(ctx, kids[i%6].ID, media.NodeUpdate{SortOrder: &pos}, nil); err != nil {
+				t.Errorf("reorder: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	items, _, err := store.Children(ctx, &parent.ID, media.ChildQuery{Take: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range items {
+		if m.SortOrder != i {
+			t.Fatalf("sort order %d at %d after concurrent reorders", m.SortOrder, i)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/pixelmill/pixelmill/services/jobqueue"
@@ -9,8 +10,22 @@ import (
 	"github.com/pixelmill/pixelmill/services/objstore"
 )
 
-// pollEvery is how often a request waiting for a rendition looks for it.
-const pollEvery = 50 * time.Millisecond
+// A request waiting for a rendition looks for it first after pollFirst,
+// then at twice the interval each time, up to pollMax: a small image is
+// served within tens of milliseconds of its job, a slow one costs few
+// queries.
+const (
+	pollFirst = 25 * time.Millisecond
+	pollMax   = 400 * time.Millisecond
+)
+
+// poll sleeps for the next interval of a wait and returns the one after.
+func poll(ctx context.Context, every time.Duration) (time.Duration, error) {
+	if err := sleepCtx(ctx, every); err != nil {
+		return 0, err
+	}
+	return min(every*2, pollMax), nil
+}
 
 // FindPublicMediaByFile returns the item owning the file at path, if
 // anyone may read it without credentials: a WordPress item that is not
@@ -28,9 +43,11 @@ func (s *Service) FindPublicMediaByFile(ctx context.Context, path string) (*medi
 }
 
 // OpenCrop opens an item's named crop, waiting up to wait for a worker to
-// cut it when the item is being processed.
+// cut it: while the item is processed, or when a ready item has no such
+// crop (made before its type had it), which asks the workers for it.
 func (s *Service) OpenCrop(ctx context.Context, m *media.Media, alias string, wait time.Duration) (media.File, *objstore.Object, error) {
 	deadline := s.now().Add(wait)
+	every := pollFirst
 	for {
 		for _, f := range m.Files {
 			if f.Role == media.RoleCrop && f.SizeName == alias && m.Status == media.StatusReady {
@@ -41,13 +58,22 @@ func (s *Service) OpenCrop(ctx context.Context, m *media.Media, alias string, wa
 		if m.Status == media.StatusFailed {
 			return media.File{}, nil, media.Errorf(media.CodeNotFound, "the image could not be processed")
 		}
+		if m.Status == media.StatusReady {
+			job, err := s.derive.RequeueCrops(ctx, m.ID, alias, jobqueue.InjectTrace(ctx))
+			if err != nil {
+				return media.File{}, nil, err
+			}
+			if job != nil {
+				s.relay.Kick()
+			}
+		}
 		if !s.now().Before(deadline) {
 			return media.File{}, nil, media.Errorf(media.CodeUnavailable, "the crop is being made; retry shortly")
 		}
-		if err := sleepCtx(ctx, pollEvery); err != nil {
+		var err error
+		if every, err = poll(ctx, every); err != nil {
 			return media.File{}, nil, err
 		}
-		var err error
 		if m, err = s.store.FindMediaByID(ctx, m.ID); err != nil {
 			return media.File{}, nil, err
 		}
@@ -60,7 +86,12 @@ func (s *Service) OpenCrop(ctx context.Context, m *media.Media, alias string, wa
 // first; the job still runs and a later request finds its result.
 func (s *Service) OpenDerived(ctx context.Context, m *media.Media, t media.Transform, wait time.Duration) (media.File, *objstore.Object, error) {
 	spec := t.Canonical()
+	orig, ok := m.FileByRole(media.RoleOriginal)
+	if !ok {
+		return media.File{}, nil, media.Errorf(media.CodeNotFound, "the item has no file")
+	}
 	deadline := s.now().Add(wait)
+	every := pollFirst
 	asked := false
 	for {
 		f, ok, err := s.derive.FindDerived(ctx, m.ID, spec)
@@ -68,6 +99,10 @@ func (s *Service) OpenDerived(ctx context.Context, m *media.Media, t media.Trans
 			return media.File{}, nil, err
 		}
 		if ok {
+			// Stored: no longer in flight (for the bound in askDerive).
+			s.pendingMu.Lock()
+			delete(s.pending, orig.Key+" "+spec)
+			s.pendingMu.Unlock()
 			obj, err := s.objects.Get(ctx, f.Key)
 			return f, obj, err
 		}
@@ -75,10 +110,7 @@ func (s *Service) OpenDerived(ctx context.Context, m *media.Media, t media.Trans
 			return media.File{}, nil, media.Errorf(media.CodeNotFound, "the image could not be processed")
 		}
 		if !asked {
-			if err := s.checkDerivedBound(ctx, m); err != nil {
-				return media.File{}, nil, err
-			}
-			if err := s.askDerive(ctx, m, t, spec); err != nil {
+			if err := s.askDerive(ctx, m, orig.Key, t, spec); err != nil {
 				return media.File{}, nil, err
 			}
 			asked = true
@@ -86,38 +118,42 @@ func (s *Service) OpenDerived(ctx context.Context, m *media.Media, t media.Trans
 		if !s.now().Before(deadline) {
 			return media.File{}, nil, media.Errorf(media.CodeUnavailable, "the image is being made; retry shortly")
 		}
-		if err := sleepCtx(ctx, pollEvery); err != nil {
+		if every, err = poll(ctx, every); err != nil {
 			return media.File{}, nil, err
 		}
 	}
 }
 
-// checkDerivedBound refuses a new rendition of an item that has
-// MaxDerived cached already, so that enumerating parameters can't fill
-// storage; the cached ones are still served.
-func (s *Service) checkDerivedBound(ctx context.Context, m *media.Media) error {
-	if s.MaxDerived <= 0 {
-		return nil
-	}
-	n, err := s.derive.CountDerived(ctx, m.ID)
-	if err != nil {
-		return err
-	}
-	if n >= s.MaxDerived {
-		return media.Errorf(media.CodeForbidden, "this image has %d renditions already, the most one may have; ask for one of them", n)
-	}
-	return nil
-}
-
-// askDerive issues the job for a rendition, once per item and parameters
-// among the requests this replica is serving at once.
-func (s *Service) askDerive(ctx context.Context, m *media.Media, t media.Transform, spec string) error {
-	id := m.Key + " " + spec
+// askDerive issues the job for a rendition of the original stored as
+// source, once per source and parameters among the requests this replica
+// is serving at once (a replaced file is a new source). It refuses a new
+// rendition of an item that has MaxDerived stored or asked for already,
+// so that enumerating parameters can't fill storage or the job queue; the
+// stored ones are still served.
+func (s *Service) askDerive(ctx context.Context, m *media.Media, source string, t media.Transform, spec string) error {
+	id := source + " " + spec
 	s.pendingMu.Lock()
 	if at, ok := s.pending[id]; ok && s.now().Sub(at) < time.Minute {
 		s.pendingMu.Unlock()
 		return nil
 	}
+	inFlight := 0
+	for k, at := range s.pending {
+		if strings.HasPrefix(k, source+" ") && s.now().Sub(at) < time.Minute {
+			inFlight++
+		}
+	}
+	s.pendingMu.Unlock()
+	if s.MaxDerived > 0 {
+		n, err := s.derive.CountDerived(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		if n+inFlight >= s.MaxDerived {
+			return media.Errorf(media.CodeForbidden, "this image has %d renditions stored or being made, the most one may have; ask for one of them", n+inFlight)
+		}
+	}
+	s.pendingMu.Lock()
 	if len(s.pending) > 10000 {
 		clear(s.pending)
 	}

@@ -29,6 +29,7 @@ type DeriveStore interface {
 	FindMediaByFilePath(ctx context.Context, path string) (*media.Media, error)
 	FindDerived(ctx context.Context, mediaID int64, spec string) (media.File, bool, error)
 	CountDerived(ctx context.Context, mediaID int64) (int, error)
+	RequeueCrops(ctx context.Context, id int64, alias string, trace map[string]string) (*media.Job, error)
 	EnqueueDerive(ctx context.Context, job *media.Job, trace map[string]string) error
 }
 

@@ -52,6 +52,12 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p *problem) {
 	write(w, out.Status, "application/problem+json; charset=utf-8", b)
 }
 
+// TooManyRequests answers a request over the client's rate limit, as a
+// ProblemDetails 429 (the limiter has set Retry-After).
+func TooManyRequests(w http.ResponseWriter, r *http.Request) {
+	writeProblem(w, r, &problem{Type: "https://tools.ietf.org/html/rfc6585#section-4", Title: "Too Many Requests", Status: http.StatusTooManyRequests})
+}
+
 // writeError answers a domain error, logging the ones that are ours. It
 // is the only place a domain error becomes a response.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -61,6 +67,10 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	case media.CodeUnavailable:
 		h.log.WarnContext(r.Context(), "delivery_unavailable", "err", err)
 		writeProblem(w, r, problemUnavailable)
+	case media.CodeInvalid:
+		// A name Postgres can't hold as text (a NUL, bytes that aren't
+		// UTF-8) names nothing.
+		writeProblem(w, r, problemNotFound)
 	default:
 		h.log.ErrorContext(r.Context(), "delivery_error", "err", err)
 		writeProblem(w, r, problemInternal)

@@ -2,7 +2,11 @@
 // media, mounted at /heartcore: the folder tree, uploads into it, moves,
 // focal points and crops, as HAL JSON. It authenticates Pixelmill API keys
 // (made with POST /v1/api-keys) sent as Api-Key, Basic "key:" or Bearer,
-// which is how @umbraco/headless-client and the .NET client send them.
+// which is how @umbraco/headless-client and the .NET client send them. A
+// key needs the umbraco:read or umbraco:write scope: the tree is shared by
+// the whole site, unlike a /v1 key's own library, so a key made for /v1
+// does not reach it. As in Heartcore, management calls are not rate
+// limited.
 package heartcore
 
 import (
@@ -56,8 +60,10 @@ type Handler struct {
 }
 
 // New returns the dialect's handler.
-func New(c *core.Service, types *umbraco.Types, keys httpx.KeyFinder, users Users, log *slog.Logger, cfg Config) *Handler {
-	return &Handler{core: c, types: types, keyAuth: httpx.NewKeyAuthenticator(keys), users: users, log: log, cfg: cfg,
+// keyAuth is shared with the /v1 dialect, so a key revoked there stops
+// working here at once on this replica.
+func New(c *core.Service, types *umbraco.Types, keyAuth *httpx.KeyAuthenticator, users Users, log *slog.Logger, cfg Config) *Handler {
+	return &Handler{core: c, types: types, keyAuth: keyAuth, users: users, log: log, cfg: cfg,
 		base: strings.TrimRight(cfg.PublicURL, "/") + Prefix}
 }
 
@@ -68,17 +74,17 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		scope   media.Scope
 		fn      http.HandlerFunc
 	}{
-		{"GET " + Prefix + "/media", media.ScopeRead, h.handleRoot},
-		{"POST " + Prefix + "/media", media.ScopeWrite, h.handleCreate},
-		{"GET " + Prefix + "/media/type", media.ScopeRead, h.handleTypes},
-		{"GET " + Prefix + "/media/type/{alias}", media.ScopeRead, h.handleType},
-		{"GET " + Prefix + "/media/{id}", media.ScopeRead, h.handleGet},
-		{"PUT " + Prefix + "/media/{id}", media.ScopeWrite, h.handleUpdate},
-		{"DELETE " + Prefix + "/media/{id}", media.ScopeWrite, h.handleDelete},
+		{"GET " + Prefix + "/media", media.ScopeUmbracoRead, h.handleRoot},
+		{"POST " + Prefix + "/media", media.ScopeUmbracoWrite, h.handleCreate},
+		{"GET " + Prefix + "/media/type", media.ScopeUmbracoRead, h.handleTypes},
+		{"GET " + Prefix + "/media/type/{alias}", media.ScopeUmbracoRead, h.handleType},
+		{"GET " + Prefix + "/media/{id}", media.ScopeUmbracoRead, h.handleGet},
+		{"PUT " + Prefix + "/media/{id}", media.ScopeUmbracoWrite, h.handleUpdate},
+		{"DELETE " + Prefix + "/media/{id}", media.ScopeUmbracoWrite, h.handleDelete},
 		// "{id}/children" as a pattern would clash with "type/{alias}"
 		// (both match "type/children"), so the sub-resource is checked in
 		// the handler instead.
-		{"GET " + Prefix + "/media/{id}/{sub}", media.ScopeRead, h.handleSub},
+		{"GET " + Prefix + "/media/{id}/{sub}", media.ScopeUmbracoRead, h.handleSub},
 	}
 	for _, rt := range routes {
 		mux.Handle(rt.pattern, h.serve(rt.scope, rt.fn))

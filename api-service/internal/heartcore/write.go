@@ -425,6 +425,10 @@ func (h *Handler) handleUpdate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if m, err = h.core.UpdateNode(r.Context(), key, u); err != nil {
+		if media.ErrorCode(err) == media.CodeInvalid {
+			// The store refuses only a move: into a file, or under itself.
+			err = validation(map[string][]string{"parentId": {media.ErrorMessage(err)}})
+		}
 		h.writeError(w, r, err)
 		return
 	}

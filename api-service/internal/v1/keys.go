@@ -58,7 +58,12 @@ func (h *Handler) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, invalid("name", "name must be at most 200 characters."))
 		return
 	}
-	scopes, err := subsetOf("scopes", req.Scopes, media.ScopeRead, media.ScopeWrite)
+	// Without scopes a key gets its own library's (read, write); the
+	// shared Umbraco tree only when asked for by name.
+	if req.Scopes == nil {
+		req.Scopes = []media.Scope{media.ScopeRead, media.ScopeWrite}
+	}
+	scopes, err := subsetOf("scopes", req.Scopes, media.ScopeRead, media.ScopeWrite, media.ScopeUmbracoRead, media.ScopeUmbracoWrite)
 	if err != nil {
 		h.writeError(w, r, err)
 		return

@@ -161,6 +161,10 @@ func Routes() []string {
 // Prefixes are where the dialect is mounted.
 var Prefixes = []string{"/v1", "/api/v1"}
 
+// KeyAuthenticator is the dialect's key checker, for other dialects that
+// take the same keys: sharing it makes a revocation here immediate there.
+func (h *Handler) KeyAuthenticator() *httpx.KeyAuthenticator { return h.keyAuth }
+
 // Register mounts the dialect on mux.
 func (h *Handler) Register(mux *http.ServeMux) {
 	for _, p := range Prefixes {

@@ -119,24 +119,42 @@ func (w *Worker) derive(ctx context.Context, job media.Job) error {
 	if err != nil {
 		return err
 	}
-	err = w.store.RecordDerived(ctx, m.ID, f)
+	err = w.store.RecordDerived(ctx, m.ID, orig.Key, f)
 	switch media.ErrorCode(err) {
 	case "":
 		return nil
-	case media.CodeNotFound:
+	case media.CodeNotFound, media.CodeConflict:
 		return fmt.Errorf("record derived file of media %d: %v: %w", m.ID, err, errDrop)
 	}
 	return fmt.Errorf("record derived file of media %d: %w", m.ID, err)
 }
 
 // finalFailure says what a job's final failure (a bad file, or the last
-// delivery) records before its message is terminated. A derive job never
-// marks the item failed: the item's status belongs to its own renditions,
-// which may be fine while one URL's parameters can't be met. Its bad-file
-// failures aren't dead-lettered either: replaying them can't help.
-func finalFailure(job media.Job, err error) (markFailed, deadLetter bool) {
+// delivery) does before its message is terminated: whether recordFinal
+// writes it, and whether it is dead-lettered. A derive job records
+// nothing: the item's status belongs to its own renditions, which may be
+// fine while one URL's parameters can't be met; and its bad-file failures
+// aren't dead-lettered, since replaying them can't help.
+func finalFailure(job media.Job, err error) (record, deadLetter bool) {
 	if job.Kind == media.JobDerive {
 		return false, !imaging.IsInputError(err)
 	}
 	return true, true
+}
+
+// recordFinal writes a job's final failure. A renditions or edit job fails
+// its item. A crops job leaves the item ready with the crops it had: its
+// sizes are fine, and a later focal point or crop request tries again. A
+// job superseded meanwhile, or whose item is gone, records nothing.
+func (w *Worker) recordFinal(ctx context.Context, job media.Job, reason string) error {
+	var err error
+	if job.Kind == media.JobCrops {
+		err = w.store.RecordCrops(ctx, job.MediaID, job.Seq, nil)
+	} else {
+		err = w.store.FailMedia(ctx, job.MediaID, job.Seq, reason)
+	}
+	if code := media.ErrorCode(err); code == media.CodeConflict || code == media.CodeNotFound {
+		return nil
+	}
+	return err
 }

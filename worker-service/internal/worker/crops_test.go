@@ -52,9 +52,9 @@ func TestFinalFailure(t *testing.T) {
 	bad := &imaging.InputError{Reason: "truncated or corrupt JPEG"}
 	internal := errors.New("store timed out")
 	tests := []struct {
-		kind                   media.JobKind
-		err                    error
-		markFailed, deadLetter bool
+		kind               media.JobKind
+		err                error
+		record, deadLetter bool
 	}{
 		{media.JobRenditions, bad, true, true},
 		{media.JobRenditions, internal, true, true},
@@ -67,11 +67,51 @@ func TestFinalFailure(t *testing.T) {
 		{media.JobDerive, nil, false, true},
 	}
 	for _, tt := range tests {
-		markFailed, deadLetter := finalFailure(media.Job{Kind: tt.kind}, tt.err)
-		if markFailed != tt.markFailed || deadLetter != tt.deadLetter {
-			t.Errorf("%s after %v: mark failed %v, dead letter %v; want %v, %v", tt.kind, tt.err, markFailed, deadLetter, tt.markFailed, tt.deadLetter)
+		record, deadLetter := finalFailure(media.Job{Kind: tt.kind}, tt.err)
+		if record != tt.record || deadLetter != tt.deadLetter {
+			t.Errorf("%s after %v: record %v, dead letter %v; want %v, %v", tt.kind, tt.err, record, deadLetter, tt.record, tt.deadLetter)
 		}
 	}
+}
+
+// TestRecordFinal checks what a final failure writes: a crops job puts
+// the item back to ready with no new crops, the others fail it; a job
+// superseded meanwhile writes nothing and is no error.
+func TestRecordFinal(t *testing.T) {
+	t.Parallel()
+	st := &finalStore{}
+	w := &Worker{store: st}
+	if err := w.recordFinal(context.Background(), media.Job{Kind: media.JobCrops, MediaID: 1, Seq: 2}, "x"); err != nil || st.crops != 1 || st.failed != 0 {
+		t.Fatalf("crops: %v, %+v", err, st)
+	}
+	if err := w.recordFinal(context.Background(), media.Job{Kind: media.JobRenditions, MediaID: 1, Seq: 3}, "x"); err != nil || st.failed != 1 {
+		t.Fatalf("renditions: %v, %+v", err, st)
+	}
+	st.err = media.Errorf(media.CodeConflict, "superseded")
+	if err := w.recordFinal(context.Background(), media.Job{Kind: media.JobEdit, MediaID: 1, Seq: 4}, "x"); err != nil {
+		t.Fatalf("superseded: %v", err)
+	}
+	st.err = errors.New("database down")
+	if err := w.recordFinal(context.Background(), media.Job{Kind: media.JobCrops, MediaID: 1, Seq: 5}, "x"); err == nil {
+		t.Fatal("a store failure must surface, so the message is retried")
+	}
+}
+
+// finalStore counts the final failures written.
+type finalStore struct {
+	Store
+	crops, failed int
+	err           error
+}
+
+func (s *finalStore) RecordCrops(context.Context, int64, int64, []media.File) error {
+	s.crops++
+	return s.err
+}
+
+func (s *finalStore) FailMedia(context.Context, int64, int64, string) error {
+	s.failed++
+	return s.err
 }
 
 // fakeStore answers FindMediaByID and MediaType; anything that would
@@ -119,7 +159,7 @@ func (s *fakeStore) FindDerived(_ context.Context, _ int64, spec string) (media.
 	return media.File{}, false, nil
 }
 
-func (s *fakeStore) RecordDerived(context.Context, int64, media.File) error {
+func (s *fakeStore) RecordDerived(context.Context, int64, string, media.File) error {
 	s.t.Error("RecordDerived called")
 	return nil
 }

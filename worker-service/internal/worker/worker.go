@@ -40,7 +40,7 @@ type Store interface {
 	// RecordDerived caches a derive job's file (SizeName the transform's
 	// canonical form); not found when the item is gone.
 	FindDerived(ctx context.Context, mediaID int64, spec string) (media.File, bool, error)
-	RecordDerived(ctx context.Context, mediaID int64, f media.File) error
+	RecordDerived(ctx context.Context, mediaID int64, source string, f media.File) error
 }
 
 // Broker is what a worker publishes besides acks: dead letters for
@@ -191,11 +191,11 @@ func (w *Worker) handle(parent context.Context, msg jetstream.Msg) {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
 		reason := failureReason(err)
-		markFailed, deadLetter := finalFailure(job, err)
+		record, deadLetter := finalFailure(job, err)
 		// The failure is written before the message is terminated: a
 		// terminated work-queue message is gone.
-		if markFailed {
-			if ferr := w.store.FailMedia(ctx, job.MediaID, job.Seq, reason); ferr != nil && media.ErrorCode(ferr) != media.CodeConflict && media.ErrorCode(ferr) != media.CodeNotFound {
+		if record {
+			if ferr := w.recordFinal(ctx, job, reason); ferr != nil {
 				log.ErrorContext(ctx, "record_failure_failed", "err", ferr)
 				_ = msg.NakWithDelay(5 * time.Second)
 				return
@@ -465,8 +465,8 @@ func (w *Worker) HandleExhausted(ctx context.Context, e jobqueue.Exhausted) erro
 	}
 	ctx = jobqueue.ExtractTrace(ctx, e.Headers)
 	const reason = "processing stopped the worker on every attempt"
-	if markFailed, _ := finalFailure(job, nil); markFailed {
-		if err := w.store.FailMedia(ctx, job.MediaID, job.Seq, reason); err != nil && media.ErrorCode(err) != media.CodeConflict && media.ErrorCode(err) != media.CodeNotFound {
+	if record, _ := finalFailure(job, nil); record {
+		if err := w.recordFinal(ctx, job, reason); err != nil {
 			return err
 		}
 	}
