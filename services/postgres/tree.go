@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -136,10 +137,22 @@ func (s *MediaStore) findNodes(ctx context.Context, where string, args ...any) (
 	if err != nil {
 		return nil, translate(err, "media")
 	}
+	// Items often share a folder (items?id=… of one gallery): its
+	// ancestors are read once.
+	byParent := map[int64][]string{}
 	for _, m := range items {
-		if err := s.fillPath(ctx, m); err != nil {
-			return nil, err
+		var names []string
+		if m.NodeParentID != nil {
+			var ok bool
+			if names, ok = byParent[*m.NodeParentID]; !ok {
+				if names, err = s.ancestorNames(ctx, m.NodeParentID); err != nil {
+					return nil, err
+				}
+				byParent[*m.NodeParentID] = names
+			}
 		}
+		m.Tree.Names = append(slices.Clone(names), m.Title)
+		m.Tree.Level = len(m.Tree.Names)
 	}
 	return items, nil
 }
@@ -158,17 +171,6 @@ func scanNode(r pgx.CollectableRow) (*media.Media, error) {
 	}
 	m.Tree = t
 	return m, decodeFiles(m, files)
-}
-
-// fillPath sets the item's level and the names from the root down to it.
-func (s *MediaStore) fillPath(ctx context.Context, m *media.Media) error {
-	names, err := s.ancestorNames(ctx, m.NodeParentID)
-	if err != nil {
-		return err
-	}
-	m.Tree.Names = append(names, m.Title)
-	m.Tree.Level = len(m.Tree.Names)
-	return nil
 }
 
 // ancestorNames returns the names from the root down to the folder id
