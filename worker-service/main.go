@@ -105,7 +105,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 
-	cons, err := ensureConsumer(ctx, nc, log)
+	cons, deriveCons, err := ensureConsumers(ctx, nc, log)
 	if err != nil {
 		return err
 	}
@@ -118,20 +118,22 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	defer stopAdvisories()
-	log.InfoContext(ctx, "consuming", "consumer", jobqueue.ConsumerName, "health_addr", ln.Addr().String())
-	w.Run(ctx, cons)
+	log.InfoContext(ctx, "consuming", "consumer", jobqueue.ConsumerName, "derive_consumer", jobqueue.DeriveConsumerName, "health_addr", ln.Addr().String())
+	w.Run(ctx, cons, deriveCons)
 	log.Info("stopped")
 	return nil
 }
 
-func ensureConsumer(ctx context.Context, nc *jobqueue.Conn, log interface {
+func ensureConsumers(ctx context.Context, nc *jobqueue.Conn, log interface {
 	WarnContext(context.Context, string, ...any)
-}) (cons jetstream.Consumer, err error) {
+}) (cons, derive jetstream.Consumer, err error) {
 	delay := 200 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		if cons, err = nc.EnsureConsumer(ctx); err == nil {
-			if err = nc.EnsureDLQ(ctx); err == nil {
-				return cons, nil
+			if derive, err = nc.EnsureDeriveConsumer(ctx); err == nil {
+				if err = nc.EnsureDLQ(ctx); err == nil {
+					return cons, derive, nil
+				}
 			}
 		}
 		if attempt == 1 || attempt%10 == 0 {
@@ -139,7 +141,7 @@ func ensureConsumer(ctx context.Context, nc *jobqueue.Conn, log interface {
 		}
 		select {
 		case <-ctx.Done():
-			return nil, errors.Join(err, ctx.Err())
+			return nil, nil, errors.Join(err, ctx.Err())
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, 5*time.Second)

@@ -18,9 +18,9 @@ const (
 	DLQStreamName = "MEDIA_DLQ"
 	DLQSubjects   = "media.dlq.>"
 	// MaxDeliveriesAdvisory is what JetStream publishes when a message of
-	// the job stream ran out of deliveries without being settled: a worker
-	// died on every attempt.
-	MaxDeliveriesAdvisory = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + StreamName + "." + ConsumerName
+	// the job stream ran out of deliveries without being settled (a worker
+	// died on every attempt), for either consumer.
+	MaxDeliveriesAdvisory = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + StreamName + ".*"
 )
 
 // Headers of a dead letter.

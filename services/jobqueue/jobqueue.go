@@ -15,12 +15,22 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 )
 
-// Names of the stream, its subjects and the workers' consumer.
+// Names of the stream, its subjects and the workers' consumers.
 const (
-	StreamName   = "MEDIA_JOBS"
-	JobSubjects  = "media.jobs.>"
+	StreamName  = "MEDIA_JOBS"
+	JobSubjects = "media.jobs.>"
+	// ConsumerName takes the jobs that make an item's own files: its
+	// renditions, an edit, its crops.
 	ConsumerName = "media-workers"
+	// DeriveConsumerName takes the renditions asked for by image URL
+	// parameters. Anyone may ask for those, so they queue apart: a burst
+	// of them never holds an upload's job back.
+	DeriveConsumerName = "media-derive"
+	DeriveSubject      = "media.jobs.derive"
 )
+
+// ItemJobSubjects are the subjects ConsumerName takes.
+var ItemJobSubjects = []string{"media.jobs.renditions", "media.jobs.edit", "media.jobs.crops"}
 
 // Config holds the broker address and the delivery policy.
 type Config struct {
@@ -129,22 +139,33 @@ func (c *Conn) EnsureStream(ctx context.Context) (jetstream.Stream, error) {
 	return s, nil
 }
 
-// EnsureConsumer creates or updates the one durable pull consumer all
-// workers share, so N workers split the jobs.
+// EnsureConsumer creates or updates the durable pull consumer of the item
+// jobs that all workers share, so N workers split the jobs.
 func (c *Conn) EnsureConsumer(ctx context.Context) (jetstream.Consumer, error) {
+	return c.ensureConsumer(ctx, ConsumerName, ItemJobSubjects)
+}
+
+// EnsureDeriveConsumer creates or updates the durable pull consumer of the
+// image URL renditions, which every worker also reads, in a slot of its
+// own.
+func (c *Conn) EnsureDeriveConsumer(ctx context.Context) (jetstream.Consumer, error) {
+	return c.ensureConsumer(ctx, DeriveConsumerName, []string{DeriveSubject})
+}
+
+func (c *Conn) ensureConsumer(ctx context.Context, name string, subjects []string) (jetstream.Consumer, error) {
 	if _, err := c.EnsureStream(ctx); err != nil {
 		return nil, err
 	}
 	cons, err := c.JS.CreateOrUpdateConsumer(ctx, StreamName, jetstream.ConsumerConfig{
-		Durable:       ConsumerName,
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       c.cfg.AckWait,
-		MaxDeliver:    c.cfg.MaxDeliver,
-		MaxAckPending: c.cfg.MaxAckPending,
-		FilterSubject: JobSubjects,
+		Durable:        name,
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        c.cfg.AckWait,
+		MaxDeliver:     c.cfg.MaxDeliver,
+		MaxAckPending:  c.cfg.MaxAckPending,
+		FilterSubjects: subjects,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("ensure consumer %s: %w", ConsumerName, err)
+		return nil, fmt.Errorf("ensure consumer %s: %w", name, err)
 	}
 	return cons, nil
 }

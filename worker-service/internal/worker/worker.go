@@ -110,13 +110,23 @@ func New(cfg Config, store Store, objects *objstore.Store, events Broker, log *s
 // Run fetches and runs jobs from cons until ctx ends. Then it stops
 // fetching, lets jobs in flight finish within DrainTimeout and returns;
 // a job cut off by the drain bound is nak'ed for another worker.
-func (w *Worker) Run(ctx context.Context, cons jetstream.Consumer) {
+// derive, when not nil, is the consumer of image URL renditions, read in
+// one slot of its own besides Concurrency's: small jobs that anyone may
+// ask for, so they never take an item job's slot.
+func (w *Worker) Run(ctx context.Context, cons, derive jetstream.Consumer) {
 	var wg sync.WaitGroup
 	for range w.cfg.Concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			w.loop(ctx, cons)
+		}()
+	}
+	if derive != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.loop(ctx, derive)
 		}()
 	}
 	wg.Wait()
