@@ -434,6 +434,11 @@ func TestHeartcore(t *testing.T) {
 		id := str(han["_id"])
 		old := str(c.item(c.do("GET", "/media/"+id, nil, nil), 200)["umbracoFile"].(map[string]any)["src"])
 		bigger := testPNG(t, 400, 300)
+		// A refused move leaves the file as it was.
+		c.expectError(c.upload("PUT", "/media/"+id, map[string]any{"parentId": id}, "han-solo.png", bigger), 422, "ValidationFailed")
+		if got := str(c.item(c.do("GET", "/media/"+id, nil, nil), 200)["umbracoFile"].(map[string]any)["src"]); got != old {
+			t.Fatalf("a refused PUT replaced the file: %s → %s", old, got)
+		}
 		rep := c.item(c.upload("PUT", "/media/"+id, map[string]any{"name": "Han again"}, "han-solo.png", bigger), 200)
 		src := str(rep["umbracoFile"].(map[string]any)["src"])
 		if src == old || rep["umbracoWidth"] != "400" || rep["umbracoHeight"] != "300" || rep["name"] != "Han again" || rep["_id"] != id {

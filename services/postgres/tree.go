@@ -206,6 +206,8 @@ func (s *MediaStore) NodeID(ctx context.Context, key string) (int64, error) {
 
 // FindNodeByPath resolves names from the root, each matched to a child's
 // name ignoring case (the first in sort order when siblings share one).
+// Paths are the public Delivery API's: private items are not matched, so
+// they neither show nor hide a public sibling of the same name.
 func (s *MediaStore) FindNodeByPath(ctx context.Context, names []string) (*media.Media, error) {
 	if len(names) == 0 {
 		return nil, media.Errorf(media.CodeNotFound, "media not found")
@@ -214,7 +216,7 @@ func (s *MediaStore) FindNodeByPath(ctx context.Context, names []string) (*media
 	var id int64
 	for _, name := range names {
 		err := s.db.Pool.QueryRow(ctx, `SELECT id FROM media
-			WHERE node_parent_id IS NOT DISTINCT FROM $1 AND lower(title) = lower($2) AND `+inTree+`
+			WHERE node_parent_id IS NOT DISTINCT FROM $1 AND lower(title) = lower($2) AND visibility = 'inherit' AND `+inTree+`
 			ORDER BY sort_order, id LIMIT 1`, parent, name).Scan(&id)
 		if err != nil {
 			return nil, translate(err, "media")

@@ -77,6 +77,21 @@ func TestTreeReadsAndOrder(t *testing.T) {
 	if err != nil || byPath.Key != b.Key {
 		t.Fatalf("by path: %v %v", byPath, err)
 	}
+	// A private item of the same name, first in order, hides nothing.
+	priv := fileIn(t, store, u, "Sand", &sub.ID)
+	first, private := 0, media.VisibilityPrivate
+	if _, err := store.UpdateMedia(ctx, priv.ID, media.Update{Visibility: &private}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.UpdateNode(ctx, priv.ID, media.NodeUpdate{SortOrder: &first}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if byPath, err := store.FindNodeByPath(ctx, []string{"photos", "summer", "sand"}); err != nil || byPath.Key != b.Key {
+		t.Fatalf("by path past a private namesake: %v %v", byPath, err)
+	}
+	if _, err := store.DeleteNode(ctx, priv.ID); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := store.FindNodeByPath(ctx, []string{"photos", "nope"}); media.ErrorCode(err) != media.CodeNotFound {
 		t.Fatalf("missing path: %v", err)
 	}

@@ -97,7 +97,8 @@ func (s *Service) FindNodes(ctx context.Context, keys []string) ([]*media.Media,
 	return s.tree.FindNodes(ctx, keys)
 }
 
-// FindNodeByPath resolves names from the root, ignoring case.
+// FindNodeByPath resolves names from the root, ignoring case, among the
+// public items (the Delivery API's paths).
 func (s *Service) FindNodeByPath(ctx context.Context, names []string) (*media.Media, error) {
 	return s.tree.FindNodeByPath(ctx, names)
 }

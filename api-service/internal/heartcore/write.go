@@ -409,17 +409,16 @@ func (h *Handler) handleUpdate(w http.ResponseWriter, r *http.Request) {
 		}
 		u.Move = true
 	}
+	// The file is checked first and replaced last: a refused field, move
+	// or file changes nothing, and a new file comes with its new job.
+	var body io.Reader
+	var name string
 	if req.file != nil {
 		if m.IsFolder() {
 			h.writeError(w, r, validation(map[string][]string{fileProperty: {"A folder has no file."}}))
 			return
 		}
-		body, name, err := fileBody(req.file, e)
-		if err == nil {
-			_, err = h.core.ReplaceFile(r.Context(), key, core.Upload{Body: body, ClientFilename: name, Author: caller(r),
-				Trailer: func(*core.Upload) error { return req.remainingParts() }})
-		}
-		if err != nil {
+		if body, name, err = fileBody(req.file, e); err != nil {
 			h.writeError(w, r, err)
 			return
 		}
@@ -431,6 +430,14 @@ func (h *Handler) handleUpdate(w http.ResponseWriter, r *http.Request) {
 		}
 		h.writeError(w, r, err)
 		return
+	}
+	if body != nil {
+		m, err = h.core.ReplaceFile(r.Context(), key, core.Upload{Body: body, ClientFilename: name, Author: caller(r),
+			Trailer: func(*core.Upload) error { return req.remainingParts() }})
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, h.item(m))
 }
