@@ -59,9 +59,12 @@ type Config struct {
 	// ImageMaxRenditions bounds the renditions cached per item for image
 	// URL parameters (PIXELMILL_IMAGE_MAX_RENDITIONS; 0: no bound).
 	ImageMaxRenditions int
-	Postgres           postgres.Config
-	ObjStore           objstore.Config
-	JobQueue           jobqueue.Config
+	// ReadCacheItems bounds the items each replica keeps for reads by id
+	// (PIXELMILL_READ_CACHE_ITEMS; 0: no cache).
+	ReadCacheItems int
+	Postgres       postgres.Config
+	ObjStore       objstore.Config
+	JobQueue       jobqueue.Config
 }
 
 // LoadConfig reads the configuration through getenv and reports every bad
@@ -113,6 +116,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		},
 		ImageWait:          env.Duration("PIXELMILL_IMAGE_WAIT", 20*time.Second),
 		ImageMaxRenditions: env.Int("PIXELMILL_IMAGE_MAX_RENDITIONS", 100),
+		ReadCacheItems:     env.Int("PIXELMILL_READ_CACHE_ITEMS", 2000),
 		Postgres:           env.Postgres(),
 		ObjStore:           env.ObjStore(),
 		JobQueue:           env.JobQueue(),
@@ -146,6 +150,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.ImageWait < 0 || c.ImageWait > 5*time.Minute {
 		env.Check("PIXELMILL_IMAGE_WAIT", errors.New("must be between 0 and 5m"))
+	}
+	if c.ReadCacheItems < 0 {
+		env.Check("PIXELMILL_READ_CACHE_ITEMS", errors.New("must not be negative"))
 	}
 	if c.ImageMaxRenditions < 0 {
 		env.Check("PIXELMILL_IMAGE_MAX_RENDITIONS", errors.New("must not be negative"))
@@ -194,5 +201,6 @@ func (c Config) LogValue() slog.Value {
 		slog.Any("delivery_api_key", config.Masked(c.Delivery.APIKey)),
 		slog.Duration("image_wait", c.ImageWait),
 		slog.Int("image_max_renditions", c.ImageMaxRenditions),
+		slog.Int("read_cache_items", c.ReadCacheItems),
 	)
 }

@@ -122,7 +122,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	go func() { defer close(relayDone); relay.Run(relayCtx) }()
 	// Any process's commit to the outbox (a worker's status event, another
 	// replica's job) wakes this relay at once rather than at its next poll.
-	go db.Listen(relayCtx, postgres.OutboxChannel, log, relay.Kick)
+	go db.Listen(relayCtx, postgres.OutboxChannel, log, func(ev postgres.ListenEvent, _ string) {
+		if ev != postgres.Lost {
+			relay.Kick()
+		}
+	})
 
 	hub := live.NewHub()
 	unsubscribe, err := nc.SubscribeEvents(hub.Publish)
@@ -144,6 +148,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	svc := core.New(postgres.NewMediaStore(db), objects, relay, core.NewURLSigner(signingKey, cfg.SignedURLTTL), log)
 	svc.AllowSVG = cfg.AllowSVG
 	svc.MaxDerived = cfg.ImageMaxRenditions
+	if cfg.ReadCacheItems > 0 {
+		svc.Cache = core.NewItemCache(cfg.ReadCacheItems)
+		go db.Listen(relayCtx, postgres.MediaChannel, log, svc.Cache.OnListen)
+	}
 	go svc.RunUpkeep(relayCtx, cfg.Upkeep)
 	auth := httpx.NewAuthenticator(users)
 	mux := http.NewServeMux()

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,4 +78,40 @@ func procStatus(t *testing.T, pid int, field string) int64 {
 	}
 	t.Fatalf("no %s in /proc/%d/status", field, pid)
 	return 0
+}
+
+// TestReadCacheAcrossReplicas checks the read cache's invalidation: an
+// item each replica has cached, changed through one of them, reads changed
+// at once there and within moments on the other, whose cache Postgres's
+// notice drops.
+func TestReadCacheAcrossReplicas(t *testing.T) {
+	s := startStack(t, 1)
+	b := startAPIProcess(t, s)
+	a := s.uploadMultipart(t, filepath.Join(testdataDir(t), "photo-640x480.jpg"), "Before")
+	s.waitDone(t, a.ID)
+	admin := func(base string) wpClient { return wpClient{t: t, base: base, login: "admin", pass: adminPassword} }
+	title := func(base string) string {
+		var got attachment
+		admin(base).do("GET", fmt.Sprintf("/wp-json/wp/v2/media/%d?context=edit", a.ID), nil, nil).json(t, &got)
+		return got.Title.Raw
+	}
+	// Both replicas read (and cache) it.
+	for range 3 {
+		if title(s.base) != "Before" || title(b.base) != "Before" {
+			t.Fatal("not the uploaded title")
+		}
+	}
+	for i, writer := range []string{s.base, b.base} {
+		reader := []string{b.base, s.base}[i]
+		want := fmt.Sprintf("After %d", i)
+		if r := admin(writer).form("POST", fmt.Sprintf("/wp-json/wp/v2/media/%d", a.ID), url.Values{"title": {want}}); r.status != 200 {
+			t.Fatalf("update: %d %s", r.status, r.body)
+		}
+		if got := title(writer); got != want {
+			t.Fatalf("the writing replica reads %q after its own write, want %q", got, want)
+		}
+		start := time.Now()
+		waitFor(t, 5*time.Second, "the other replica to read the change", func() bool { return title(reader) == want })
+		t.Logf("the other replica read the change after %s", time.Since(start))
+	}
 }

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -194,13 +195,75 @@ func TestPresignedUploadLifecycleAndEvents(t *testing.T) {
 	}
 }
 
+// TestMediaChangesNotify checks that every change to an item or its files
+// is announced on MediaChannel with the item's id, once per transaction.
+func TestMediaChangesNotify(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db, store, _, u := newStoresDB(t)
+	ids := make(chan string, 100)
+	go db.Listen(ctx, postgres.MediaChannel, slogDiscard(), func(ev postgres.ListenEvent, payload string) {
+		ids <- fmt.Sprint(ev, ":", payload)
+	})
+	next := func(what string) string {
+		t.Helper()
+		select {
+		case got := <-ids:
+			return got
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no notification after %s", what)
+			return ""
+		}
+	}
+	if got := next("LISTEN"); got != fmt.Sprint(postgres.Listening, ":") {
+		t.Fatalf("first event %q", got)
+	}
+	m := newItem(u, "notify", "")
+	if _, err := store.CreateMedia(ctx, m, media.File{Key: "k", MIME: "image/jpeg"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprint(postgres.Notified, ":", m.ID)
+	if got := next("create"); got != want {
+		t.Fatalf("create: %q, want %q", got, want)
+	}
+	title := "changed"
+	if _, err := store.UpdateMedia(ctx, m.ID, media.Update{Title: &title}); err != nil {
+		t.Fatal(err)
+	}
+	if got := next("update"); got != want {
+		t.Fatalf("update: %q, want %q", got, want)
+	}
+	if err := store.RecordRenditions(ctx, m.ID, 1, media.Renditions{Width: 5, Height: 5, Sizes: []media.File{{SizeName: "medium", Name: "n-5x5.jpg", Key: "k2"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := next("renditions"); got != want {
+		t.Fatalf("renditions: %q, want %q", got, want)
+	}
+	if _, err := store.DeleteMedia(ctx, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := next("delete"); got != want {
+		t.Fatalf("delete: %q, want %q", got, want)
+	}
+	select {
+	case extra := <-ids:
+		t.Fatalf("more than one notification a transaction: %q", extra)
+	case <-time.After(300 * time.Millisecond):
+	}
+}
+
 func TestListenWakesOnOutboxCommit(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	db, store, _, u := newStoresDB(t)
 	woken := make(chan struct{}, 10)
-	go db.Listen(ctx, postgres.OutboxChannel, slogDiscard(), func() { woken <- struct{}{} })
+	go db.Listen(ctx, postgres.OutboxChannel, slogDiscard(), func(ev postgres.ListenEvent, _ string) {
+		if ev != postgres.Lost {
+			woken <- struct{}{}
+		}
+	})
 	select {
 	case <-woken: // the wake after LISTEN starts
 	case <-time.After(10 * time.Second):

@@ -8,14 +8,29 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Listen calls wake each time a notification arrives on channel, until ctx
-// ends. It holds one pooled connection for the LISTEN and reconnects after
-// an error; wake is also called after each (re)connect, since a
-// notification sent while no connection listened is gone.
-func (db *DB) Listen(ctx context.Context, channel string, log *slog.Logger, wake func()) {
+// ListenEvent is what a Listen callback is told.
+type ListenEvent int
+
+// The events of a LISTEN connection.
+const (
+	// Listening: the LISTEN is (again) in place. Notifications sent while
+	// none listened are gone, so whatever they would have said is unknown.
+	Listening ListenEvent = iota
+	// Lost: the connection failed; notifications are missed until the
+	// next Listening.
+	Lost
+	// Notified: a notification arrived, with its payload.
+	Notified
+)
+
+// Listen calls fn for each notification on channel, and when its LISTEN
+// connection comes up or goes down, until ctx ends. It holds one pooled
+// connection for the LISTEN and reconnects after an error.
+func (db *DB) Listen(ctx context.Context, channel string, log *slog.Logger, fn func(ev ListenEvent, payload string)) {
 	delay := 200 * time.Millisecond
 	for ctx.Err() == nil {
-		err := db.listenOnce(ctx, channel, wake)
+		err := db.listenOnce(ctx, channel, fn)
+		fn(Lost, "")
 		if ctx.Err() != nil {
 			return
 		}
@@ -29,7 +44,7 @@ func (db *DB) Listen(ctx context.Context, channel string, log *slog.Logger, wake
 	}
 }
 
-func (db *DB) listenOnce(ctx context.Context, channel string, wake func()) error {
+func (db *DB) listenOnce(ctx context.Context, channel string, fn func(ListenEvent, string)) error {
 	conn, err := db.Pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -40,11 +55,12 @@ func (db *DB) listenOnce(ctx context.Context, channel string, wake func()) error
 	if _, err := pc.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
 		return err
 	}
-	wake()
+	fn(Listening, "")
 	for {
-		if _, err := pc.WaitForNotification(ctx); err != nil {
+		n, err := pc.WaitForNotification(ctx)
+		if err != nil {
 			return err
 		}
-		wake()
+		fn(Notified, n.Payload)
 	}
 }

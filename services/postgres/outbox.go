@@ -91,6 +91,12 @@ func insertJob(ctx context.Context, tx pgx.Tx, job *media.Job, trace map[string]
 // listeners in milliseconds rather than at the relay's next poll.
 const OutboxChannel = "pixelmill_outbox"
 
+// MediaChannel is the Postgres NOTIFY channel on which every committed
+// change to an item or its files is announced, with the item's id as
+// payload (migration 009's triggers): API replicas drop the item from
+// their read caches.
+const MediaChannel = "pixelmill_media"
+
 func insertOutbox(ctx context.Context, tx pgx.Tx, id uuid.UUID, subject string, payload []byte, headers map[string]string) error {
 	if headers == nil {
 		headers = map[string]string{}

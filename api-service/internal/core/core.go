@@ -74,6 +74,8 @@ type Service struct {
 	signer    *URLSigner
 	log       *slog.Logger
 	now       func() time.Time
+	// Cache, when set, serves FindMedia; see ItemCache.
+	Cache *ItemCache
 	// MaxDerived bounds the renditions cached for image URL parameters per
 	// item: anyone may ask for one, and each is stored. 0 means no bound.
 	MaxDerived int
@@ -270,20 +272,33 @@ func (s *Service) removeObject(key string) {
 	}
 }
 
-// FindMedia returns an item with its files. Folders of the Umbraco tree
-// are not found: WordPress knows only files.
+// FindMedia returns an item with its files, from the read cache when it
+// holds it. Folders of the Umbraco tree are not found: WordPress knows
+// only files. The item may be shared: callers must not modify it.
 func (s *Service) FindMedia(ctx context.Context, id int64) (*media.Media, error) {
-	m, err := s.store.FindMediaByID(ctx, id)
-	if err == nil && m.IsFolder() {
+	m, ok := s.Cache.get(id)
+	if !ok {
+		version, keep := s.Cache.begin()
+		var err error
+		if m, err = s.store.FindMediaByID(ctx, id); err != nil {
+			return nil, err
+		}
+		if keep {
+			s.Cache.put(m, version)
+		}
+	}
+	if m.IsFolder() {
 		return nil, media.Errorf(media.CodeNotFound, "media not found")
 	}
-	return m, err
+	return m, nil
 }
 
 // Requeue asks the workers to make the listed sizes (all missing when
 // empty) of an item.
 func (s *Service) Requeue(ctx context.Context, id int64, sizes []string) error {
-	if _, err := s.store.RequeueMedia(ctx, id, sizes, jobqueue.InjectTrace(ctx)); err != nil {
+	_, err := s.store.RequeueMedia(ctx, id, sizes, jobqueue.InjectTrace(ctx))
+	s.Cache.drop(id)
+	if err != nil {
 		return err
 	}
 	s.relay.Kick()
@@ -359,7 +374,10 @@ func (s *Service) ListMedia(ctx context.Context, f media.Filter) ([]*media.Media
 
 // UpdateMedia changes an item's fields.
 func (s *Service) UpdateMedia(ctx context.Context, id int64, u media.Update) (*media.Media, error) {
-	return s.store.UpdateMedia(ctx, id, u)
+	m, err := s.store.UpdateMedia(ctx, id, u)
+	// This replica reads its own write at once, before Postgres's notice.
+	s.Cache.drop(id)
+	return m, err
 }
 
 // DeleteMedia removes an item and then every object it stored. The row goes
@@ -368,6 +386,7 @@ func (s *Service) UpdateMedia(ctx context.Context, id int64, u media.Update) (*m
 // item.
 func (s *Service) DeleteMedia(ctx context.Context, id int64) (*media.Media, error) {
 	m, err := s.store.DeleteMedia(ctx, id)
+	s.Cache.drop(id)
 	if err != nil {
 		return nil, err
 	}

@@ -60,6 +60,7 @@ func (s *Service) OpenCrop(ctx context.Context, m *media.Media, alias string, wa
 		}
 		if m.Status == media.StatusReady {
 			job, err := s.derive.RequeueCrops(ctx, m.ID, alias, jobqueue.InjectTrace(ctx))
+			s.Cache.drop(m.ID)
 			if err != nil {
 				return media.File{}, nil, err
 			}

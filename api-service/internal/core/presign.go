@@ -117,6 +117,7 @@ func (s *Service) CompleteUpload(ctx context.Context, m *media.Media) (*media.Me
 		check.Width, check.Height, check.Duration = v.Width, v.Height, &v.Duration
 	}
 	job, _, err := s.uploads.CompleteUpload(ctx, m.ID, check, jobqueue.InjectTrace(ctx))
+	s.Cache.drop(m.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -131,6 +131,7 @@ func (s *Service) UpdateNode(ctx context.Context, key string, u media.NodeUpdate
 		return nil, err
 	}
 	job, err := s.tree.UpdateNode(ctx, id, u, jobqueue.InjectTrace(ctx))
+	s.Cache.drop(id)
 	if err != nil {
 		return nil, err
 	}
@@ -155,6 +156,7 @@ func (s *Service) ReplaceFile(ctx context.Context, key string, up Upload) (*medi
 		return nil, err
 	}
 	job, old, err := s.tree.ReplaceFile(ctx, id, r, original, jobqueue.InjectTrace(ctx))
+	s.Cache.drop(id)
 	if err != nil {
 		s.removeObject(objectKey)
 		return nil, err
@@ -184,6 +186,7 @@ func (s *Service) DeleteNode(ctx context.Context, key string) (*media.Media, tim
 	}
 	deleted := s.now()
 	for _, r := range removed {
+		s.Cache.drop(r.ID)
 		if r.IsFolder() {
 			continue
 		}

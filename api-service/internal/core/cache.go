@@ -1,0 +1,108 @@
+package core
+
+import (
+	"strconv"
+	"sync"
+
+	"github.com/pixelmill/pixelmill/services/media"
+	"github.com/pixelmill/pixelmill/services/postgres"
+)
+
+// ItemCache keeps the items WordPress reads by id, so the hottest read of
+// the API (GET /wp-json/wp/v2/media/{id}) costs no Postgres round trip.
+// It is only as good as its invalidation: every committed change to an
+// item or its files is announced by Postgres (postgres.MediaChannel) to
+// every replica, which drops the item; while that LISTEN is down nothing
+// is cached or served from the cache. An item read from Postgres while a
+// change is announced is not kept, so a read that raced a write never
+// outlives it.
+type ItemCache struct {
+	mu   sync.Mutex
+	live bool
+	// version counts invalidations; a read keeps its item only if none
+	// happened while it read.
+	version uint64
+	items   map[int64]*media.Media
+	max     int
+}
+
+// NewItemCache returns a cache of at most max items, off until its LISTEN
+// is in place (OnListen).
+func NewItemCache(max int) *ItemCache {
+	return &ItemCache{items: map[int64]*media.Media{}, max: max}
+}
+
+// OnListen follows the LISTEN on postgres.MediaChannel: each notification
+// drops its item; when the connection comes up or goes down, everything
+// is dropped (notifications may have been missed), and caching runs only
+// while it is up.
+func (c *ItemCache) OnListen(ev postgres.ListenEvent, payload string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.version++
+	switch ev {
+	case postgres.Notified:
+		if id, err := strconv.ParseInt(payload, 10, 64); err == nil {
+			delete(c.items, id)
+			return
+		}
+		clear(c.items) // a payload we can't read: play safe
+	case postgres.Listening:
+		c.live = true
+		clear(c.items)
+	case postgres.Lost:
+		c.live = false
+		clear(c.items)
+	}
+}
+
+// get returns the cached item, if any. Items are shared: callers must not
+// modify them.
+func (c *ItemCache) get(id int64) (*media.Media, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m, ok := c.items[id]
+	return m, ok && c.live
+}
+
+// begin returns the version a read starts at, and whether its result may
+// be kept at all.
+func (c *ItemCache) begin() (uint64, bool) {
+	if c == nil {
+		return 0, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.version, c.live
+}
+
+// put keeps m if nothing was invalidated since version.
+func (c *ItemCache) put(m *media.Media, version uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.live || c.version != version {
+		return
+	}
+	if len(c.items) >= c.max {
+		for id := range c.items { // map order: a random victim
+			delete(c.items, id)
+			break
+		}
+	}
+	c.items[m.ID] = m
+}
+
+// drop forgets an item this replica just changed, before the notice of the
+// change arrives.
+func (c *ItemCache) drop(id int64) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.version++
+	delete(c.items, id)
+}
