@@ -158,11 +158,14 @@ func (s *MediaStore) findNodes(ctx context.Context, where string, args ...any) (
 }
 
 // scanNode scans mediaColumns, filesJSON and treeColumns.
-func scanNode(r pgx.CollectableRow) (*media.Media, error) {
+func scanNode(r pgx.CollectableRow) (*media.Media, error) { return scanNodeWith(r) }
+
+// scanNodeWith scans mediaColumns, filesJSON, treeColumns and then extra.
+func scanNodeWith(r pgx.CollectableRow, extra ...any) (*media.Media, error) {
 	var files []byte
 	var parentKey *string
 	t := &media.TreeInfo{}
-	m, err := scanMediaWith(r, &files, &parentKey, &t.HasChildren)
+	m, err := scanMediaWith(r, append([]any{&files, &parentKey, &t.HasChildren}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -282,18 +285,7 @@ func (s *MediaStore) Children(ctx context.Context, parent *int64, q media.ChildQ
 	}
 	total := 0
 	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*media.Media, error) {
-		var files []byte
-		var parentKey *string
-		t := &media.TreeInfo{}
-		m, err := scanMediaWith(r, &files, &parentKey, &t.HasChildren, &total)
-		if err != nil {
-			return nil, err
-		}
-		if parentKey != nil {
-			t.ParentKey = *parentKey
-		}
-		m.Tree = t
-		return m, decodeFiles(m, files)
+		return scanNodeWith(r, &total)
 	})
 	if err != nil {
 		return nil, 0, translate(err, "media")
