@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path"
 
+	"github.com/davidbyttow/govips/v2/vips"
+
 	"github.com/pixelmill/pixelmill/services/media"
 )
 
@@ -19,24 +21,25 @@ type CropRequest struct {
 	Box   *media.Rect
 }
 
-// cropRenditions plans the requested crops as renditions like the
-// sub-sizes, riding their shrink-on-load tiers: a crop without a box is
-// cut around the point libvips' attention finds (found once for them all).
+// cropRenditions plans the requested crops: boxed ones are renditions like
+// the sub-sizes and ride their shrink-on-load tiers; smart ones are scaled
+// to cover W×H in the same tiers and cut where libvips finds the subject.
 // A box outside the upright image is a caller's bug, not a bad file.
-func cropRenditions(src []byte, p plan, crops []CropRequest) ([]rendition, error) {
+func cropRenditions(p plan, crops []CropRequest) ([]rendition, error) {
 	out := make([]rendition, 0, len(crops))
-	var subject *media.Point
 	for _, c := range crops {
 		if c.W < 1 || c.H < 1 || c.W > media.MaxCropSide || c.H > media.MaxCropSide {
 			return nil, fmt.Errorf("crop %s: size %dx%d out of range", c.Alias, c.W, c.H)
 		}
-		r := rendition{SizeName: c.Alias, Name: media.CropFileName(p.Stem, c.Alias, p.Ext), W: c.W, H: c.H}
+		r := rendition{
+			SizeName: c.Alias,
+			Name:     media.CropFileName(p.Stem, c.Alias, p.Ext),
+			W:        c.W,
+			H:        c.H,
+			Box:      media.Rect{W: p.UprightW, H: p.UprightH},
+		}
 		if c.Box == nil {
-			if subject == nil {
-				pt := attentionPoint(src, p.Rotate)
-				subject = &pt
-			}
-			r.Box, _ = media.CropBox(p.UprightW, p.UprightH, media.CropDef{Alias: c.Alias, Width: c.W, Height: c.H}, subject, nil)
+			r.Attention = true
 		} else {
 			b := *c.Box
 			if b.X < 0 || b.Y < 0 || b.W < 1 || b.H < 1 || b.X+b.W > p.UprightW || b.Y+b.H > p.UprightH {
@@ -68,7 +71,7 @@ func Crops(ctx context.Context, src []byte, basename string, crops []CropRequest
 	if !info.format.subsizes || len(crops) == 0 {
 		return nil, nil
 	}
-	jobs, err := cropRenditions(src, p, crops)
+	jobs, err := cropRenditions(p, crops)
 	if err != nil {
 		return nil, fmt.Errorf("crops %s: %w", name, err)
 	}
@@ -78,4 +81,14 @@ func Crops(ctx context.Context, src []byte, basename string, crops []CropRequest
 		return nil, fmt.Errorf("crops %s: %w", name, err)
 	}
 	return files, nil
+}
+
+// smart returns the upright source scaled to cover w×h and cut to w×h
+// where libvips' attention measure (edges, skin tones, saturated colours)
+// scores highest. libvips' thumbnail does the cut itself: smartcrop reads
+// the image more than once, which a streamed (sequential) decode can't
+// serve, and thumbnail then decodes with random access. The loaders are
+// those of scaled, for the same orientation rules.
+func (r *renderer) smart(t tier, shared *vips.ImageRef, w, h int) (*vips.ImageRef, error) {
+	return r.thumbnail(t, shared, w, h, vips.InterestingAttention, vips.SizeBoth, vips.AccessRandom)
 }

@@ -134,7 +134,7 @@ func Process(ctx context.Context, req Request) (*Result, error) {
 		}
 		sizeJob[i] = j
 	}
-	crops, err := cropRenditions(req.Source, p, req.Crops)
+	crops, err := cropRenditions(p, req.Crops)
 	if err != nil {
 		return nil, fmt.Errorf("process %s: %w", name, err)
 	}
@@ -346,10 +346,14 @@ func jpegShrink(shrink float64) int {
 }
 
 // thumbSize is the size the whole upright image is scaled to for t: t
-// itself; for a box that is enlarged, the image's own size (the box is
-// cut, then enlarged); else the size at which t.Box becomes t.W×t.H.
+// itself; for a smart crop the smallest size covering t.W×t.H; for a box
+// that is enlarged, the image's own size (the box is cut, then enlarged);
+// else the size at which t.Box becomes t.W×t.H.
 func thumbSize(t rendition, upW, upH int) (int, int) {
 	switch {
+	case t.Attention:
+		s := math.Max(float64(t.W)/float64(upW), float64(t.H)/float64(upH))
+		return max(t.W, int(math.Round(float64(upW)*s))), max(t.H, int(math.Round(float64(upH)*s)))
 	case t.Box == (media.Rect{W: upW, H: upH}):
 		return t.W, t.H
 	case enlarges(t):
@@ -395,22 +399,29 @@ func (r *renderer) load(t tier, access int) (*vips.ImageRef, error) {
 // orientation already. PNG and WebP go through load instead: govips's
 // thumbnail from a buffer cannot be told not to rotate them.
 func (r *renderer) scaled(t tier, shared *vips.ImageRef, tw, th int) (*vips.ImageRef, error) {
+	return r.thumbnail(t, shared, tw, th, vips.InterestingNone, vips.SizeForce, vips.AccessSequential)
+}
+
+// thumbnail is libvips' thumbnail of the upright source to tw×th, with
+// interesting deciding a crop and size whether it may enlarge; access is
+// how PNG and WebP are loaded when no shared decode serves.
+func (r *renderer) thumbnail(t tier, shared *vips.ImageRef, tw, th int, interesting vips.Interesting, size vips.Size, access int) (*vips.ImageRef, error) {
 	var im *vips.ImageRef
 	var err error
 	switch {
 	case shared != nil:
 		im, err = shared.Copy()
 	case r.info.format.name == "png" || r.info.format.name == "webp":
-		im, err = r.load(t, vips.AccessSequential)
+		im, err = r.load(t, access)
 	default:
-		return vips.LoadThumbnailFromBuffer(r.src, tw, th, vips.InterestingNone, vips.SizeForce, importParams(r.strict))
+		return vips.LoadThumbnailFromBuffer(r.src, tw, th, interesting, size, importParams(r.strict))
 	}
 	if err != nil {
 		return nil, err
 	}
 	// thumbnail_image after a shrink-on-load load is what thumbnail_buffer
 	// does itself: premultiplied alpha, lanczos3, exact size.
-	if err := im.ThumbnailWithSize(tw, th, vips.InterestingNone, vips.SizeForce); err != nil {
+	if err := im.ThumbnailWithSize(tw, th, interesting, size); err != nil {
 		im.Close()
 		return nil, err
 	}
@@ -427,11 +438,18 @@ func (r *renderer) render(t rendition, tr tier, shared *vips.ImageRef) (File, er
 	return r.encode(im, t)
 }
 
-// cut returns the upright source's t.Box scaled to exactly t.W×t.H,
-// pixels only: metadata goes in encode.
+// cut returns the upright source's t.Box (or, for a smart crop, what
+// libvips finds most interesting) scaled to exactly t.W×t.H, pixels only:
+// metadata goes in encode.
 func (r *renderer) cut(t rendition, tr tier, shared *vips.ImageRef) (*vips.ImageRef, error) {
-	tw, th := thumbSize(t, r.plan.UprightW, r.plan.UprightH)
-	im, err := r.scaled(tr, shared, tw, th)
+	var im *vips.ImageRef
+	var err error
+	if t.Attention {
+		im, err = r.smart(tr, shared, t.W, t.H)
+	} else {
+		tw, th := thumbSize(t, r.plan.UprightW, r.plan.UprightH)
+		im, err = r.scaled(tr, shared, tw, th)
+	}
 	if err != nil {
 		return nil, classify(err, r.src, r.info.format, r.strict)
 	}
@@ -442,10 +460,12 @@ func (r *renderer) cut(t rendition, tr tier, shared *vips.ImageRef) (*vips.Image
 	return im, nil
 }
 
-// shape turns the scaled source im (thumbSize's size) into t.W×t.H.
+// shape turns the scaled source im (thumbSize's size) into t.W×t.H; a
+// smart crop only needs shape's last step.
 func (r *renderer) shape(im *vips.ImageRef, t rendition) error {
 	upW, upH := r.plan.UprightW, r.plan.UprightH
 	switch {
+	case t.Attention:
 	case t.Box != (media.Rect{W: upW, H: upH}) && enlarges(t):
 		// Cut first, then enlarge: scaling the whole image up to where
 		// the box has the output's size could exceed libvips' image size

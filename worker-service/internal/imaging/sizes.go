@@ -26,6 +26,9 @@ type rendition struct {
 	Name     string
 	W, H     int
 	Box      media.Rect // in upright source pixels
+	// Attention cuts W×H where libvips' attention-based smart crop finds
+	// the subject, instead of Box (a named crop without a focal point).
+	Attention bool
 }
 
 // plan is everything Process will make for one upload, decided from the
