@@ -108,6 +108,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		if _, err := nc.EnsureStream(ctx); err != nil {
 			return err
 		}
+		// The relay publishes derive jobs for image URLs too.
+		if err := nc.EnsureDeriveStream(ctx); err != nil {
+			return err
+		}
 		// The relay publishes status events too: their stream must exist
 		// before the first one.
 		return nc.EnsureEventStream(ctx)
@@ -149,7 +153,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	svc.AllowSVG = cfg.AllowSVG
 	svc.MaxDerived = cfg.ImageMaxRenditions
 	if cfg.ReadCacheItems > 0 {
-		svc.Cache = core.NewItemCache(cfg.ReadCacheItems)
+		svc.Cache = core.NewItemCache(cfg.ReadCacheItems, 30*time.Second)
 		go db.Listen(relayCtx, postgres.MediaChannel, log, svc.Cache.OnListen)
 	}
 	go svc.RunUpkeep(relayCtx, cfg.Upkeep)

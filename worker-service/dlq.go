@@ -85,12 +85,21 @@ func runDLQ(ctx context.Context, args []string, getenv func(string) string, out 
 			if err := json.Unmarshal(d.Payload, &job); err != nil {
 				return fmt.Errorf("dead letter %d: %w", d.Seq, err)
 			}
-			var sizes []string
-			if job.Kind == media.JobRenditions {
-				sizes = job.Sizes
-			}
-			if _, err := store.RequeueMedia(ctx, job.MediaID, sizes, nil); err != nil && media.ErrorCode(err) != media.CodeNotFound {
-				return fmt.Errorf("replay %d (media %d): %w", d.Seq, job.MediaID, err)
+			switch job.Kind {
+			case media.JobDerive:
+				// An image URL's rendition is asked for again, as it was:
+				// the item itself is fine.
+				if err := store.EnqueueDerive(ctx, &job, nil); err != nil {
+					return fmt.Errorf("replay %d (media %d): %w", d.Seq, job.MediaID, err)
+				}
+			default:
+				var sizes []string
+				if job.Kind == media.JobRenditions {
+					sizes = job.Sizes
+				}
+				if _, err := store.RequeueMedia(ctx, job.MediaID, sizes, nil); err != nil && media.ErrorCode(err) != media.CodeNotFound {
+					return fmt.Errorf("replay %d (media %d): %w", d.Seq, job.MediaID, err)
+				}
 			}
 			if err := nc.DeleteDLQ(ctx, d.Seq); err != nil {
 				return fmt.Errorf("remove dead letter %d: %w", d.Seq, err)

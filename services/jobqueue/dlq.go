@@ -18,9 +18,11 @@ const (
 	DLQStreamName = "MEDIA_DLQ"
 	DLQSubjects   = "media.dlq.>"
 	// MaxDeliveriesAdvisory is what JetStream publishes when a message of
-	// the job stream ran out of deliveries without being settled (a worker
-	// died on every attempt), for either consumer.
-	MaxDeliveriesAdvisory = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + StreamName + ".*"
+	// the job stream ran out of deliveries without being settled: a worker
+	// died on every attempt. DeriveMaxDeliveriesAdvisory is the same for
+	// the image URL renditions.
+	MaxDeliveriesAdvisory       = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + StreamName + "." + ConsumerName
+	DeriveMaxDeliveriesAdvisory = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + DeriveStreamName + "." + DeriveConsumerName
 )
 
 // Headers of a dead letter.
@@ -123,29 +125,42 @@ type Exhausted struct {
 // to record the failure and dead-letter it; the message is then removed
 // from the job stream.
 func (c *Conn) OnExhausted(fn func(context.Context, Exhausted) error) (func(), error) {
-	sub, err := c.NC.QueueSubscribe(MaxDeliveriesAdvisory, "pixelmill-dlq", func(m *nats.Msg) {
-		var adv struct {
-			StreamSeq uint64 `json:"stream_seq"`
+	var subs []*nats.Subscription
+	stop := func() {
+		for _, sub := range subs {
+			_ = sub.Unsubscribe()
 		}
-		if json.Unmarshal(m.Data, &adv) != nil || adv.StreamSeq == 0 {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		s, err := c.JS.Stream(ctx, StreamName)
-		if err != nil {
-			return
-		}
-		raw, err := s.GetMsg(ctx, adv.StreamSeq)
-		if err != nil {
-			return // already settled by someone else
-		}
-		if fn(ctx, Exhausted{StreamSeq: adv.StreamSeq, Subject: raw.Subject, Payload: raw.Data, Headers: raw.Header}) == nil {
-			_ = s.DeleteMsg(ctx, adv.StreamSeq)
-		}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("subscribe %s: %w", MaxDeliveriesAdvisory, err)
 	}
-	return func() { _ = sub.Unsubscribe() }, nil
+	for _, w := range []struct{ advisory, stream string }{
+		{MaxDeliveriesAdvisory, StreamName},
+		{DeriveMaxDeliveriesAdvisory, DeriveStreamName},
+	} {
+		sub, err := c.NC.QueueSubscribe(w.advisory, "pixelmill-dlq", func(m *nats.Msg) {
+			var adv struct {
+				StreamSeq uint64 `json:"stream_seq"`
+			}
+			if json.Unmarshal(m.Data, &adv) != nil || adv.StreamSeq == 0 {
+				return
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s, err := c.JS.Stream(ctx, w.stream)
+			if err != nil {
+				return
+			}
+			raw, err := s.GetMsg(ctx, adv.StreamSeq)
+			if err != nil {
+				return // already settled by someone else
+			}
+			if fn(ctx, Exhausted{StreamSeq: adv.StreamSeq, Subject: raw.Subject, Payload: raw.Data, Headers: raw.Header}) == nil {
+				_ = s.DeleteMsg(ctx, adv.StreamSeq)
+			}
+		})
+		if err != nil {
+			stop()
+			return nil, fmt.Errorf("subscribe %s: %w", w.advisory, err)
+		}
+		subs = append(subs, sub)
+	}
+	return stop, nil
 }

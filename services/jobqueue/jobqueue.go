@@ -13,24 +13,25 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/propagation"
+
+	"github.com/pixelmill/pixelmill/services/media"
 )
 
-// Names of the stream, its subjects and the workers' consumers.
+// Names of the streams, their subjects and the workers' consumers.
 const (
-	StreamName  = "MEDIA_JOBS"
-	JobSubjects = "media.jobs.>"
-	// ConsumerName takes the jobs that make an item's own files: its
-	// renditions, an edit, its crops.
+	// StreamName holds the jobs that make an item's own files (its
+	// renditions, an edit, its crops); ConsumerName takes them.
+	StreamName   = "MEDIA_JOBS"
+	JobSubjects  = "media.jobs.>"
 	ConsumerName = "media-workers"
-	// DeriveConsumerName takes the renditions asked for by image URL
-	// parameters. Anyone may ask for those, so they queue apart: a burst
-	// of them never holds an upload's job back.
+	// DeriveStreamName holds the renditions asked for by image URL
+	// parameters (media.DeriveSubject). Anyone may ask for those, so they
+	// queue in a stream of their own: a burst of them never holds an
+	// upload's job back, and the item jobs' stream and consumer keep the
+	// shape older workers expect.
+	DeriveStreamName   = "MEDIA_DERIVE"
 	DeriveConsumerName = "media-derive"
-	DeriveSubject      = "media.jobs.derive"
 )
-
-// ItemJobSubjects are the subjects ConsumerName takes.
-var ItemJobSubjects = []string{"media.jobs.renditions", "media.jobs.edit", "media.jobs.crops"}
 
 // Config holds the broker address and the delivery policy.
 type Config struct {
@@ -142,27 +143,50 @@ func (c *Conn) EnsureStream(ctx context.Context) (jetstream.Stream, error) {
 // EnsureConsumer creates or updates the durable pull consumer of the item
 // jobs that all workers share, so N workers split the jobs.
 func (c *Conn) EnsureConsumer(ctx context.Context) (jetstream.Consumer, error) {
-	return c.ensureConsumer(ctx, ConsumerName, ItemJobSubjects)
+	if _, err := c.EnsureStream(ctx); err != nil {
+		return nil, err
+	}
+	return c.ensureConsumer(ctx, StreamName, ConsumerName, JobSubjects)
+}
+
+// EnsureDeriveStream creates or updates the work-queue stream of the
+// image URL renditions.
+func (c *Conn) EnsureDeriveStream(ctx context.Context) error {
+	_, err := c.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:      DeriveStreamName,
+		Subjects:  []string{media.DeriveSubject},
+		Retention: jetstream.WorkQueuePolicy,
+		Storage:   jetstream.FileStorage,
+		Replicas:  max(c.cfg.Replicas, 1),
+		// A request that finds nothing made asks again; an hour-old ask
+		// has nobody waiting for it.
+		MaxAge:     time.Hour,
+		Duplicates: 2 * time.Minute,
+	})
+	if err != nil {
+		return fmt.Errorf("ensure stream %s: %w", DeriveStreamName, err)
+	}
+	return nil
 }
 
 // EnsureDeriveConsumer creates or updates the durable pull consumer of the
 // image URL renditions, which every worker also reads, in a slot of its
 // own.
 func (c *Conn) EnsureDeriveConsumer(ctx context.Context) (jetstream.Consumer, error) {
-	return c.ensureConsumer(ctx, DeriveConsumerName, []string{DeriveSubject})
-}
-
-func (c *Conn) ensureConsumer(ctx context.Context, name string, subjects []string) (jetstream.Consumer, error) {
-	if _, err := c.EnsureStream(ctx); err != nil {
+	if err := c.EnsureDeriveStream(ctx); err != nil {
 		return nil, err
 	}
-	cons, err := c.JS.CreateOrUpdateConsumer(ctx, StreamName, jetstream.ConsumerConfig{
-		Durable:        name,
-		AckPolicy:      jetstream.AckExplicitPolicy,
-		AckWait:        c.cfg.AckWait,
-		MaxDeliver:     c.cfg.MaxDeliver,
-		MaxAckPending:  c.cfg.MaxAckPending,
-		FilterSubjects: subjects,
+	return c.ensureConsumer(ctx, DeriveStreamName, DeriveConsumerName, media.DeriveSubject)
+}
+
+func (c *Conn) ensureConsumer(ctx context.Context, stream, name, subject string) (jetstream.Consumer, error) {
+	cons, err := c.JS.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
+		Durable:       name,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       c.cfg.AckWait,
+		MaxDeliver:    c.cfg.MaxDeliver,
+		MaxAckPending: c.cfg.MaxAckPending,
+		FilterSubject: subject,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ensure consumer %s: %w", name, err)

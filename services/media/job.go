@@ -28,8 +28,17 @@ type Job struct {
 	Transform *Transform `json:"transform,omitempty"`
 }
 
+// DeriveSubject is where derive jobs go: a stream of their own, apart from
+// the item jobs (media.jobs.<kind>), because anyone may ask for them.
+const DeriveSubject = "media.derive.jobs"
+
 // Subject is the NATS subject the job is published on.
-func (j Job) Subject() string { return "media.jobs." + string(j.Kind) }
+func (j Job) Subject() string {
+	if j.Kind == JobDerive {
+		return DeriveSubject
+	}
+	return "media.jobs." + string(j.Kind)
+}
 
 // Renditions is what a worker made for an item: the attached file's final
 // shape, the files it wrote, and the metadata it read.

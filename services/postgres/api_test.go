@@ -240,6 +240,15 @@ func TestMediaChangesNotify(t *testing.T) {
 	if got := next("renditions"); got != want {
 		t.Fatalf("renditions: %q, want %q", got, want)
 	}
+	// A rendition for image URL parameters is not part of the item read.
+	if err := store.RecordDerived(ctx, m.ID, "k", media.File{SizeName: "width=10", Name: "n~abc.jpg", Key: "k3"}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case extra := <-ids:
+		t.Fatalf("a derived file announced %q", extra)
+	case <-time.After(300 * time.Millisecond):
+	}
 	if _, err := store.DeleteMedia(ctx, m.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -250,6 +259,12 @@ func TestMediaChangesNotify(t *testing.T) {
 	case extra := <-ids:
 		t.Fatalf("more than one notification a transaction: %q", extra)
 	case <-time.After(300 * time.Millisecond):
+	}
+	if _, err := db.Pool.Exec(ctx, `TRUNCATE media_files`); err != nil {
+		t.Fatal(err)
+	}
+	if got := next("truncate"); got != fmt.Sprint(postgres.Notified, ":all") {
+		t.Fatalf("truncate: %q", got)
 	}
 }
 

@@ -3,6 +3,7 @@ package core
 import (
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/pixelmill/pixelmill/services/media"
 	"github.com/pixelmill/pixelmill/services/postgres"
@@ -15,21 +16,30 @@ import (
 // every replica, which drops the item; while that LISTEN is down nothing
 // is cached or served from the cache. An item read from Postgres while a
 // change is announced is not kept, so a read that raced a write never
-// outlives it.
+// outlives it. Each item is kept for ttl at most, a bound on staleness
+// should the listener stop hearing without its connection failing (a
+// peer gone without closing it, until TCP keepalive notices).
 type ItemCache struct {
 	mu   sync.Mutex
 	live bool
 	// version counts invalidations; a read keeps its item only if none
 	// happened while it read.
 	version uint64
-	items   map[int64]*media.Media
+	items   map[int64]cached
 	max     int
+	ttl     time.Duration
+	now     func() time.Time
 }
 
-// NewItemCache returns a cache of at most max items, off until its LISTEN
-// is in place (OnListen).
-func NewItemCache(max int) *ItemCache {
-	return &ItemCache{items: map[int64]*media.Media{}, max: max}
+type cached struct {
+	m       *media.Media
+	expires time.Time
+}
+
+// NewItemCache returns a cache of at most max items, each kept ttl at
+// most, off until its LISTEN is in place (OnListen).
+func NewItemCache(max int, ttl time.Duration) *ItemCache {
+	return &ItemCache{items: map[int64]cached{}, max: max, ttl: ttl, now: time.Now}
 }
 
 // OnListen follows the LISTEN on postgres.MediaChannel: each notification
@@ -64,8 +74,12 @@ func (c *ItemCache) get(id int64) (*media.Media, bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	m, ok := c.items[id]
-	return m, ok && c.live
+	e, ok := c.items[id]
+	if ok && !c.now().Before(e.expires) {
+		delete(c.items, id)
+		return nil, false
+	}
+	return e.m, ok && c.live
 }
 
 // begin returns the version a read starts at, and whether its result may
@@ -92,7 +106,7 @@ func (c *ItemCache) put(m *media.Media, version uint64) {
 			break
 		}
 	}
-	c.items[m.ID] = m
+	c.items[m.ID] = cached{m: m, expires: c.now().Add(c.ttl)}
 }
 
 // drop forgets an item this replica just changed, before the notice of the

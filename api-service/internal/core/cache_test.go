@@ -2,13 +2,14 @@ package core
 
 import (
 	"testing"
+	"time"
 
 	"github.com/pixelmill/pixelmill/services/media"
 	"github.com/pixelmill/pixelmill/services/postgres"
 )
 
 func TestItemCache(t *testing.T) {
-	c := NewItemCache(2)
+	c := NewItemCache(2, time.Minute)
 	item := func(id int64) *media.Media { return &media.Media{ID: id, Title: "x"} }
 
 	// Off until the LISTEN is in place: nothing is kept.
@@ -75,6 +76,19 @@ func TestItemCache(t *testing.T) {
 	}
 	if _, keep := c.begin(); keep {
 		t.Fatal("kept while the listener is lost")
+	}
+	// An item is kept for the time limit at most.
+	c.OnListen(postgres.Listening, "")
+	now := time.Now()
+	c.now = func() time.Time { return now }
+	v, _ = c.begin()
+	c.put(item(4), v)
+	if _, ok := c.get(4); !ok {
+		t.Fatal("a fresh item is served")
+	}
+	now = now.Add(time.Minute)
+	if _, ok := c.get(4); ok {
+		t.Fatal("an item past its time limit is served")
 	}
 	// A nil cache is no cache.
 	var none *ItemCache
