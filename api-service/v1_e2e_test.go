@@ -713,6 +713,12 @@ func TestV1API(t *testing.T) {
 		}
 		resumed.close()
 		v1Expect(t, a.do("GET", "/v1/media/events", nil, map[string]string{"Last-Event-ID": "x"}), 400, "validation_error")
+		// The stream is a resource of its own, not a media id.
+		del := a.do("DELETE", "/v1/media/events", nil, nil)
+		v1Expect(t, del, 405, "method_not_allowed")
+		if del.header.Get("Allow") != "GET, HEAD" {
+			t.Fatalf("Allow %q", del.header.Get("Allow"))
+		}
 	})
 
 	t.Run("webhooks", func(t *testing.T) {

@@ -203,19 +203,29 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 			h.writeError(w, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
 		}
 	}()
-	if _, pattern := h.mux.Handler(r); pattern != "" {
+	_, pattern := h.mux.Handler(r)
+	var literal []string
+	if pattern != "" && strings.Contains(pattern, "{") {
+		// A literal route (GET /media/events) is a resource of its own,
+		// not the value of another method's wildcard (DELETE
+		// /media/{media_id}).
+		literal = h.literalMethods(r)
+	}
+	if pattern != "" && len(literal) == 0 {
 		h.mux.ServeHTTP(w, r)
 		return
 	}
 	if !h.limit(w, r, nil) {
 		return
 	}
-	var allow []string
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
-		probe := r.Clone(r.Context())
-		probe.Method = m
-		if _, p := h.mux.Handler(probe); p != "" {
-			allow = append(allow, m)
+	allow := literal
+	if len(allow) == 0 {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, p := h.mux.Handler(probe); p != "" {
+				allow = append(allow, m)
+			}
 		}
 	}
 	if len(allow) > 0 {
@@ -227,6 +237,20 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.writeError(w, r, apiErr(http.StatusNotFound, "not_found", "No route matches "+r.URL.Path+"."))
+}
+
+// literalMethods lists the methods for which the request's path is a
+// route of its own, without a wildcard.
+func (h *Handler) literalMethods(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, p := h.mux.Handler(probe); p != "" && !strings.Contains(p, "{") {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // envelope is every answer's body.
