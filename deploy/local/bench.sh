@@ -2,7 +2,8 @@
 # bench.sh is `make bench`: it measures, side by side in one run on the same
 # real photos, (1) WordPress's renditions by the worker's pipeline, by sharp
 # and by ImageMagick, each on one thread; and, on a private stack, (2)
-# upload-to-ready latency through two workers, (3) API throughput from wrk,
+# upload-to-ready latency through two workers, (3) API throughput from wrk
+# and latency at a set request rate from vegeta,
 # and (4) the peak memory of an API streaming a 1 GB upload and of a worker
 # over many jobs. It prints; it asserts nothing about speed, so a slow
 # machine never fails it. docs/benchmarks.md records results.
@@ -12,7 +13,8 @@
 #   PIXELMILL_BENCH_RUNS          runs per file and tool in (1), the best counts (default 3)
 #   PIXELMILL_BENCH_UPLOADS       uploads in (2) (default 200)
 #   PIXELMILL_BENCH_WORKER_JOBS   jobs in (4) (default 500)
-#   PIXELMILL_BENCH_SKIP_STACK=1  run (1) only
+#   PIXELMILL_BENCH_SKIP_STACK=1       run (1) only
+#   PIXELMILL_BENCH_SKIP_RENDITIONS=1  run (2)-(4) only
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -25,6 +27,10 @@ pm_test_prepare
 . "$SCRIPT_DIR/tools.sh"
 PM_DEB_PACKAGES=(imagemagick wrk)
 pm_tools_ensure_debs
+# vegeta offers a constant request rate (wrk offers as many as the API
+# takes): the latency at a given load, without coordinated omission.
+PIXELMILL_BENCH_VEGETA=$(pm_tools_go_tool vegeta github.com/tsenart/vegeta/v12 v12.13.0 vegeta)
+export PIXELMILL_BENCH_VEGETA
 if ! command -v npm >/dev/null 2>&1; then
 	echo "bench.sh: installing Debian's nodejs and npm for sharp"
 	pm_tools_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
@@ -36,13 +42,15 @@ bin=$(mktemp -d /tmp/pixelmill-bench-bin.XXXXXX)
 trap 'rm -rf "$bin"' EXIT
 (cd "$ROOT/worker-service" && go build -o "$bin/worker-service" .)
 
-echo
-echo "== 1. WordPress's renditions (2560 -scaled + default sizes, JPEG q82), one thread each, best of ${PIXELMILL_BENCH_RUNS:-3}"
-echo "   $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-T=$PIXELMILL_TESTDATA_DIR
-# /usr/bin/convert: Debian's ImageMagick, not whatever stands first on PATH.
-"$bin/worker-service" bench --runs "${PIXELMILL_BENCH_RUNS:-3}" --convert /usr/bin/convert --sharp "$ROOT/deploy/bench/js" \
-	"$T/photo-3840x2400.jpg" "$T/photo-3000x2000.jpg" "$T/photo-1920x1080.jpg" "$T/photo-1800x1200.jpg" "$T/sideways-1200x1800.jpg"
+if [[ ${PIXELMILL_BENCH_SKIP_RENDITIONS:-} != 1 ]]; then
+	echo
+	echo "== 1. WordPress's renditions (2560 -scaled + default sizes, JPEG q82), one thread each, best of ${PIXELMILL_BENCH_RUNS:-3}"
+	echo "   $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+	T=$PIXELMILL_TESTDATA_DIR
+	# /usr/bin/convert: Debian's ImageMagick, not whatever stands first on PATH.
+	"$bin/worker-service" bench --runs "${PIXELMILL_BENCH_RUNS:-3}" --convert /usr/bin/convert --sharp "$ROOT/deploy/bench/js" \
+		"$T/photo-3840x2400.jpg" "$T/photo-3000x2000.jpg" "$T/photo-1920x1080.jpg" "$T/photo-1800x1200.jpg" "$T/sideways-1200x1800.jpg"
+fi
 
 if [[ ${PIXELMILL_BENCH_SKIP_STACK:-} == 1 ]]; then
 	exit 0
