@@ -57,10 +57,13 @@ func (h traceHandler) WithAttrs(a []slog.Attr) slog.Handler {
 func (h traceHandler) WithGroup(n string) slog.Handler { return traceHandler{h.Handler.WithGroup(n)} }
 
 // SetupTracing installs the global tracer provider and the W3C propagator.
-// Spans are always created (so trace ids reach logs and NATS headers), and
-// exported over OTLP/HTTP only when otlpEndpoint is set; the exporter reads
-// the other standard OTEL_EXPORTER_OTLP_* variables itself. The returned
-// function flushes and stops the provider.
+// Spans always have ids (so trace ids reach logs and NATS headers), and are
+// recorded and exported over OTLP/HTTP only when otlpEndpoint is set; the
+// exporter reads the other standard OTEL_EXPORTER_OTLP_* variables itself,
+// and the sampler follows OTEL_TRACES_SAMPLER. Without an exporter nothing
+// is sampled: a recorded span nobody exports costs a request its
+// attributes' allocations for nothing. The returned function flushes and
+// stops the provider.
 func SetupTracing(ctx context.Context, service, otlpEndpoint string) (func(context.Context) error, error) {
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	// Schemaless, so the SDK's own semantic-convention version never
@@ -76,6 +79,8 @@ func SetupTracing(ctx context.Context, service, otlpEndpoint string) (func(conte
 			return nil, fmt.Errorf("otlp exporter: %w", err)
 		}
 		opts = append(opts, sdktrace.WithBatcher(exp, sdktrace.WithBatchTimeout(2*time.Second)))
+	} else {
+		opts = append(opts, sdktrace.WithSampler(sdktrace.NeverSample()))
 	}
 	tp := sdktrace.NewTracerProvider(opts...)
 	otel.SetTracerProvider(tp)
