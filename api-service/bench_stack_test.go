@@ -98,7 +98,10 @@ func TestBenchStack(t *testing.T) {
 		// latencies are those a client sees at that load, queueing
 		// included (a closed loop like wrk's waits instead of sending,
 		// which hides a stall's queue).
-		t.Logf("BENCH vegeta GET %s at %d requests/s (10 s): %s", load.path, load.rate, vegeta(t, replica.base+load.path, load.rate))
+		vegeta(t, replica.base+load.path, load.rate, "2s") // warm-up
+		logged := replica.logSize(t)
+		t.Logf("BENCH vegeta GET %s at %d requests/s (10 s): %s; the API's own time (its access log) %s", load.path, load.rate,
+			vegeta(t, replica.base+load.path, load.rate, "10s"), replica.handlerTimes(t, logged))
 	}
 
 	// 3. Peak RSS of an API while a 1 GB upload streams through it: a fresh
@@ -216,37 +219,33 @@ func startQuietAPI(t *testing.T, s *stack) *apiProcess {
 		addr = listeningRE.FindStringSubmatch(string(head))
 		return addr != nil
 	})
-	return &apiProcess{base: "http://" + addr[1], cmd: cmd}
+	return &apiProcess{base: "http://" + addr[1], cmd: cmd, logPath: logPath}
 }
 
-// vegeta offers rate requests/s of GET url for 10 s, after 2 s of warm-up
-// at the same rate, and summarises what came back.
-func vegeta(t *testing.T, url string, rate int) string {
+// vegeta offers rate requests/s of GET url for d, and summarises what
+// came back.
+func vegeta(t *testing.T, url string, rate int, d string) string {
 	t.Helper()
 	bin := os.Getenv("PIXELMILL_BENCH_VEGETA")
 	if bin == "" {
 		bin = "vegeta"
 	}
-	attack := func(d string) []byte {
-		// A fixed pool of 64 connections, as a proxy in front of the API
-		// keeps: vegeta's default opens a connection per request it cannot
-		// place, and at a stall the new connections make a stall of their
-		// own. 64 in flight hold 12.8 ms of requests at 5,000/s, so a stall
-		// shorter than that still delays no send; the rate actually sent
-		// is reported. Bodies are read but not kept in the results.
-		cmd := exec.Command(bin, "attack", "-rate", strconv.Itoa(rate)+"/1s", "-duration", d, "-timeout", "10s",
-			"-workers", "64", "-max-workers", "64", "-max-connections", "64", "-max-body", "0")
-		cmd.Stdin = strings.NewReader("GET " + url + "\n")
-		res, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("vegeta attack: %v", err)
-		}
-		return res
+	// A fixed pool of 64 connections, as a proxy in front of the API
+	// keeps: vegeta's default opens a connection per request it cannot
+	// place, and at a stall the new connections make a stall of their own.
+	// 64 in flight hold 12.8 ms of requests at 5,000/s, so a stall shorter
+	// than that still delays no send; the rate actually sent is reported.
+	// Bodies are read but not kept in the results.
+	attack := exec.Command(bin, "attack", "-rate", strconv.Itoa(rate)+"/1s", "-duration", d, "-timeout", "10s",
+		"-workers", "64", "-max-workers", "64", "-max-connections", "64", "-max-body", "0")
+	attack.Stdin = strings.NewReader("GET " + url + "\n")
+	results, err := attack.Output()
+	if err != nil {
+		t.Fatalf("vegeta attack: %v", err)
 	}
-	attack("2s")
-	cmd := exec.Command(bin, "report", "-type", "json")
-	cmd.Stdin = bytes.NewReader(attack("10s"))
-	out, err := cmd.Output()
+	report := exec.Command(bin, "report", "-type", "json")
+	report.Stdin = bytes.NewReader(results)
+	out, err := report.Output()
 	if err != nil {
 		t.Fatalf("vegeta report: %v", err)
 	}
@@ -262,6 +261,45 @@ func vegeta(t *testing.T, url string, rate int) string {
 	l := func(k string) time.Duration { return m.Latencies[k].Round(10 * time.Microsecond) }
 	return fmt.Sprintf("sent %.0f/s, answered %.0f/s, %.2f%% successful; latency mean %s p50 %s p90 %s p99 %s max %s",
 		m.Rate, m.Throughput, 100*m.Success, l("mean"), l("50th"), l("90th"), l("99th"), l("max"))
+}
+
+// logSize is how many bytes the replica has logged so far.
+func (p *apiProcess) logSize(t *testing.T) int64 {
+	t.Helper()
+	st, err := os.Stat(p.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Size()
+}
+
+// handlerTimes summarises the duration_ms of the requests the replica
+// logged after byte from: the time from the request's arrival in the
+// handler chain to its answer, without the kernel's and the client's share.
+func (p *apiProcess) handlerTimes(t *testing.T, from int64) string {
+	t.Helper()
+	data, err := os.ReadFile(p.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ds []time.Duration
+	for line := range strings.Lines(string(data[from:])) {
+		var l struct {
+			Msg        string  `json:"msg"`
+			DurationMS float64 `json:"duration_ms"`
+		}
+		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "http_request" {
+			ds = append(ds, time.Duration(l.DurationMS*float64(time.Millisecond)))
+		}
+	}
+	if len(ds) == 0 {
+		t.Fatal("the replica logged no requests")
+	}
+	slices.Sort(ds)
+	q := func(p float64) time.Duration {
+		return ds[min(len(ds)-1, int(p*float64(len(ds))))].Round(10 * time.Microsecond)
+	}
+	return fmt.Sprintf("p50 %s p99 %s p99.9 %s max %s over %d requests", q(0.5), q(0.99), q(0.999), q(1), len(ds))
 }
 
 func benchInt(t *testing.T, name string, def int) int {

@@ -282,7 +282,8 @@ type attachment struct {
 	ProcessingError  string   `json:"processing_error"`
 	MissingSizes     []string `json:"missing_image_sizes"`
 	Title            struct {
-		Raw string `json:"raw"`
+		Raw      string `json:"raw"`
+		Rendered string `json:"rendered"`
 	} `json:"title"`
 	MediaDetails struct {
 		Width         int            `json:"width"`

@@ -165,7 +165,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		httpx.Check{Name: "nats", Ping: nc.Ping},
 		httpx.Check{Name: "minio", Ping: objects.Ping},
 	))
-	wpHandler := wp.New(svc, users, postgres.NewPostStore(db), auth, log, wp.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes, Location: cfg.SiteLocation})
+	wpHandler := wp.New(svc, users, postgres.NewPostStore(db), auth, log, wp.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes, Location: cfg.SiteLocation,
+		Views: cfg.ReadCacheItems})
 	wpHandler.Register(mux)
 	limiter := httpx.NewRateLimiter(cfg.RateLimit)
 	keys := postgres.NewAPIKeyStore(db)

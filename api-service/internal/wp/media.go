@@ -41,7 +41,21 @@ func (h *Handler) handleMediaGet(w http.ResponseWriter, r *http.Request) {
 	}
 	h.headers(w)
 	w.Header().Add("Link", fmt.Sprintf("<%s/?attachment_id=%d>; rel=\"alternate\"; type=\"text/html\"", h.publicURL, m.ID))
-	httpx.WriteJSON(w, http.StatusOK, h.render(r, m, ctx))
+	if !memoizable(r, u, m, ctx) {
+		httpx.WriteJSON(w, http.StatusOK, h.render(r, m, ctx))
+		return
+	}
+	body, ok := h.views.get(m, r.URL.RawQuery)
+	if !ok {
+		b, err := h.render(r, m, ctx).MarshalJSON()
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		body = append(b, '\n')
+		h.views.put(m, r.URL.RawQuery, body)
+	}
+	httpx.WriteEncoded(w, http.StatusOK, body)
 }
 
 // contextParam validates ?context= (view, embed or edit; view by default).

@@ -28,12 +28,13 @@ type Handler struct {
 	maxUpload int64
 	sizes     []media.Size
 	loc       *time.Location // the site's timezone, for date and modified
+	views     *views         // encoded anonymous views of cached items
 }
 
 // New returns the WordPress dialect.
 func New(c *core.Service, users Users, posts Posts, auth *httpx.Authenticator, log *slog.Logger, cfg Config) *Handler {
 	return &Handler{core: c, users: users, posts: posts, auth: auth, log: log, publicURL: cfg.PublicURL, maxUpload: cfg.MaxUpload,
-		sizes: media.DefaultSizes(), loc: cfg.Location}
+		sizes: media.DefaultSizes(), loc: cfg.Location, views: newViews(cfg.Views)}
 }
 
 // Config is what the dialect needs to know about the site.
@@ -41,6 +42,9 @@ type Config struct {
 	PublicURL string         // base of every URL, no trailing slash
 	MaxUpload int64          // largest upload, in bytes
 	Location  *time.Location // the site's timezone
+	// Views bounds the encoded anonymous views kept of items the core's
+	// item cache holds (see views); 0 keeps none.
+	Views int
 }
 
 // Register adds every route of the dialect to mux: the whole table is here.
