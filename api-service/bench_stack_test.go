@@ -106,10 +106,10 @@ func TestBenchStack(t *testing.T) {
 
 	// 3. Peak RSS of an API while a 1 GB upload streams through it: a fresh
 	// replica, so the loads above don't set its high-water mark.
-	replica = startAPIProcess(t, s)
-	before := replica.peakRSS(t)
+	fresh := startAPIProcess(t, s)
+	before := fresh.peakRSS(t)
 	const gb = 1 << 30
-	req, _ := http.NewRequest("POST", replica.base+"/wp-json/wp/v2/media", io.MultiReader(strings.NewReader("%PDF-1.7\n"), &zeros{gb - 9}))
+	req, _ := http.NewRequest("POST", fresh.base+"/wp-json/wp/v2/media", io.MultiReader(strings.NewReader("%PDF-1.7\n"), &zeros{gb - 9}))
 	req.ContentLength = gb
 	req.SetBasicAuth("admin", adminPassword)
 	req.Header.Set("Content-Disposition", `attachment; filename="big.pdf"`)
@@ -125,7 +125,7 @@ func TestBenchStack(t *testing.T) {
 		t.Fatalf("1 GB upload: %d %s", resp.StatusCode, body)
 	}
 	t.Logf("BENCH API peak RSS: %d MiB before, %d MiB after streaming a 1 GB upload (%.0f MB/s)",
-		before>>20, replica.peakRSS(t)>>20, gb/1e6/time.Since(upStart).Seconds())
+		before>>20, fresh.peakRSS(t)>>20, gb/1e6/time.Since(upStart).Seconds())
 
 	// 4. A worker's RSS over many jobs: sampled after warm-up and at the end.
 	w := s.workers[0]
@@ -184,11 +184,17 @@ func wrkSummary(out string) string {
 	return strings.Join(wrkLines.FindAllString(out, -1), "\n")
 }
 
+// quietAPI is an API replica logging to a file.
+type quietAPI struct {
+	base    string
+	logPath string
+}
+
 // startQuietAPI starts an API replica whose log goes to a file rather than
 // through a pipe into this test binary, as a production log goes to its
 // collector: at thousands of requests a second, copying its access lines
 // here would cost this process, on the same two cores, CPU the API needs.
-func startQuietAPI(t *testing.T, s *stack) *apiProcess {
+func startQuietAPI(t *testing.T, s *stack) *quietAPI {
 	t.Helper()
 	bin, err := buildAPI()
 	if err != nil {
@@ -219,7 +225,7 @@ func startQuietAPI(t *testing.T, s *stack) *apiProcess {
 		addr = listeningRE.FindStringSubmatch(string(head))
 		return addr != nil
 	})
-	return &apiProcess{base: "http://" + addr[1], cmd: cmd, logPath: logPath}
+	return &quietAPI{base: "http://" + addr[1], logPath: logPath}
 }
 
 // vegeta offers rate requests/s of GET url for d, and summarises what
@@ -264,7 +270,7 @@ func vegeta(t *testing.T, url string, rate int, d string) string {
 }
 
 // logSize is how many bytes the replica has logged so far.
-func (p *apiProcess) logSize(t *testing.T) int64 {
+func (p *quietAPI) logSize(t *testing.T) int64 {
 	t.Helper()
 	st, err := os.Stat(p.logPath)
 	if err != nil {
@@ -276,7 +282,7 @@ func (p *apiProcess) logSize(t *testing.T) int64 {
 // handlerTimes summarises the duration_ms of the requests the replica
 // logged after byte from: the time from the request's arrival in the
 // handler chain to its answer, without the kernel's and the client's share.
-func (p *apiProcess) handlerTimes(t *testing.T, from int64) string {
+func (p *quietAPI) handlerTimes(t *testing.T, from int64) string {
 	t.Helper()
 	data, err := os.ReadFile(p.logPath)
 	if err != nil {

@@ -34,9 +34,7 @@ var buildAPI = sync.OnceValues(func() (string, error) {
 type apiProcess struct {
 	base string
 	cmd  *exec.Cmd
-	out  *syncBuffer // its output, unless it logs to logPath
-	// logPath is the file it logs to (startQuietAPI), if not to out.
-	logPath string
+	out  *syncBuffer
 }
 
 var listeningRE = regexp.MustCompile(`"msg":"listening".*?"addr":"([^"]+)"`)
