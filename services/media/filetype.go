@@ -271,25 +271,80 @@ func UniqueStem(stem string, taken map[string]bool) string {
 	}
 }
 
+// MaxSlug is the longest slug WordPress keeps: sanitize_title encodes at
+// most 200 bytes of a title, and a numeric suffix cuts the slug it follows
+// so that the whole still fits (_truncate_post_slug).
+const MaxSlug = 200
+
+// reservedSlugs are slugs WordPress never gives an attachment as they are:
+// the feed names and "embed" would shadow the feed and embed URLs under the
+// attachment's page (wp_unique_post_slug).
+var reservedSlugs = map[string]bool{"feed": true, "rdf": true, "rss": true, "rss2": true, "atom": true, "embed": true}
+
 // UniqueSlug returns slug, or slug with "-2", "-3", … (WordPress's slug
-// suffixes start at 2), that is not in taken.
+// suffixes start at 2), that is not in taken. A reserved slug (a feed name,
+// "embed") always gets a suffix, and a long slug is cut to make room for
+// its suffix, as WordPress does.
 func UniqueSlug(slug string, taken map[string]bool) string {
-	if !taken[slug] {
+	if !taken[slug] && !reservedSlugs[slug] {
 		return slug
 	}
-	base := slug
 	for n := 2; ; n++ {
-		c := base + "-" + strconv.Itoa(n)
+		suffix := "-" + strconv.Itoa(n)
+		c := truncateSlug(slug, MaxSlug-len(suffix)) + suffix
 		if !taken[c] {
 			return c
 		}
 	}
 }
 
-// Slugify is a close cousin of WordPress's sanitize_title: accents stripped,
-// lower-case, anything but letters, digits, '_' and '-' turned into dashes.
+// truncateSlug cuts slug to at most n bytes as WordPress counts them (a
+// non-ASCII byte is percent-encoded there, so it counts three), on a
+// character boundary, and drops the dashes it then ends with.
+func truncateSlug(slug string, n int) string {
+	return strings.TrimRight(capEncoded(slug, n), "-")
+}
+
+// capEncoded is s up to the last whole character whose WordPress encoding
+// (utf8_uri_encode: ASCII as is, every other byte as %xx) fits in n bytes.
+func capEncoded(s string, n int) string {
+	size := 0
+	for i, r := range s {
+		w := 1
+		if r >= utf8.RuneSelf {
+			w = 3 * utf8.RuneLen(r)
+		}
+		if size+w > n {
+			return s[:i]
+		}
+		size += w
+	}
+	return s
+}
+
+var (
+	// slugDash are what sanitize_title turns into a dash before it drops
+	// everything else that is no letter: the slash, and non-breaking
+	// spaces, en and em dashes, written or as entities.
+	slugDash = strings.NewReplacer("/", "-", "\u00a0", "-", "\u2013", "-", "\u2014", "-",
+		"&nbsp;", "-", "&#160;", "-", "&ndash;", "-", "&#8211;", "-", "&mdash;", "-", "&#8212;", "-", "\u00d7", "x")
+	// htmlEntity is sanitize_title's entity pattern, taken as lazily as
+	// WordPress takes it ("a & b; c" loses "& b;").
+	htmlEntity = regexp.MustCompile(`&.+?;`)
+)
+
+// Slugify is WordPress's sanitize_title (save context) for slugs made of
+// letters: accents stripped, tags gone, lower-case, cut to MaxSlug encoded
+// bytes, slashes and dashes of any kind to "-", "×" to "x", HTML entities
+// dropped, dots and whitespace to dashes, anything but letters, digits, '_'
+// and '-' dropped, dash runs folded and edge dashes trimmed. Where
+// WordPress keeps a non-ASCII letter percent-encoded ("%e6%97%a5"), and
+// keeps "%xx" octets a title carries, Slugify keeps the letter itself and
+// drops the "%": a slug here is always letters, digits, '_' and '-'.
 func Slugify(title string) string {
-	s := strings.ToLower(stripAccents(stripTags(title)))
+	s := strings.ToLower(stripTags(stripAccents(title)))
+	s = capEncoded(s, MaxSlug)
+	s = htmlEntity.ReplaceAllString(slugDash.Replace(s), "")
 	var b strings.Builder
 	for _, r := range s {
 		switch {

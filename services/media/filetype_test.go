@@ -1,6 +1,9 @@
 package media
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestSanitizeFileName(t *testing.T) {
 	t.Parallel()
@@ -62,6 +65,61 @@ func TestUniqueStem(t *testing.T) {
 	}
 	if got := UniqueSlug("canola", map[string]bool{"canola": true}); got != "canola-2" {
 		t.Errorf("slug %q", got)
+	}
+}
+
+// TestUniqueSlug holds UniqueSlug to wp_unique_post_slug for attachments.
+func TestUniqueSlug(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", 199) + "-b"
+	for _, tt := range []struct {
+		slug  string
+		taken []string
+		want  string
+	}{
+		{"canola", nil, "canola"},
+		{"canola", []string{"canola", "canola-2"}, "canola-3"},
+		{"feed", nil, "feed-2"},
+		{"rss2", nil, "rss2-2"},
+		{"embed", []string{"embed-2"}, "embed-3"},
+		{"feeds", nil, "feeds"},
+		{long, nil, long},
+		{long, []string{long}, strings.Repeat("a", 198) + "-2"},
+		{strings.Repeat("é", 34), []string{strings.Repeat("é", 34)}, strings.Repeat("é", 33) + "-2"},
+	} {
+		taken := map[string]bool{}
+		for _, s := range tt.taken {
+			taken[s] = true
+		}
+		if got := UniqueSlug(tt.slug, taken); got != tt.want {
+			t.Errorf("UniqueSlug(%q) = %q, want %q", tt.slug, got, tt.want)
+		}
+	}
+}
+
+// TestSlugify holds Slugify to WordPress's sanitize_title where slugs of
+// letters agree.
+func TestSlugify(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"My Custom Slug":           "my-custom-slug",
+		"already-a-slug":           "already-a-slug",
+		"Crème Brûlée":             "creme-brulee",
+		"Filename.With.Periods":    "filename-with-periods",
+		"<b>Bold</b> Name":         "bold-name",
+		"Tom &amp; Jerry":          "tom-jerry",
+		"AC/DC":                    "ac-dc",
+		"a\u2013b\u2014c\u00a0d":   "a-b-c-d",
+		"a&ndash;b&#8212;c":        "a-b-c",
+		"3×4":                      "3x4",
+		"  --lead--and--trail--  ": "lead-and-trail",
+		"!!!":                      "",
+		"snake_case":               "snake_case",
+		strings.Repeat("ab ", 100): strings.TrimSuffix(strings.Repeat("ab-", 67), "-"),
+	} {
+		if got := Slugify(in); got != want {
+			t.Errorf("Slugify(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

@@ -296,26 +296,36 @@ func FuzzUniqueSlug(f *testing.F) {
 	f.Add("test-image", "test-image", uint8(9))
 	f.Add("fresh", "canola", uint8(0))
 	f.Add("", "", uint8(0))
+	f.Add("feed", "", uint8(0))
+	f.Add("embed", "embed-2", uint8(0))
+	f.Add(strings.Repeat("a", MaxSlug), strings.Repeat("a", MaxSlug), uint8(3))
+	f.Add(strings.Repeat("日", 70), strings.Repeat("日", 70), uint8(0))
 	f.Fuzz(func(t *testing.T, slug, list string, n uint8) {
 		taken := takenSet(list, slug, n, 2, false)
 		got := UniqueSlug(slug, taken)
 		if taken[got] {
 			t.Fatalf("UniqueSlug(%q) = %q, which is taken", slug, got)
 		}
-		if !taken[slug] {
+		if !taken[slug] && !reservedSlugs[slug] {
 			if got != slug {
 				t.Fatalf("UniqueSlug(%q) = %q, but the slug is free", slug, got)
 			}
 			return
 		}
-		num, ok := strings.CutPrefix(got, slug+"-")
+		// The slug, cut to leave room for "-N" within MaxSlug, then "-N".
+		base := func(num string) string { return truncateSlug(slug, MaxSlug-len(num)-1) }
+		i := strings.LastIndex(got, "-")
+		num := got[i+1:]
 		k, err := strconv.Atoi(num)
-		if !ok || err != nil || k < 2 || strconv.Itoa(k) != num {
+		if i < 0 || err != nil || k < 2 || strconv.Itoa(k) != num || got[:i] != base(num) {
 			t.Fatalf("UniqueSlug(%q) = %q: not the slug with a -N suffix, N ≥ 2", slug, got)
 		}
+		if len(slug) <= MaxSlug-len(num)-1 && got[:i] != strings.TrimRight(slug, "-") {
+			t.Fatalf("UniqueSlug(%q) = %q: a short slug was cut", slug, got)
+		}
 		for j := 2; j < k; j++ {
-			if !taken[slug+"-"+strconv.Itoa(j)] {
-				t.Fatalf("UniqueSlug(%q) = %q, but %s-%d is free", slug, got, slug, j)
+			if c := base(strconv.Itoa(j)) + "-" + strconv.Itoa(j); !taken[c] {
+				t.Fatalf("UniqueSlug(%q) = %q, but %s is free", slug, got, c)
 			}
 		}
 	})
@@ -330,7 +340,8 @@ func FuzzSlugify(f *testing.F) {
 		"<b>Bold</b> Name", "%22Quoted%22", "Tom &amp; Jerry", "Crème Brûlée", "àáâãäåçèéêëìíîïñòóôõöùúûüýÿ",
 		"Ελληνικά", "日本語", "ÀÉÎ ÕÜ", "İstanbul", "ǅemal", "ß", "a\u00a0b", "a\u3000b", "x\u0301y",
 		"  --lead--and--trail--  ", "test-image-large", "33772", "2004-07-22-DSC_0008", "photo-150x150",
-		"<script>alert(1)</script>", "a/b", "a\tb\nc", "",
+		"<script>alert(1)</script>", "a/b", "a\tb\nc", "", "Tom &amp; Jerry", "a & b; c", "a\u2013b", "3×4",
+		strings.Repeat("long title ", 30), strings.Repeat("日本", 60),
 	} {
 		f.Add(s)
 	}
@@ -355,6 +366,9 @@ func FuzzSlugify(f *testing.F) {
 		}
 		if strings.Contains(s, "--") || strings.HasPrefix(s, "-") || strings.HasSuffix(s, "-") {
 			t.Fatalf("Slugify(%q) = %q: dash run or edge dash", title, s)
+		}
+		if enc := len(capEncoded(s, MaxSlug)); enc != len(s) {
+			t.Fatalf("Slugify(%q) = %q: over %d bytes as WordPress encodes it", title, s, MaxSlug)
 		}
 		if again := Slugify(s); again != s {
 			t.Fatalf("not idempotent: %q → %q → %q", title, s, again)
