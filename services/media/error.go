@@ -26,6 +26,16 @@ const (
 	CodeInternal    Code = "internal"     // a bug or an unclassified failure
 )
 
+// ErrSuperseded and ErrGone are the two reasons a job is no longer wanted:
+// a newer job of its item took over, or its item was deleted. Stores wrap
+// them in their conflict and not-found answers to a job's writes, so a
+// worker drops a job for these and for nothing else: any other conflict or
+// missing row is a fault to retry and, in the end, to report.
+var (
+	ErrSuperseded = errors.New("job superseded")
+	ErrGone       = errors.New("item gone")
+)
+
 // Error is Pixelmill's domain error: a code, a message that is safe to show
 // to users, and the private cause (for logs) behind Unwrap.
 type Error struct {

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -69,11 +71,13 @@ func (s *MediaStore) RecordDerived(ctx context.Context, mediaID int64, source st
 		m := &media.Media{ID: mediaID}
 		var current bool
 		if err := tx.QueryRow(ctx, `SELECT key, dir, EXISTS (SELECT 1 FROM media_files o WHERE o.media_id = media.id AND o.role = 'original' AND o.key = $2)
-			FROM media WHERE id = $1 FOR SHARE`, mediaID, source).Scan(&m.Key, &m.Dir, &current); err != nil {
+			FROM media WHERE id = $1 FOR SHARE`, mediaID, source).Scan(&m.Key, &m.Dir, &current); errors.Is(err, pgx.ErrNoRows) {
+			return media.WrapError(media.CodeNotFound, fmt.Sprintf("media %d not found", mediaID), media.ErrGone)
+		} else if err != nil {
 			return err
 		}
 		if !current {
-			return media.Errorf(media.CodeConflict, "the file of media %d was replaced while its rendition was made", mediaID)
+			return media.WrapError(media.CodeConflict, fmt.Sprintf("the file of media %d was replaced while its rendition was made", mediaID), media.ErrSuperseded)
 		}
 		f.Role = media.RoleDerived
 		return upsertFile(ctx, tx, m, f, 0)
@@ -95,7 +99,7 @@ func (s *MediaStore) EnqueueDerive(ctx context.Context, job *media.Job, trace ma
 func (s *MediaStore) FindMediaByFilePath(ctx context.Context, path string) (*media.Media, error) {
 	var files []byte
 	m, err := scanMediaWith(s.db.Pool.QueryRow(ctx, `SELECT `+mediaColumns+`, `+filesJSON+`
-		FROM media WHERE id = (SELECT media_id FROM media_files WHERE path = $1)`, path), &files)
+		FROM media WHERE id = (SELECT media_id FROM media_files WHERE path = $1 ORDER BY shared LIMIT 1)`, path), &files)
 	if err != nil {
 		return nil, translate(err, "media")
 	}

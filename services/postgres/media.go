@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -31,11 +32,19 @@ const maxNameAttempts = 20
 // that will finish it. A document (not a raster image) is ready at once and
 // gets no job; the returned job is then nil. It picks the unique stem and slug (WordPress's "-1",
 // "-2" suffixes), and when m.Title is empty it uses the stored stem, as
-// WordPress does for raw uploads. m is updated with what was stored.
+// WordPress does for raw uploads. The slug is m.Slug when set (a slug a
+// client asked for), else made from the title; m.Visibility, m.CreatedAt,
+// m.CommentStatus and m.PingStatus, when set, are stored with the row, so
+// the item has them from its first moment (a private upload is never
+// public, not even between two writes). m is updated with what was stored.
 func (s *MediaStore) CreateMedia(ctx context.Context, m *media.Media, original media.File, trace map[string]string) (*media.Job, error) {
 	titleFromStem := m.Title == ""
 	baseStem := m.Stem
+	// What was asked for: a failed attempt overwrites m with what it
+	// stored, and the next one starts from the request again.
+	slug, date, comments, pings := m.Slug, m.CreatedAt, m.CommentStatus, m.PingStatus
 	for attempt := 1; ; attempt++ {
+		m.Slug, m.CreatedAt, m.CommentStatus, m.PingStatus = slug, date, comments, pings
 		job, err := s.createMediaOnce(ctx, m, original, baseStem, titleFromStem, trace)
 		if err == nil {
 			return job, nil
@@ -65,7 +74,10 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 		if titleFromStem {
 			m.Title = m.Stem
 		}
-		slug := media.Slugify(m.Title)
+		slug := media.Slugify(m.Slug)
+		if slug == "" {
+			slug = media.Slugify(m.Title)
+		}
 		if slug == "" {
 			slug = media.Slugify(m.Stem)
 		}
@@ -92,18 +104,26 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 		if m.Visibility == "" {
 			m.Visibility = media.VisibilityInherit
 		}
+		var createdAt *time.Time
+		if !m.CreatedAt.IsZero() {
+			createdAt = &m.CreatedAt
+		}
+		// Unset discussion settings take the columns' defaults (004).
 		err = tx.QueryRow(ctx, `
 			INSERT INTO media (key, author_id, post_id, title, caption, description, alt_text, slug, visibility,
 			                   mime, dir, stem, ext, client_filename, file, width, height, filesize, original_filesize,
 			                   status, job_seq, parent_media_id, parent_file, edit, api_key_id, upload_size, upload_expires_at, duration,
-			                   media_type, node_parent_id, sort_order, focal_left, focal_top, crop_coords, properties)
+			                   media_type, node_parent_id, sort_order, focal_left, focal_top, crop_coords, properties,
+			                   created_at, comment_status, ping_status)
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,
-			        $28,$29,`+nextSortOrder("$29")+`,$30,$31,$32,$33)
+			        $28,$29,`+nextSortOrder("$29")+`,$30,$31,$32,$33,
+			        COALESCE($34, now()), COALESCE(NULLIF($35, ''), 'open'), COALESCE(NULLIF($36, ''), 'closed'))
 			RETURNING id, created_at, updated_at, comment_status, ping_status, template, sort_order`,
 			m.Key, m.AuthorID, m.PostID, m.Title, m.Caption, m.Description, m.AltText, m.Slug, m.Visibility,
 			m.MIME, m.Dir, m.Stem, m.Ext, m.ClientFilename, m.File, m.Width, m.Height, m.OriginalFilesize,
 			m.Status, m.JobSeq, m.ParentID, m.ParentFile, m.Edit, m.APIKeyID, m.UploadSize, m.UploadExpires, m.Duration,
-			m.TypeAlias(), m.NodeParentID, focalLeft(m.Focal), focalTop(m.Focal), coordsArg(m.CropCoords), propsArg(m.Properties)).
+			m.TypeAlias(), m.NodeParentID, focalLeft(m.Focal), focalTop(m.Focal), coordsArg(m.CropCoords), propsArg(m.Properties),
+			createdAt, m.CommentStatus, m.PingStatus).
 			Scan(&m.ID, &m.CreatedAt, &m.UpdatedAt, &m.CommentStatus, &m.PingStatus, &m.Template, &m.SortOrder)
 		if err != nil {
 			return fmt.Errorf("insert media: %w", err)
@@ -245,11 +265,14 @@ func lockForJob(ctx context.Context, tx pgx.Tx, id, seq int64) (*media.Media, er
 	var current int64
 	err := tx.QueryRow(ctx, `SELECT key, dir, file, job_seq FROM media WHERE id = $1 FOR UPDATE`, id).
 		Scan(&m.Key, &m.Dir, &m.File, &current)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, media.WrapError(media.CodeNotFound, fmt.Sprintf("media %d not found", id), media.ErrGone)
+	}
 	if err != nil {
 		return nil, err
 	}
 	if current != seq {
-		return nil, media.Errorf(media.CodeConflict, "job %d of media %d was superseded by job %d", seq, id, current)
+		return nil, media.WrapError(media.CodeConflict, fmt.Sprintf("job %d of media %d was superseded by job %d", seq, id, current), media.ErrSuperseded)
 	}
 	return m, nil
 }
@@ -303,7 +326,8 @@ func (s *MediaStore) FindFileByPath(ctx context.Context, path string) (media.Fil
 	var author int64
 	err := s.db.Pool.QueryRow(ctx, `
 		SELECT f.role, f.size_name, f.name, f.key, f.mime, f.width, f.height, f.filesize, m.visibility, m.author_id
-		FROM media_files f JOIN media m ON m.id = f.media_id WHERE f.path = $1`, path).
+		FROM media_files f JOIN media m ON m.id = f.media_id WHERE f.path = $1
+		ORDER BY f.shared LIMIT 1`, path).
 		Scan(&f.Role, &f.SizeName, &f.Name, &f.Key, &f.MIME, &f.Width, &f.Height, &f.Filesize, &vis, &author)
 	if err != nil {
 		return media.File{}, "", 0, translate(err, "file")
@@ -343,13 +367,20 @@ func scanMediaWith(row pgx.Row, extra ...any) (*media.Media, error) {
 	return &m, nil
 }
 
+// upsertFile stores one file row of an item. A row naming a file that
+// another row of the same item already holds (two sizes of equal
+// dimensions) is stored as shared: the path is unique only among the rows
+// that hold a file, so items never share one, but an item's sizes may.
 func upsertFile(ctx context.Context, tx pgx.Tx, m *media.Media, f media.File, position int) error {
 	_, err := tx.Exec(ctx, `
-		INSERT INTO media_files (media_id, role, size_name, name, path, key, mime, width, height, filesize, position)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
+		INSERT INTO media_files (media_id, role, size_name, name, path, key, mime, width, height, filesize, position, shared)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11, EXISTS (
+			SELECT 1 FROM media_files o
+			WHERE o.media_id = $1 AND o.path = $5 AND NOT o.shared AND (o.role, o.size_name) <> ($2, $3)))
 		ON CONFLICT (media_id, role, size_name) DO UPDATE SET
 			name = EXCLUDED.name, path = EXCLUDED.path, key = EXCLUDED.key, mime = EXCLUDED.mime,
-			width = EXCLUDED.width, height = EXCLUDED.height, filesize = EXCLUDED.filesize, position = EXCLUDED.position`,
+			width = EXCLUDED.width, height = EXCLUDED.height, filesize = EXCLUDED.filesize, position = EXCLUDED.position,
+			shared = EXCLUDED.shared`,
 		m.ID, f.Role, f.SizeName, f.Name, m.Dir+"/"+f.Name, f.Key, f.MIME, f.Width, f.Height, f.Filesize, position)
 	if err != nil {
 		return fmt.Errorf("store file %s of media %d: %w", f.Name, m.ID, err)
@@ -381,19 +412,41 @@ func likePrefix(s string) string {
 
 // RequeueStuck issues a new job for up to limit items that have been
 // processing since before cutoff: their job was lost (a broker that dropped
-// acknowledged messages, a message deleted by hand) or keeps dying. Rows
-// are claimed with SKIP LOCKED, so several API replicas never requeue one
-// item twice at once, and each requeue restarts the item's clock.
-func (s *MediaStore) RequeueStuck(ctx context.Context, cutoff time.Time, limit int, trace map[string]string) ([]*media.Job, error) {
-	var jobs []*media.Job
-	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+// acknowledged messages, a message deleted by hand) or keeps dying. An item
+// that already got maxReissues such jobs fails instead, with a reason, so
+// no item stays processing without bound; those are returned as failed.
+// Rows are claimed with SKIP LOCKED, so several API replicas never requeue
+// one item twice at once, and each requeue restarts the item's clock.
+func (s *MediaStore) RequeueStuck(ctx context.Context, cutoff time.Time, limit, maxReissues int, trace map[string]string) (jobs []*media.Job, failed []int64, err error) {
+	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		// The job sequence stays: a job still running may yet record its
+		// result, which is better news than this failure.
+		reason := fmt.Sprintf("Processing never finished: the item was given %d new jobs after it stopped making progress, and none of them ended.", maxReissues)
 		rows, err := tx.Query(ctx, `
-			UPDATE media SET job_seq = job_seq + 1, updated_at = now()
+			UPDATE media SET status = 'failed', status_error = $4, updated_at = now()
 			WHERE id IN (
 				SELECT id FROM media
-				WHERE status = 'processing' AND updated_at < $1
+				WHERE status = 'processing' AND updated_at < $1 AND reissues >= $3
 				ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-			RETURNING id, key, job_seq, edit IS NOT NULL AND original_filesize = 0`, cutoff, limit)
+			RETURNING id`, cutoff, limit, maxReissues, reason)
+		if err != nil {
+			return err
+		}
+		if failed, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+			return err
+		}
+		for _, id := range failed {
+			if err := insertEvent(ctx, tx, id, media.StatusFailed, reason); err != nil {
+				return err
+			}
+		}
+		rows, err = tx.Query(ctx, `
+			UPDATE media SET job_seq = job_seq + 1, reissues = reissues + 1, updated_at = now()
+			WHERE id IN (
+				SELECT id FROM media
+				WHERE status = 'processing' AND updated_at < $1 AND reissues < $3
+				ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+			RETURNING id, key, job_seq, edit IS NOT NULL AND original_filesize = 0`, cutoff, limit, maxReissues)
 		if err != nil {
 			return err
 		}
@@ -416,7 +469,10 @@ func (s *MediaStore) RequeueStuck(ctx context.Context, cutoff time.Time, limit i
 		}
 		return nil
 	})
-	return jobs, translate(err, "media")
+	if err != nil {
+		return nil, nil, translate(err, "media")
+	}
+	return jobs, failed, nil
 }
 
 // KnownKeys returns which of the media keys (UUIDs) have a row.

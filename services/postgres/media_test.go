@@ -228,3 +228,95 @@ func TestCreateDocumentNeedsNoJob(t *testing.T) {
 		}())
 	}
 }
+
+// TestRecordRenditionsSharedFile checks what an upright 3:4 photo needs:
+// medium_large and large come out 768×1024 and name one file, as in
+// WordPress. Both sizes are recorded, the item is ready, the file's URL path
+// resolves to it, and a redelivered job records the same. Another item may
+// still not hold that path.
+func TestRecordRenditionsSharedFile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, _, u := newStores(t)
+	m := newItem(u, "portrait", "")
+	job, err := store.CreateMedia(ctx, m, media.File{Key: "k-portrait", MIME: "image/jpeg"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := media.File{Name: "portrait-768x1024.jpg", Key: m.Key + "/768", MIME: "image/jpeg", Width: 768, Height: 1024, Filesize: 5}
+	ml, large := shared, shared
+	ml.SizeName, large.SizeName = "medium_large", "large"
+	r := media.Renditions{Width: 2560, Height: 3413, Filesize: 10, Sizes: []media.File{
+		{SizeName: "medium", Name: "portrait-225x300.jpg", Key: m.Key + "/225", MIME: "image/jpeg", Width: 225, Height: 300},
+		large, ml,
+	}}
+	for range 2 { // the second time: a redelivery
+		if err := store.RecordRenditions(ctx, m.ID, job.Seq, r); err != nil {
+			t.Fatalf("record: %v", err)
+		}
+	}
+	got, err := store.FindMediaByID(ctx, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != media.StatusReady {
+		t.Fatalf("status %s", got.Status)
+	}
+	names := map[string]string{}
+	for _, f := range got.Files {
+		names[f.SizeName] = f.Name
+	}
+	if names["large"] != shared.Name || names["medium_large"] != shared.Name {
+		t.Fatalf("sizes: %v", names)
+	}
+	f, _, _, err := store.FindFileByPath(ctx, "2026/11/"+shared.Name)
+	if err != nil || f.Key != shared.Key {
+		t.Fatalf("file by path: %+v, %v", f, err)
+	}
+	// A post-process of one of the two sizes alone records it again.
+	job, err = store.RequeueMedia(ctx, m.ID, []string{"medium_large"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Sizes = []media.File{ml}
+	if err := store.RecordRenditions(ctx, m.ID, job.Seq, r); err != nil {
+		t.Fatalf("record one of a shared pair: %v", err)
+	}
+	if f, _, _, err := store.FindFileByPath(ctx, "2026/11/"+shared.Name); err != nil || f.Key != shared.Key {
+		t.Fatalf("file by path after: %+v, %v", f, err)
+	}
+
+	// Another item naming the same path is a fault, not a share: it is
+	// not wanted-or-not, it is a conflict that must be retried and seen.
+	other := newItem(u, "other", "")
+	job, err = store.CreateMedia(ctx, other, media.File{Key: "k-other", MIME: "image/jpeg"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = store.RecordRenditions(ctx, other.ID, job.Seq, media.Renditions{Width: 1, Height: 1, Sizes: []media.File{ml}})
+	if media.ErrorCode(err) != media.CodeConflict || errors.Is(err, media.ErrSuperseded) || errors.Is(err, media.ErrGone) {
+		t.Fatalf("another item's file at the same path: %v", err)
+	}
+}
+
+// TestJobWritesSayWhy checks that a store answers a superseded job and a
+// deleted item with the sentinels a worker drops jobs for.
+func TestJobWritesSayWhy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, _, u := newStores(t)
+	m := newItem(u, "why", "")
+	job, err := store.CreateMedia(ctx, m, media.File{Key: "k-why", MIME: "image/jpeg"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.RequeueMedia(ctx, m.ID, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.RecordRenditions(ctx, m.ID, job.Seq, media.Renditions{}); !errors.Is(err, media.ErrSuperseded) {
+		t.Fatalf("superseded: %v", err)
+	}
+	if err := store.FailMedia(ctx, m.ID+1000, 1, "x"); !errors.Is(err, media.ErrGone) {
+		t.Fatalf("gone: %v", err)
+	}
+}

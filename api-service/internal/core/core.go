@@ -42,7 +42,7 @@ type MediaStore interface {
 	FindMedia(ctx context.Context, f media.Filter) ([]*media.Media, int, error)
 	UpdateMedia(ctx context.Context, id int64, u media.Update) (*media.Media, error)
 	DeleteMedia(ctx context.Context, id int64) (*media.Media, error)
-	RequeueStuck(ctx context.Context, cutoff time.Time, limit int, trace map[string]string) ([]*media.Job, error)
+	RequeueStuck(ctx context.Context, cutoff time.Time, limit, maxReissues int, trace map[string]string) (jobs []*media.Job, failed []int64, err error)
 	KnownKeys(ctx context.Context, keys []string) (map[string]bool, error)
 }
 
@@ -120,6 +120,21 @@ type Upload struct {
 	PostID                               *int64
 	// SizesDeferred asks for metadata only; sizes wait for a post-process.
 	SizesDeferred bool
+	// Slug, when set, is the slug asked for instead of the title's; a taken
+	// one gets WordPress's numeric suffix.
+	Slug string
+	// Visibility, when set, is the item's from its first moment: it is
+	// written with the row, so a private upload is never public.
+	Visibility media.Visibility
+	// Date, when set, is the item's date (WordPress's post_date) instead
+	// of now. It does not move the uploads folder.
+	Date time.Time
+	// AuthorID, when set, makes another user the item's author (an editor
+	// uploading on someone's behalf); Author is still who uploads.
+	AuthorID int64
+	// CommentStatus and PingStatus, when set, replace WordPress's defaults
+	// (open, closed).
+	CommentStatus, PingStatus string
 	// Folder, when set, dates the uploads folder (YYYY/MM) instead of now:
 	// WordPress files an upload to a post under the post's month.
 	Folder time.Time
@@ -130,8 +145,9 @@ type Upload struct {
 	// type, parent, focal point, crops and properties, and its Dir.
 	Placement *media.Placement
 	// Trailer, when set, runs after the body was read to its end and before
-	// the item is recorded: a multipart request's fields may follow its file
-	// part (wpapi sends them so), and they still shape the new item.
+	// the item is made and recorded: a multipart request's fields may follow
+	// its file part (wpapi sends them so), and they still shape the new
+	// item. An error from it removes the stored file: nothing is recorded.
 	Trailer func(up *Upload) error
 }
 
@@ -206,23 +222,6 @@ func (s *Service) receive(ctx context.Context, up Upload, mediaKey, key string) 
 		return nil, media.File{}, media.WrapError(media.CodeInvalid, "Sorry, you are not allowed to upload this file type.", ErrFileType)
 	}
 
-	m := &media.Media{
-		AuthorID: up.Author.ID, PostID: up.PostID,
-		Title: up.Title, Caption: up.Caption, Description: up.Description, AltText: up.AltText,
-		MIME: ft.MIME, Dir: folder(up.Folder, s.now()), Stem: stem, Ext: ext,
-		ClientFilename: up.ClientFilename, SizesDeferred: up.SizesDeferred,
-		APIKeyID: up.APIKeyID,
-	}
-	if up.APIKeyID != nil {
-		m.Visibility = media.VisibilityPrivate
-	}
-	m.Key = mediaKey
-	if p := up.Placement; p != nil {
-		m.MediaType, m.NodeParentID, m.Focal, m.CropCoords, m.Properties = p.MediaType, p.ParentID, p.Focal, p.CropCoords, p.Properties
-		if p.Dir != "" {
-			m.Dir = p.Dir
-		}
-	}
 	sum := md5.New()
 	headBuf := &capped{max: headerBytes}
 	info, err := s.objects.Put(ctx, key, strictEOF{io.TeeReader(br, io.MultiWriter(sum, headBuf))}, -1, ft.MIME)
@@ -239,11 +238,9 @@ func (s *Service) receive(ctx context.Context, up Upload, mediaKey, key string) 
 			s.removeObject(key)
 			return nil, media.File{}, err
 		}
-		m.Title, m.Caption, m.Description, m.AltText, m.PostID = up.Title, up.Caption, up.Description, up.AltText, up.PostID
-		if up.Placement == nil || up.Placement.Dir == "" {
-			m.Dir = folder(up.Folder, s.now())
-		}
 	}
+	m := s.item(up, ft, stem, ext)
+	m.Key = mediaKey
 	m.OriginalFilesize = info.Size
 	if cfg, _, err := image.DecodeConfig(bytes.NewReader(headBuf.Bytes())); err == nil {
 		m.Width, m.Height = cfg.Width, cfg.Height
@@ -260,6 +257,33 @@ func (s *Service) receive(ctx context.Context, up Upload, mediaKey, key string) 
 	}
 	original := media.File{Key: key, MIME: ft.MIME, Width: m.Width, Height: m.Height, Filesize: info.Size}
 	return m, original, nil
+}
+
+// item is the item an upload makes, not yet recorded, from the upload as
+// its trailer left it.
+func (s *Service) item(up Upload, ft media.FileType, stem, ext string) *media.Media {
+	m := &media.Media{
+		AuthorID: up.Author.ID, PostID: up.PostID,
+		Title: up.Title, Caption: up.Caption, Description: up.Description, AltText: up.AltText,
+		Slug: up.Slug, Visibility: up.Visibility, CreatedAt: up.Date,
+		CommentStatus: up.CommentStatus, PingStatus: up.PingStatus,
+		MIME: ft.MIME, Dir: folder(up.Folder, s.now()), Stem: stem, Ext: ext,
+		ClientFilename: up.ClientFilename, SizesDeferred: up.SizesDeferred,
+		APIKeyID: up.APIKeyID,
+	}
+	if up.AuthorID != 0 {
+		m.AuthorID = up.AuthorID
+	}
+	if up.APIKeyID != nil {
+		m.Visibility = media.VisibilityPrivate
+	}
+	if p := up.Placement; p != nil {
+		m.MediaType, m.NodeParentID, m.Focal, m.CropCoords, m.Properties = p.MediaType, p.ParentID, p.Focal, p.CropCoords, p.Properties
+		if p.Dir != "" {
+			m.Dir = p.Dir
+		}
+	}
+	return m
 }
 
 // removeObject deletes an object whose row was never written. It runs on

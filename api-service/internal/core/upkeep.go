@@ -16,6 +16,10 @@ type UpkeepConfig struct {
 	// new job. It must exceed the longest legitimate job with its retries
 	// (AckWait × MaxDeliver plus back-off), or slow jobs are superseded.
 	StuckAfter time.Duration
+	// MaxReissues is how many new jobs an item stuck in processing gets;
+	// stuck once more, it fails with a reason instead, so nothing stays
+	// processing without bound whatever goes wrong.
+	MaxReissues int
 	// OrphanAfter is how old an object with no row must be before it is
 	// removed: an upload writes its object before its row, so a younger
 	// one may belong to a request still under way.
@@ -26,19 +30,24 @@ type UpkeepConfig struct {
 }
 
 // Reconcile gives a new job to every item stuck in processing: Postgres is
-// the source of truth, so a job the broker lost is only a delay.
-func (s *Service) Reconcile(ctx context.Context, stuckAfter time.Duration) (int, error) {
-	jobs, err := s.store.RequeueStuck(ctx, s.now().Add(-stuckAfter), 100, jobqueue.InjectTrace(ctx))
+// the source of truth, so a job the broker lost is only a delay. An item
+// that got maxReissues new jobs already and is stuck again fails instead.
+func (s *Service) Reconcile(ctx context.Context, stuckAfter time.Duration, maxReissues int) (requeued, failed int, err error) {
+	jobs, gaveUp, err := s.store.RequeueStuck(ctx, s.now().Add(-stuckAfter), 100, maxReissues, jobqueue.InjectTrace(ctx))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	for _, j := range jobs {
 		s.log.WarnContext(ctx, "media_requeued", "media_id", j.MediaID, "job_seq", j.Seq, "reason", "stuck in processing")
 	}
-	if len(jobs) > 0 {
+	for _, id := range gaveUp {
+		s.log.ErrorContext(ctx, "media_failed_stuck", "media_id", id, "reissues", maxReissues)
+	}
+	// A failure's event waits in the outbox too.
+	if len(jobs) > 0 || len(gaveUp) > 0 {
 		s.relay.Kick()
 	}
-	return len(jobs), nil
+	return len(jobs), len(gaveUp), nil
 }
 
 // Sweep removes objects that belong to no item and are older than
@@ -94,7 +103,7 @@ func (s *Service) RunUpkeep(ctx context.Context, cfg UpkeepConfig) {
 			return
 		case <-t.C:
 		}
-		if _, err := s.Reconcile(ctx, cfg.StuckAfter); err != nil && ctx.Err() == nil {
+		if _, _, err := s.Reconcile(ctx, cfg.StuckAfter, cfg.MaxReissues); err != nil && ctx.Err() == nil {
 			s.log.WarnContext(ctx, "reconcile_failed", "err", err)
 		}
 		if _, err := s.Sweep(ctx, cfg.OrphanAfter); err != nil && ctx.Err() == nil {

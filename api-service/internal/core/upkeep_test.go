@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +50,7 @@ func TestReconcileRequeuesStuckItems(t *testing.T) {
 	if _, err := db.Pool.Exec(ctx, `UPDATE media SET updated_at = now() - interval '1 hour' WHERE id = $1`, stuck.ID); err != nil {
 		t.Fatal(err)
 	}
-	n, err := svc.Reconcile(ctx, 15*time.Minute)
+	n, _, err := svc.Reconcile(ctx, 15*time.Minute, 3)
 	if err != nil || n != 1 || *k != 1 {
 		t.Fatalf("requeued %d (kicks %d): %v", n, *k, err)
 	}
@@ -63,8 +64,68 @@ func TestReconcileRequeuesStuckItems(t *testing.T) {
 		t.Fatalf("outbox has %d new jobs", jobs)
 	}
 	// Its clock restarted: nothing is stuck now.
-	if n, _ := svc.Reconcile(ctx, 15*time.Minute); n != 0 {
+	if n, _, _ := svc.Reconcile(ctx, 15*time.Minute, 3); n != 0 {
 		t.Fatalf("requeued %d again", n)
+	}
+}
+
+// TestReconcileBound checks the last line of defence: an item that never
+// gets an outcome, whatever its jobs do, gets maxReissues new jobs and then
+// fails with a reason a person can read, and its failure is announced. A
+// later post-process has the whole bound again.
+func TestReconcileBound(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, db, _, _ := newService(t)
+	users := postgres.NewUserStore(db)
+	if _, err := users.EnsureUser(ctx, &media.User{Login: "a", Role: media.RoleAuthor, PasswordHash: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := users.FindUserByLogin(ctx, "a")
+	store := postgres.NewMediaStore(db)
+	m := &media.Media{AuthorID: u.ID, MIME: "image/jpeg", Dir: "2026/11", Stem: "never", Ext: "jpg"}
+	if _, err := store.CreateMedia(ctx, m, media.File{Key: "k-never", MIME: m.MIME}, nil); err != nil {
+		t.Fatal(err)
+	}
+	age := func() {
+		t.Helper()
+		if _, err := db.Pool.Exec(ctx, `UPDATE media SET updated_at = now() - interval '1 hour' WHERE id = $1`, m.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const bound = 2
+	for i := 1; i <= bound; i++ {
+		age()
+		requeued, failed, err := svc.Reconcile(ctx, 15*time.Minute, bound)
+		if err != nil || requeued != 1 || failed != 0 {
+			t.Fatalf("round %d: requeued %d failed %d: %v", i, requeued, failed, err)
+		}
+	}
+	age()
+	requeued, failed, err := svc.Reconcile(ctx, 15*time.Minute, bound)
+	if err != nil || requeued != 0 || failed != 1 {
+		t.Fatalf("past the bound: requeued %d failed %d: %v", requeued, failed, err)
+	}
+	got, _ := store.FindMediaByID(ctx, m.ID)
+	if got.Status != media.StatusFailed || !strings.Contains(got.StatusError, "2 new jobs") || got.JobSeq != 1+bound {
+		t.Fatalf("item: status %s seq %d error %q", got.Status, got.JobSeq, got.StatusError)
+	}
+	var events int
+	db.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE subject = 'media.events.failed' AND convert_from(payload, 'UTF8') ~ $1`,
+		`"media_id":`+strconv.FormatInt(m.ID, 10)+`[,}]`).Scan(&events)
+	if events != 1 {
+		t.Fatalf("%d failure events in the outbox", events)
+	}
+	// Failed items are left alone, and a new request starts the count over.
+	if requeued, failed, _ := svc.Reconcile(ctx, 0, bound); requeued+failed != 0 {
+		t.Fatalf("a failed item was touched again: %d, %d", requeued, failed)
+	}
+	if _, err := store.RequeueMedia(ctx, m.ID, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	age()
+	if requeued, failed, _ := svc.Reconcile(ctx, 15*time.Minute, bound); requeued != 1 || failed != 0 {
+		t.Fatalf("after a post-process: requeued %d failed %d", requeued, failed)
 	}
 }
 

@@ -115,22 +115,22 @@ func Process(ctx context.Context, req Request) (*Result, error) {
 		return res, nil
 	}
 
-	// The main file first, then the sizes; a custom size equal to a stock
-	// one shares its file, as it would in WordPress.
+	// The main file first, then the sizes. Sizes that come out with equal
+	// dimensions have one name and so share one file, as in WordPress: an
+	// upright 3:4 photo's medium_large and large are both 768×1024.
 	var jobs []rendition
 	if p.Main != nil {
 		jobs = append(jobs, *p.Main)
 	}
-	index := map[rendition]int{}
+	index := map[string]int{}
 	sizeJob := make([]int, len(p.Sizes))
 	for i, s := range p.Sizes {
-		key := s
-		key.SizeName = ""
-		j, ok := index[key]
+		j, ok := index[s.Name]
 		if !ok {
 			j = len(jobs)
-			index[key] = j
-			jobs = append(jobs, key)
+			index[s.Name] = j
+			s.SizeName = ""
+			jobs = append(jobs, s)
 		}
 		sizeJob[i] = j
 	}

@@ -66,14 +66,7 @@ func (w *Worker) recrop(ctx context.Context, m *media.Media, job media.Job, src 
 		}
 		files = append(files, f)
 	}
-	err = w.store.RecordCrops(ctx, m.ID, job.Seq, files)
-	switch media.ErrorCode(err) {
-	case "":
-		return nil
-	case media.CodeConflict, media.CodeNotFound:
-		return fmt.Errorf("record crops of media %d: %v: %w", m.ID, err, errDrop)
-	}
-	return fmt.Errorf("record crops of media %d: %w", m.ID, err)
+	return settle(w.store.RecordCrops(ctx, m.ID, job.Seq, files), "record crops of media %d", m.ID)
 }
 
 // derive runs a derive job: one rendition for image URL parameters, cached
@@ -119,14 +112,7 @@ func (w *Worker) derive(ctx context.Context, job media.Job) error {
 	if err != nil {
 		return err
 	}
-	err = w.store.RecordDerived(ctx, m.ID, orig.Key, f)
-	switch media.ErrorCode(err) {
-	case "":
-		return nil
-	case media.CodeNotFound, media.CodeConflict:
-		return fmt.Errorf("record derived file of media %d: %v: %w", m.ID, err, errDrop)
-	}
-	return fmt.Errorf("record derived file of media %d: %w", m.ID, err)
+	return settle(w.store.RecordDerived(ctx, m.ID, orig.Key, f), "record derived file of media %d", m.ID)
 }
 
 // finalFailure says what a job's final failure (a bad file, or the last
@@ -153,7 +139,7 @@ func (w *Worker) recordFinal(ctx context.Context, job media.Job, reason string) 
 	} else {
 		err = w.store.FailMedia(ctx, job.MediaID, job.Seq, reason)
 	}
-	if code := media.ErrorCode(err); code == media.CodeConflict || code == media.CodeNotFound {
+	if unwanted(err) {
 		return nil
 	}
 	return err

@@ -87,9 +87,15 @@ func TestRecordFinal(t *testing.T) {
 	if err := w.recordFinal(context.Background(), media.Job{Kind: media.JobRenditions, MediaID: 1, Seq: 3}, "x"); err != nil || st.failed != 1 {
 		t.Fatalf("renditions: %v, %+v", err, st)
 	}
-	st.err = media.Errorf(media.CodeConflict, "superseded")
+	st.err = media.WrapError(media.CodeConflict, "superseded", media.ErrSuperseded)
 	if err := w.recordFinal(context.Background(), media.Job{Kind: media.JobEdit, MediaID: 1, Seq: 4}, "x"); err != nil {
 		t.Fatalf("superseded: %v", err)
+	}
+	// A conflict that is not a newer job is a fault: it must surface, or
+	// the item would stay processing with its failure unrecorded.
+	st.err = media.Errorf(media.CodeConflict, "media already exists")
+	if err := w.recordFinal(context.Background(), media.Job{Kind: media.JobRenditions, MediaID: 1, Seq: 4}, "x"); err == nil {
+		t.Fatal("a conflict other than a newer job must surface")
 	}
 	st.err = errors.New("database down")
 	if err := w.recordFinal(context.Background(), media.Job{Kind: media.JobCrops, MediaID: 1, Seq: 5}, "x"); err == nil {

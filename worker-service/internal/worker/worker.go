@@ -319,22 +319,23 @@ func (w *Worker) run(ctx context.Context, job media.Job) error {
 	if made != nil {
 		r.Meta = w.parentMeta(ctx, m, r.Meta)
 	}
+	put := w.storeOnce(m)
 	if res.Main != nil {
-		f, err := w.store1(ctx, m, *res.Main)
+		f, err := put(ctx, *res.Main)
 		if err != nil {
 			return err
 		}
 		r.Main, r.Filesize = &f, f.Filesize
 	}
 	for _, out := range res.Sizes {
-		f, err := w.store1(ctx, m, out)
+		f, err := put(ctx, out)
 		if err != nil {
 			return err
 		}
 		r.Sizes = append(r.Sizes, f)
 	}
 	for _, out := range res.Crops {
-		f, err := w.store1(ctx, m, out)
+		f, err := put(ctx, out)
 		if err != nil {
 			return err
 		}
@@ -345,14 +346,46 @@ func (w *Worker) run(ctx context.Context, job media.Job) error {
 
 // record stores a job's result; a superseded job or a deleted item drops.
 func (w *Worker) record(ctx context.Context, m *media.Media, job media.Job, r media.Renditions) error {
-	err := w.store.RecordRenditions(ctx, m.ID, job.Seq, r)
-	switch media.ErrorCode(err) {
-	case "":
+	return settle(w.store.RecordRenditions(ctx, m.ID, job.Seq, r), "record media %d", m.ID)
+}
+
+// settle words the answer of a store write that records a job's work: nil,
+// errDrop when the job is no longer wanted (superseded, or its item gone),
+// else the error, to be retried. Only those two reasons drop a job: a
+// conflict of any other kind (two files with one name, say) is a fault,
+// and a dropped job would leave its item processing until the reconciler.
+func settle(err error, format string, args ...any) error {
+	switch {
+	case err == nil:
 		return nil
-	case media.CodeConflict, media.CodeNotFound:
-		return fmt.Errorf("record media %d: %v: %w", m.ID, err, errDrop)
+	case unwanted(err):
+		return fmt.Errorf(format+": %v: %w", append(args, err, errDrop)...)
 	}
-	return fmt.Errorf("record media %d: %w", m.ID, err)
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
+// unwanted says whether a store's answer means the job is no longer wanted.
+func unwanted(err error) bool {
+	return errors.Is(err, media.ErrSuperseded) || errors.Is(err, media.ErrGone)
+}
+
+// storeOnce returns store1 for one job's outputs, writing each file name
+// once: sizes of equal dimensions share a file (see imaging.Process), and
+// each keeps its own size name.
+func (w *Worker) storeOnce(m *media.Media) func(context.Context, imaging.File) (media.File, error) {
+	stored := map[string]media.File{}
+	return func(ctx context.Context, out imaging.File) (media.File, error) {
+		f, ok := stored[out.Name]
+		if !ok {
+			var err error
+			if f, err = w.store1(ctx, m, out); err != nil {
+				return media.File{}, err
+			}
+			stored[out.Name] = f
+		}
+		f.SizeName = out.SizeName
+		return f, nil
+	}
 }
 
 // store1 writes one output under its deterministic key.
