@@ -325,9 +325,10 @@ func (h *Handler) render(r *http.Request, m *media.Media, ctx string) object {
 	return o
 }
 
-// fieldsParam parses _fields (comma list or array); nil when absent.
+// fieldsParam parses _fields (comma list or array) from the query; nil
+// when absent.
 func fieldsParam(r *http.Request) map[string]bool {
-	p := newParams(r.URL.Query())
+	p := newParams(queryValues(r))
 	if !p.has("_fields") {
 		return nil
 	}
@@ -337,7 +338,7 @@ func fieldsParam(r *http.Request) map[string]bool {
 	}
 	out := map[string]bool{"id": true}
 	for _, f := range names {
-		out[f] = true
+		out[phpTrim(f)] = true
 	}
 	return out
 }

@@ -32,30 +32,20 @@ func number(v any) (float64, bool) {
 	return f, !math.IsNaN(f) && !math.IsInf(f, 0)
 }
 
-// flipParam reads flip[horizontal]=1 (form) or {"flip":{…}} (JSON).
-func flipParam(r *http.Request, vals map[string]any) (h, v, ok bool) {
-	if f, isMap := vals["flip"].(map[string]any); isMap {
-		return truthy(f["horizontal"]), truthy(f["vertical"]), true
-	}
-	hv, hok := vals["flip[horizontal]"]
-	vv, vok := vals["flip[vertical]"]
-	if r.PostForm != nil {
-		if x := r.PostForm.Get("flip[horizontal]"); x != "" {
-			hv, hok = x, true
-		}
-		if x := r.PostForm.Get("flip[vertical]"); x != "" {
-			vv, vok = x, true
-		}
-	}
-	return truthy(hv), truthy(vv), hok || vok
+// flipParam reads the deprecated flip argument: {"flip":{…}} in JSON, or
+// flip[horizontal]=1 in a form or query, which reads the same.
+func flipParam(vals map[string]any) (h, v, ok bool) {
+	f, ok := vals["flip"].(map[string]any)
+	return truthy(f["horizontal"]), truthy(f["vertical"]), ok
 }
 
 // editOps validates the edit arguments (spec §10.1) and builds the
 // operations: modifiers when sent, else the legacy flip, rotation and crop.
-func editOps(r *http.Request, vals map[string]any) ([]media.EditOp, error) {
+func editOps(vals map[string]any) ([]media.EditOp, error) {
 	p := newParams(nil)
 	var ops []media.EditOp
-	if raw, ok := vals["modifiers"]; ok {
+	// A JSON null is no argument, as WordPress's isset() sees it.
+	if raw := vals["modifiers"]; raw != nil {
 		list, _ := raw.([]any)
 		if _, isArray := raw.([]any); !isArray {
 			p.fail("modifiers", "rest_invalid_type", "modifiers is not of type array.")
@@ -72,10 +62,10 @@ func editOps(r *http.Request, vals map[string]any) ([]media.EditOp, error) {
 		}
 		return ops, p.err()
 	}
-	if h, v, ok := flipParam(r, vals); ok && (h || v) {
+	if h, v, ok := flipParam(vals); ok && (h || v) {
 		ops = append(ops, media.EditOp{Type: "flip", Horizontal: h, Vertical: v})
 	}
-	if raw, ok := vals["rotation"]; ok {
+	if raw := vals["rotation"]; raw != nil {
 		n, isNum := number(raw)
 		switch {
 		case !isNum || n != float64(int(n)):
@@ -88,8 +78,8 @@ func editOps(r *http.Request, vals map[string]any) ([]media.EditOp, error) {
 	}
 	crop := map[string]float64{}
 	for _, k := range []string{"x", "y", "width", "height"} {
-		raw, ok := vals[k]
-		if !ok {
+		raw := vals[k]
+		if raw == nil {
 			continue
 		}
 		n, isNum := number(raw)
@@ -183,7 +173,7 @@ func (h *Handler) handleMediaEdit(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, &restError{status: http.StatusBadRequest, code: "rest_missing_callback_param", message: "Missing parameter(s): src", params: map[string]string{"src": ""}})
 		return
 	}
-	ops, err := editOps(r, vals)
+	ops, err := editOps(vals)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -232,7 +222,9 @@ func (h *Handler) handleMediaEdit(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	ctx := r.URL.Query().Get("context")
+	// Edit declares no context argument: one sent shapes the answer, and
+	// anything else is view.
+	ctx, _ := vals["context"].(string)
 	if ctx != "edit" && ctx != "embed" {
 		ctx = "view"
 	}

@@ -10,8 +10,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +19,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/pixelmill/pixelmill/api-service/internal/bracket"
 	"github.com/pixelmill/pixelmill/services/media"
 )
 
@@ -165,6 +166,11 @@ var paramsSeeds = []string{
 	"search_columns=post_title,post_name", "search_semantics=exact", "search_semantics=fuzzy", "slug=canola,codeispoetry",
 	"slug[]=a&slug=b,c", "_fields=id,title", "include=9223372036854775808", "per_page=99999999999999999999",
 	"include=%20,%20,1", "include=[1,[2]]", "include=[\"1\",null,true]",
+	// What PHP clients send (http_build_query, Guzzle): bracketed arrays.
+	"include%5B0%5D=5&include%5B1%5D=6&orderby=include", "include[1]=6&include[0]=5", "include[x]=1",
+	"status[0]=inherit&status[1]=private", "media_type[]=image&media_type[]=book", "slug[0]=a%20b&slug[1]=c",
+	"search[]=x", "per_page[]=5", "context[]=edit", "after[x]=2016-01-15T00:00:00Z", "author=1%202,3%093",
+	"page=1&page=2", "_fields[]=id&_fields[]=%20title", "slug[A]", "mime_type[k]=image/png&include[k]=1",
 }
 
 // intListNames, dateNames, … are the parameters handleMediaList reads, each
@@ -231,8 +237,19 @@ func FuzzParams(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, rawQuery string) {
-		q, _ := url.ParseQuery(rawQuery) // as r.URL.Query(): bad pairs dropped
-		p := newParams(q)
+		vals := bracket.ParseQuery(rawQuery).Map() // $_GET
+		p := newParams(vals)
+		// one returns a parameter sent as one string; sent is false when
+		// it is absent, and array true when it came as an array.
+		one := func(name string) (v string, array bool) {
+			switch x := vals[name].(type) {
+			case string:
+				return x, false
+			case nil:
+				return "", false
+			}
+			return "", true
+		}
 		failed := map[string]bool{}
 		mustFail := func(name string, want bool, what string) {
 			t.Helper()
@@ -246,11 +263,16 @@ func FuzzParams(f *testing.F) {
 		}
 
 		for _, a := range integerArgs {
-			v := q.Get(a.name)
+			v, array := one(a.name)
 			got := p.integer(a.name, a.def, a.lo, a.hi)
 			n, err := strconv.Atoi(v)
 			inBounds := err == nil && n >= a.lo && (a.hi <= 0 || n <= a.hi)
 			switch {
+			case array:
+				if got != a.def {
+					t.Fatalf("%s sent as an array → %d, want default %d", a.name, got, a.def)
+				}
+				mustFail(a.name, true, "an array is no integer")
 			case v == "":
 				if got != a.def {
 					t.Fatalf("%s absent → %d, want default %d", a.name, got, a.def)
@@ -270,13 +292,18 @@ func FuzzParams(f *testing.F) {
 		}
 
 		for _, a := range enumArgs {
-			v := q.Get(a.name)
+			v, array := one(a.name)
 			got := p.enum(a.name, a.def, a.values...)
 			valid := false
 			for _, e := range a.values {
 				valid = valid || v == e
 			}
 			switch {
+			case array:
+				if got != a.def {
+					t.Fatalf("%s sent as an array → %q", a.name, got)
+				}
+				mustFail(a.name, true, "an array is no string")
 			case v == "":
 				if got != a.def {
 					t.Fatalf("%s absent → %q", a.name, got)
@@ -313,7 +340,8 @@ func FuzzParams(f *testing.F) {
 			} else if fmt.Sprint(got) != fmt.Sprint(items) {
 				t.Fatalf("%s: %q → %q", a.name, items, got)
 			}
-			mustFail(a.name, bad, fmt.Sprintf("items %q", items))
+			_, object := vals[a.name].(map[string]any)
+			mustFail(a.name, bad || object, fmt.Sprintf("items %q", items))
 		}
 
 		for _, name := range intListNames {
@@ -335,18 +363,21 @@ func FuzzParams(f *testing.F) {
 			}
 			// A JSON array of integers is an array of integers, whatever
 			// its numbers' size (WordPress: json_decode, rest_is_integer).
-			for _, key := range []string{name, name + "[]"} {
-				for _, v := range q[key] {
-					if ints, ok := jsonIntegers(v); ok && len(q[name])+len(q[name+"[]"]) == 1 && fmt.Sprint(got) != fmt.Sprint(ints) {
-						t.Fatalf("%s=%s: a JSON array of integers gave %v (items %q)", name, v, got, items)
-					}
+			if v, _ := one(name); v != "" {
+				if ints, ok := jsonIntegers(v); ok && fmt.Sprint(got) != fmt.Sprint(ints) {
+					t.Fatalf("%s=%s: a JSON array of integers gave %v (items %q)", name, v, got, items)
 				}
 			}
-			mustFail(name, bad, fmt.Sprintf("items %q", items))
+			// An array sent with brackets is its items, in the order sent.
+			if arr, ok := vals[name].([]any); ok && len(items) != len(arr) {
+				t.Fatalf("%s: array %q read as %q", name, arr, items)
+			}
+			_, object := vals[name].(map[string]any)
+			mustFail(name, bad || object, fmt.Sprintf("items %q", items))
 		}
 
 		for _, name := range dateNames {
-			v := q.Get(name)
+			v, array := one(name)
 			got := p.date(name)
 			if got != nil && got.Location() != time.UTC {
 				t.Fatalf("%s=%q → %v, not in UTC", name, v, got)
@@ -354,7 +385,7 @@ func FuzzParams(f *testing.F) {
 			if std, err := time.Parse(time.RFC3339, v); err == nil && (got == nil || !got.Equal(std)) {
 				t.Fatalf("%s=%q (RFC 3339) → %v, want %v", name, v, got, std)
 			}
-			mustFail(name, v != "" && got == nil, fmt.Sprintf("%q → %v", v, got))
+			mustFail(name, array || v != "" && got == nil, fmt.Sprintf("%q → %v", v, got))
 		}
 
 		for _, name := range []string{"slug", "mime_type", "_fields"} {
@@ -362,20 +393,27 @@ func FuzzParams(f *testing.F) {
 			if !p.has(name) && len(items) > 0 {
 				t.Fatalf("%s absent, but list → %q", name, items)
 			}
-			jsonValue := false
-			var parts []string
-			for _, key := range []string{name, name + "[]"} {
-				for _, v := range q[key] {
-					jsonValue = jsonValue || strings.HasPrefix(v, "[")
-					for _, s := range strings.Split(v, ",") {
-						if s = strings.TrimSpace(s); s != "" {
-							parts = append(parts, s)
-						}
-					}
+			// One string is split as wp_parse_list splits it (on commas
+			// and ASCII white space, empty pieces dropped); an array's
+			// items are kept whole.
+			var want []string
+			switch v := vals[name].(type) {
+			case map[string]any:
+				mustFail(name, true, "an object is no array")
+				continue
+			case string:
+				if strings.HasPrefix(v, "[") {
+					continue
+				}
+				want = regexp.MustCompile(`[\t\n\v\f\r ,]+`).Split(v, -1)
+				want = slices.DeleteFunc(want, func(s string) bool { return s == "" })
+			case []any:
+				for _, it := range v {
+					want = append(want, fmt.Sprint(it))
 				}
 			}
-			if !jsonValue && strings.Join(items, ",") != strings.Join(parts, ",") {
-				t.Fatalf("%s: %q → %q, want the trimmed comma parts %q", name, q[name], items, parts)
+			if !slices.Equal(items, want) {
+				t.Fatalf("%s: %#v → %q, want %q", name, vals[name], items, want)
 			}
 		}
 
@@ -448,6 +486,13 @@ func FuzzEditOps(f *testing.F) {
 		{"", "x=10&y=10&width=50&height=50", 1},
 		{"rotation=270&x=0&y=0&width=100&height=100", "", 2},
 		{"rotation=1e2", "", 2},
+		// The same edits as a PHP client writes them in a form.
+		{"", "src=http%3A%2F%2Fexample.org%2Fa.jpg&modifiers%5B0%5D%5Btype%5D=rotate&modifiers%5B0%5D%5Bargs%5D%5Bangle%5D=90", 1},
+		{"", "modifiers[0][type]=crop&modifiers[0][args][left]=0&modifiers[0][args][top]=0&modifiers[0][args][width]=50&modifiers[0][args][height]=100", 1},
+		{"", "modifiers[0][type]=flip&modifiers[0][args][flip][horizontal]=1&modifiers[1][type]=rotate&modifiers[1][args][angle]=x", 1},
+		{"modifiers[][type]=rotate&modifiers[0][args][angle]=180", "", 2},
+		{"modifiers[x][type]=rotate", "", 2},
+		{"", `{"modifiers":null,"rotation":null}`, 0},
 	} {
 		f.Add(s.query, []byte(s.body), s.kind)
 	}
@@ -462,7 +507,7 @@ func FuzzEditOps(f *testing.F) {
 			err error
 		}
 		res := safely(t, "editOps", func() result {
-			ops, err := editOps(r, vals)
+			ops, err := editOps(vals)
 			return result{ops, err}
 		})
 		ops, err := res.ops, res.err
@@ -485,7 +530,7 @@ func FuzzEditOps(f *testing.F) {
 				t.Fatalf("op %d %+v can't be stored: %v", i, op, err)
 			}
 		}
-		if raw, ok := vals["modifiers"]; ok {
+		if raw := vals["modifiers"]; raw != nil {
 			list, _ := raw.([]any)
 			if len(list) == 0 || len(ops) != len(list) {
 				t.Fatalf("modifiers %v accepted as %d ops", raw, len(ops))
@@ -524,7 +569,7 @@ func FuzzEditOps(f *testing.F) {
 					}
 				}
 				for _, k := range []string{"x", "y", "width", "height"} {
-					if _, sent := vals[k]; !sent {
+					if vals[k] == nil {
 						t.Fatalf("crop %+v without %s", op, k)
 					}
 				}

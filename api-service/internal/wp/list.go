@@ -3,10 +3,10 @@ package wp
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
+	"github.com/pixelmill/pixelmill/api-service/internal/bracket"
 	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
 	"github.com/pixelmill/pixelmill/services/media"
 )
@@ -33,7 +33,12 @@ func (h *Handler) handleMediaList(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	p := newParams(r.URL.Query())
+	vals, err := requestValues(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	p := newParams(vals)
 	p.loc = h.loc
 	ctx := p.enum("context", "view", "view", "embed", "edit")
 	page := p.integer("page", 1, 1, 0)
@@ -43,7 +48,7 @@ func (h *Handler) handleMediaList(w http.ResponseWriter, r *http.Request) {
 	orderBy := p.enum("orderby", "date", "author", "date", "id", "include", "modified", "parent", "relevance", "slug", "include_slugs", "title")
 	f := media.Filter{
 		// NUL can't reach Postgres text; sanitize_text_field drops it too.
-		Search:        strings.TrimSpace(strings.ReplaceAll(p.q.Get("search"), "\x00", "")),
+		Search:        strings.TrimSpace(strings.ReplaceAll(p.scalar("search", "string"), "\x00", "")),
 		SearchColumns: p.enumList("search_columns", "post_title", "post_content", "post_excerpt"),
 		After:         p.date("after"), Before: p.date("before"),
 		ModAfter: p.date("modified_after"), ModBefore: p.date("modified_before"),
@@ -124,16 +129,21 @@ func (h *Handler) handleMediaList(w http.ResponseWriter, r *http.Request) {
 }
 
 // pageLinks adds WordPress's Link rel=prev/next, keeping the request's
-// other parameters.
+// other parameters as sent: their order is the order of an include=
+// array, which orderby=include keeps on every page.
 func (h *Handler) pageLinks(w http.ResponseWriter, r *http.Request, page, pages int) {
-	link := func(p int) string {
-		q := url.Values{}
-		for k, v := range r.URL.Query() {
-			q[k] = v
+	var kept []string
+	for piece := range strings.SplitSeq(r.URL.RawQuery, "&") {
+		name, _, _ := strings.Cut(piece, "=")
+		if base, _, _ := bracket.SplitName(bracket.Unescape(name)); piece != "" && base != "page" {
+			kept = append(kept, piece)
 		}
-		q.Set("page", strconv.Itoa(p))
-		return h.publicURL + "/wp-json/wp/v2/media?" + q.Encode()
 	}
+	base := h.publicURL + "/wp-json/wp/v2/media?"
+	if len(kept) > 0 {
+		base += strings.Join(kept, "&") + "&"
+	}
+	link := func(p int) string { return base + "page=" + strconv.Itoa(p) }
 	if page > 1 {
 		prev := page - 1
 		if prev > pages {

@@ -24,7 +24,12 @@ func (h *Handler) handleMediaGet(w http.ResponseWriter, r *http.Request) {
 		h.handleNoRoute(w, r)
 		return
 	}
-	ctx, err := contextParam(r)
+	vals, err := requestValues(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	ctx, err := contextParam(vals)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -58,17 +63,11 @@ func (h *Handler) handleMediaGet(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteEncoded(w, http.StatusOK, body)
 }
 
-// contextParam validates ?context= (view, embed or edit; view by default).
-func contextParam(r *http.Request) (string, error) {
-	c := r.URL.Query().Get("context")
-	switch c {
-	case "":
-		return "view", nil
-	case "view", "embed", "edit":
-		return c, nil
-	}
-	return "", &restError{status: http.StatusBadRequest, code: "rest_invalid_param", message: "Invalid parameter(s): context",
-		params: map[string]string{"context": "context is not one of view, embed, and edit."}}
+// contextParam validates context (view, embed or edit; view by default).
+func contextParam(vals map[string]any) (string, error) {
+	p := newParams(vals)
+	c := p.enum("context", "view", "view", "embed", "edit")
+	return c, p.err()
 }
 
 // handleMediaCreate is POST /wp/v2/media: a raw body with
@@ -80,12 +79,14 @@ func (h *Handler) handleMediaCreate(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	q := r.URL.Query()
-	if q.Has("id") {
+	// The query is create's only parameter source besides a multipart
+	// body's fields: a raw body is the file (spec §1.4).
+	q := queryValues(r)
+	if _, ok := q["id"]; ok {
 		h.writeError(w, r, errorf(http.StatusBadRequest, "rest_post_exists", "Cannot create existing post."))
 		return
 	}
-	if a := q.Get("author"); a != "" && u != nil && a != strconv.FormatInt(u.ID, 10) && !u.CanEditOthers() {
+	if a, _ := q["author"].(string); a != "" && u != nil && a != strconv.FormatInt(u.ID, 10) && !u.CanEditOthers() {
 		h.writeError(w, r, errorf(authRequired(u), "rest_cannot_edit_others", "Sorry, you are not allowed to create posts as this user."))
 		return
 	}
@@ -93,7 +94,7 @@ func (h *Handler) handleMediaCreate(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errorf(authRequired(u), "rest_cannot_create", "Sorry, you are not allowed to create posts as this user."))
 		return
 	}
-	if fm := q.Get("featured_media"); fm != "" && fm != "0" {
+	if fm, _ := q["featured_media"].(string); fm != "" && fm != "0" {
 		// Stock WordPress supports no thumbnails on images; Pixelmill
 		// answers as it does, before anything is stored.
 		h.writeError(w, r, errorf(http.StatusBadRequest, "rest_no_featured_media", "This site does not support post thumbnails on attachments with MIME type image."))
@@ -102,9 +103,9 @@ func (h *Handler) handleMediaCreate(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, h.maxUpload)
 	var m *media.Media
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "multipart/form-data" {
-		m, err = h.createMultipart(r, u)
+		m, err = h.createMultipart(r, u, q)
 	} else {
-		m, err = h.createRaw(r, u)
+		m, err = h.createRaw(r, u, q)
 	}
 	if err != nil {
 		h.writeError(w, r, err)
@@ -114,6 +115,37 @@ func (h *Handler) handleMediaCreate(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Location", fmt.Sprintf("%s/wp-json/wp/v2/media/%d", h.publicURL, m.ID))
 	w.Header().Set("X-WP-Upload-Attachment-ID", strconv.FormatInt(m.ID, 10))
 	httpx.WriteJSON(w, http.StatusCreated, h.attachment(m).filter("edit"))
+}
+
+// fieldNames are the fields create reads, from the query and a multipart
+// body.
+var fieldNames = []string{"title", "caption", "description", "alt_text", "post", "generate_sub_sizes"}
+
+// setQuery applies the fields sent in the query string: strings, or
+// {"raw": …} for the text fields as on update (title[raw]=…).
+func (f *fields) setQuery(q map[string]any) error {
+	for _, name := range fieldNames {
+		v, ok := q[name]
+		if !ok {
+			continue
+		}
+		if m, isMap := v.(map[string]any); isMap && name != "post" && name != "generate_sub_sizes" {
+			v = m["raw"]
+		}
+		s, isString := v.(string)
+		if !isString {
+			typ := "string"
+			if name == "post" {
+				typ = "integer"
+			}
+			return &restError{status: http.StatusBadRequest, code: "rest_invalid_param", message: "Invalid parameter(s): " + name,
+				params: map[string]string{name: name + " is not of type " + typ + "."}}
+		}
+		if err := f.set(name, s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // fields are the attachment fields a create request may carry.
@@ -170,14 +202,10 @@ func (f *fields) upload(up *core.Upload) {
 	up.SizesDeferred = f.deferSizes
 }
 
-func (h *Handler) createRaw(r *http.Request, u *media.User) (*media.Media, error) {
+func (h *Handler) createRaw(r *http.Request, u *media.User, q map[string]any) (*media.Media, error) {
 	var f fields
-	for _, name := range []string{"title", "caption", "description", "alt_text", "post", "generate_sub_sizes"} {
-		if r.URL.Query().Has(name) {
-			if err := f.set(name, r.URL.Query().Get(name)); err != nil {
-				return nil, err
-			}
-		}
+	if err := f.setQuery(q); err != nil {
+		return nil, err
 	}
 	// The parent post is a permission check: it comes before the body's.
 	folder, err := h.checkParent(r.Context(), u, f.post)
@@ -207,18 +235,14 @@ func (h *Handler) createRaw(r *http.Request, u *media.User) (*media.Media, error
 
 // createMultipart streams the "file" part straight to storage; fields sent
 // before it are applied, as are title/caption/… sent in the query string.
-func (h *Handler) createMultipart(r *http.Request, u *media.User) (*media.Media, error) {
+func (h *Handler) createMultipart(r *http.Request, u *media.User, q map[string]any) (*media.Media, error) {
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, "rest_upload_no_data", "No data supplied.")
 	}
 	var f fields
-	for _, name := range []string{"title", "caption", "description", "alt_text", "post", "generate_sub_sizes"} {
-		if r.URL.Query().Has(name) {
-			if err := f.set(name, r.URL.Query().Get(name)); err != nil {
-				return nil, err
-			}
-		}
+	if err := f.setQuery(q); err != nil {
+		return nil, err
 	}
 	sawFile := false
 	for {
@@ -397,20 +421,24 @@ func (h *Handler) handleMediaPostProcess(w http.ResponseWriter, r *http.Request)
 		h.handleNoRoute(w, r)
 		return
 	}
-	action := r.URL.Query().Get("action")
-	if action == "" {
-		_ = r.ParseForm()
-		action = r.PostFormValue("action")
+	vals, err := requestValues(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
 	}
-	switch action {
-	case "":
+	p := newParams(vals)
+	if !p.has("action") {
 		h.writeError(w, r, &restError{status: http.StatusBadRequest, code: "rest_missing_callback_param",
 			message: "Missing parameter(s): action", params: map[string]string{"action": ""}})
 		return
-	case "create-image-subsizes":
-	default:
-		h.writeError(w, r, &restError{status: http.StatusBadRequest, code: "rest_invalid_param", message: "Invalid parameter(s): action",
-			params: map[string]string{"action": "action is not one of create-image-subsizes."}})
+	}
+	// A value sent but empty is there, so it fails the enum, as in
+	// WordPress, rather than counting as missing.
+	if p.enum("action", "", "create-image-subsizes"); vals["action"] == "" {
+		p.fail("action", "rest_not_in_enum", "action is not one of create-image-subsizes.")
+	}
+	if err := p.err(); err != nil {
+		h.writeError(w, r, err)
 		return
 	}
 	u, err := h.user(r)

@@ -130,6 +130,11 @@ func (h *Handler) handlePostGet(typ string) http.HandlerFunc {
 
 func (h *Handler) handlePostDelete(typ string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		vals, err := requestValues(r)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
 		u, err := h.user(r)
 		if err != nil {
 			h.writeError(w, r, err)
@@ -144,7 +149,7 @@ func (h *Handler) handlePostDelete(typ string) http.HandlerFunc {
 			h.writeError(w, r, errorf(authRequired(u), "rest_cannot_delete", "Sorry, you are not allowed to delete this post."))
 			return
 		}
-		if !truthy(r.URL.Query().Get("force")) {
+		if !truthy(vals["force"]) {
 			h.writeError(w, r, errorf(http.StatusNotImplemented, "rest_trash_not_supported", "Pixelmill keeps no trash. Set 'force=true' to delete."))
 			return
 		}

@@ -1,9 +1,6 @@
 package wp
 
 import (
-	"encoding/json"
-	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,48 +8,6 @@ import (
 	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
 	"github.com/pixelmill/pixelmill/services/media"
 )
-
-// maxJSONBody bounds the JSON or form body of a non-upload request.
-const maxJSONBody = 1 << 20
-
-// requestValues merges WordPress's parameter sources: the query string,
-// then a form or JSON body, later sources winning (spec §1.4).
-func requestValues(r *http.Request) (map[string]any, error) {
-	out := map[string]any{}
-	for k, v := range r.URL.Query() {
-		out[k] = v[len(v)-1]
-	}
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch ct {
-	case "application/json":
-		body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxJSONBody))
-		if err != nil {
-			return nil, errorf(http.StatusRequestEntityTooLarge, "rest_invalid_json", "Request body too large.")
-		}
-		if len(body) == 0 {
-			return out, nil
-		}
-		var m map[string]any
-		if err := json.Unmarshal(body, &m); err != nil {
-			return nil, &restError{status: http.StatusBadRequest, code: "rest_invalid_json", message: "Invalid JSON body passed.",
-				details: map[string]any{"json_error_code": 4, "json_error_message": err.Error()}}
-		}
-		for k, v := range m {
-			out[k] = v
-		}
-	case "application/x-www-form-urlencoded", "multipart/form-data":
-		r.Body = http.MaxBytesReader(nil, r.Body, maxJSONBody)
-		if err := r.ParseMultipartForm(maxJSONBody); err != nil && err != http.ErrNotMultipart {
-			if err := r.ParseForm(); err != nil {
-				return nil, errorf(http.StatusBadRequest, "rest_invalid_param", "Invalid form body.")
-			}
-		}
-		for k, v := range r.PostForm {
-			out[k] = v[len(v)-1]
-		}
-	}
-	return out, nil
-}
 
 // stringField reads a string field that may also be sent as {"raw": …}.
 func stringField(p *params, vals map[string]any, name string) *string {

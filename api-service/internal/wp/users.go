@@ -124,10 +124,16 @@ func (h *Handler) handleUserList(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	p := newParams(r.URL.Query())
+	vals, err := requestValues(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	p := newParams(vals)
 	ctx := p.enum("context", "view", "view", "embed", "edit")
 	page := p.integer("page", 1, 1, 0)
 	perPage := p.integer("per_page", 10, 1, 100)
+	search := p.scalar("search", "string")
 	if err := p.err(); err != nil {
 		h.writeError(w, r, err)
 		return
@@ -137,7 +143,7 @@ func (h *Handler) handleUserList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Without list_users, WordPress lists only authors of published posts.
-	users, total, err := h.users.FindUsers(r.Context(), r.URL.Query().Get("search"), !caller.CanManageUsers(), perPage, (page-1)*perPage)
+	users, total, err := h.users.FindUsers(r.Context(), search, !caller.CanManageUsers(), perPage, (page-1)*perPage)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -158,7 +164,12 @@ func (h *Handler) handleUserGet(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	ctx, err := contextParam(r)
+	vals, err := requestValues(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	ctx, err := contextParam(vals)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
