@@ -13,6 +13,8 @@ func FuzzParse(f *testing.F) {
 		"root%20level%20folder%2Fchild%20folder%2F",
 		"a%252Fb+c/%7Beeeeeeee-eeee-eeee-eeee-eeeeeeeeeeee%7D",
 		"a]b[c", "[", "%", "&&==&",
+		"fetch=children:/&filter%5B0%5D=mediaType:Image&filter%5B1%5D=name:size&sort[1]=name:asc&sort[0]=createDate:desc",
+		"id[]=eeeeeeee-eeee-eeee-eeee-eeeeeeeeeeee&id[5]=x&id[x]=y&filter[0][k]=v&sort[=",
 	} {
 		f.Add(s)
 	}
@@ -36,6 +38,11 @@ func FuzzParse(f *testing.F) {
 		}
 		if sh, p := parseShaping(ps); p == nil {
 			sh.keeps("altText")
+		}
+		for _, name := range []string{"id", "filter", "sort"} {
+			if n := len(ps.list(name)); n > len(ps) {
+				t.Fatalf("%s: %d values from %d parameters", name, n, len(ps))
+			}
 		}
 		_, _ = bindInt(ps, "skip", 0)
 		_, _ = parseGUID(s)

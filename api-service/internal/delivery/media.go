@@ -112,7 +112,7 @@ func (h *Handler) findItem(ctx context.Context, escaped string) (*media.Media, e
 func (h *Handler) handleMediaGetMany(w http.ResponseWriter, r *http.Request, c *call) {
 	var keys []string
 	var errs []bindError
-	for _, v := range c.params.all("id") {
+	for _, v := range c.params.list("id") {
 		if strings.TrimSpace(v) == "" {
 			errs = append(errs, bindError{"id", fmt.Sprintf("The value '%s' is invalid.", v)})
 			continue

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/pixelmill/pixelmill/api-service/internal/bracket"
 )
 
 // params are a request's query parameters as ASP.NET Core reads them:
@@ -38,6 +40,29 @@ func (ps params) all(name string) []string {
 	for _, p := range ps {
 		if strings.EqualFold(p.name, name) {
 			out = append(out, p.value)
+		}
+	}
+	return out
+}
+
+// list returns the values of a collection parameter (Umbraco's string[]
+// filter and sort, Guid id): each name=value in request order, as ASP.NET
+// binds a repeated parameter, then those sent with PHP's bracket syntax
+// (name[]=, name[0]=, as PHP clients and jQuery write arrays) ordered by
+// index, as ASP.NET binds name[0]=…&name[1]=…: a name[] takes the next
+// index, a later value for an index replaces the earlier, and keys that
+// are no index, or nest deeper, are ignored, as ASP.NET ignores them.
+func (ps params) list(name string) []string {
+	out := ps.all(name)
+	indexed := bracket.NewArray()
+	for _, p := range ps {
+		if base, keys, ok := bracket.SplitName(p.name); ok && len(keys) == 1 && strings.EqualFold(base, name) {
+			indexed.SetPath(name, keys, p.value)
+		}
+	}
+	if v, ok := indexed.Get(name); ok {
+		for _, item := range v.(*bracket.Array).ByIndex() {
+			out = append(out, item.(string))
 		}
 	}
 	return out

@@ -28,6 +28,38 @@ func TestParseParams(t *testing.T) {
 	}
 }
 
+// TestParamsList: a collection parameter reads the same repeated, with
+// PHP's empty brackets, or with indexes in any order (ordered by index, as
+// ASP.NET binds them).
+func TestParamsList(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		query string
+		want  []string
+	}{
+		{"sort=name:asc&sort=createDate:desc", []string{"name:asc", "createDate:desc"}},
+		{"sort[]=name:asc&sort[]=createDate:desc", []string{"name:asc", "createDate:desc"}},
+		{"sort%5B0%5D=name:asc&sort%5B1%5D=createDate:desc", []string{"name:asc", "createDate:desc"}},
+		{"sort[1]=createDate:desc&sort[0]=name:asc", []string{"name:asc", "createDate:desc"}},
+		{"Sort[1]=b&SORT[0]=a&sort[]=c", []string{"a", "b", "c"}},
+		{"sort[0]=a&sort[0]=b", []string{"b"}},
+		{"sort=a&sort[0]=b&sort=c", []string{"a", "c", "b"}},
+		// Not an index, nested, or not this name: not bound.
+		{"sort[x]=a&sort[0][k]=b&sorts[0]=c&sort[=d", nil},
+		{"", nil},
+	}
+	for _, tt := range tests {
+		if got := parseParams(tt.query).list("sort"); !slices.Equal(got, tt.want) {
+			t.Errorf("%s → %q, want %q", tt.query, got, tt.want)
+		}
+	}
+	// fields and expand are one string each in Umbraco: brackets in the
+	// name bind nothing there.
+	if v, ok := parseParams("fields[0]=properties[a]").joined("fields"); ok {
+		t.Errorf("fields[0]= bound as fields = %q", v)
+	}
+}
+
 func TestBindInt(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

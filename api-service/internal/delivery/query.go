@@ -161,10 +161,10 @@ func parseQuery(ps params) (*mediaQuery, *problem) {
 	if p := parseFetch(fetch, q); p != nil {
 		return nil, p
 	}
-	if p := parseFilters(ps.all("filter"), q); p != nil {
+	if p := parseFilters(ps.list("filter"), q); p != nil {
 		return nil, p
 	}
-	if p := parseSort(ps.all("sort"), q); p != nil {
+	if p := parseSort(ps.list("sort"), q); p != nil {
 		return nil, p
 	}
 	return q, nil
