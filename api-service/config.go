@@ -30,7 +30,7 @@ type Config struct {
 	AllowSVG       bool   // PIXELMILL_ALLOW_SVG
 	SiteTimezone   string // PIXELMILL_SITE_TIMEZONE: IANA name, for WordPress's local dates
 	SiteLocation   *time.Location
-	Upkeep         core.UpkeepConfig     // PIXELMILL_UPKEEP_EVERY, PIXELMILL_STUCK_AFTER, PIXELMILL_ORPHAN_AFTER
+	Upkeep         core.UpkeepConfig     // PIXELMILL_UPKEEP_EVERY, PIXELMILL_STUCK_AFTER, PIXELMILL_STUCK_MAX_REISSUES, PIXELMILL_ORPHAN_AFTER
 	RateLimit      httpx.RateLimitConfig // PIXELMILL_RATE_LIMIT_ANON, PIXELMILL_RATE_LIMIT_AUTH
 	URLSigningKey  string                // PIXELMILL_URL_SIGNING_KEY: shared by every replica
 	SignedURLTTL   time.Duration         // PIXELMILL_SIGNED_URL_TTL
@@ -87,6 +87,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		Upkeep: core.UpkeepConfig{
 			Every:       env.Duration("PIXELMILL_UPKEEP_EVERY", time.Minute),
 			StuckAfter:  env.Duration("PIXELMILL_STUCK_AFTER", 15*time.Minute),
+			MaxReissues: env.Int("PIXELMILL_STUCK_MAX_REISSUES", 3),
 			OrphanAfter: env.Duration("PIXELMILL_ORPHAN_AFTER", time.Hour),
 			UploadGrace: env.Duration("PIXELMILL_UPLOAD_GRACE", time.Hour),
 		},
@@ -127,6 +128,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.Upkeep.Every < time.Second || c.Upkeep.StuckAfter < time.Second || c.Upkeep.OrphanAfter < time.Second {
 		env.Check("PIXELMILL_UPKEEP_EVERY/STUCK_AFTER/ORPHAN_AFTER", errors.New("must be at least 1s"))
+	}
+	if c.Upkeep.MaxReissues < 0 {
+		env.Check("PIXELMILL_STUCK_MAX_REISSUES", errors.New("must be 0 or more"))
 	}
 	loc, err := time.LoadLocation(c.SiteTimezone)
 	if err != nil {
@@ -174,6 +178,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("allow_svg", c.AllowSVG),
 		slog.String("site_timezone", c.SiteTimezone),
 		slog.Duration("stuck_after", c.Upkeep.StuckAfter),
+		slog.Int("stuck_max_reissues", c.Upkeep.MaxReissues),
 		slog.Int("rate_limit_anon", c.RateLimit.AnonPerMinute),
 		slog.Any("url_signing_key", config.Masked(c.URLSigningKey)),
 		slog.Duration("signed_url_ttl", c.SignedURLTTL),
