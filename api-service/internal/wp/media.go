@@ -5,14 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/pixelmill/pixelmill/api-service/internal/bracket"
 	"github.com/pixelmill/pixelmill/api-service/internal/core"
 	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
 	"github.com/pixelmill/pixelmill/services/media"
@@ -72,7 +75,12 @@ func contextParam(vals map[string]any) (string, error) {
 
 // handleMediaCreate is POST /wp/v2/media: a raw body with
 // Content-Disposition, or multipart with a "file" part, checked in
-// WordPress's order (spec §6).
+// WordPress's order (spec §6): the fields' validation, the permission
+// checks, the upload's own checks, then prepare_item_for_database's. Every
+// check on the fields is made before the file is stored, so a refused
+// field stores nothing; fields a multipart body sends after its file are
+// checked once it is read, and their refusal removes it again before any
+// row is written.
 func (h *Handler) handleMediaCreate(w http.ResponseWriter, r *http.Request) {
 	u, err := h.user(r)
 	if err != nil {
@@ -82,22 +90,9 @@ func (h *Handler) handleMediaCreate(w http.ResponseWriter, r *http.Request) {
 	// The query is create's only parameter source besides a multipart
 	// body's fields: a raw body is the file (spec §1.4).
 	q := queryValues(r)
-	if _, ok := q["id"]; ok {
-		h.writeError(w, r, errorf(http.StatusBadRequest, "rest_post_exists", "Cannot create existing post."))
-		return
-	}
-	if a, _ := q["author"].(string); a != "" && u != nil && a != strconv.FormatInt(u.ID, 10) && !u.CanEditOthers() {
-		h.writeError(w, r, errorf(authRequired(u), "rest_cannot_edit_others", "Sorry, you are not allowed to create posts as this user."))
-		return
-	}
-	if !u.CanUpload() {
-		h.writeError(w, r, errorf(authRequired(u), "rest_cannot_create", "Sorry, you are not allowed to create posts as this user."))
-		return
-	}
-	if fm, _ := q["featured_media"].(string); fm != "" && fm != "0" {
-		// Stock WordPress supports no thumbnails on images; Pixelmill
-		// answers as it does, before anything is stored.
-		h.writeError(w, r, errorf(http.StatusBadRequest, "rest_no_featured_media", "This site does not support post thumbnails on attachments with MIME type image."))
+	c, folder, err := h.createAllowed(r.Context(), u, q)
+	if err != nil {
+		h.writeError(w, r, err)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, h.maxUpload)
@@ -105,7 +100,7 @@ func (h *Handler) handleMediaCreate(w http.ResponseWriter, r *http.Request) {
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "multipart/form-data" {
 		m, err = h.createMultipart(r, u, q)
 	} else {
-		m, err = h.createRaw(r, u, q)
+		m, err = h.createRaw(r, u, c, folder)
 	}
 	if err != nil {
 		h.writeError(w, r, err)
@@ -117,101 +112,68 @@ func (h *Handler) handleMediaCreate(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusCreated, h.attachment(m).filter("edit"))
 }
 
-// fieldNames are the fields create reads, from the query and a multipart
-// body.
-var fieldNames = []string{"title", "caption", "description", "alt_text", "post", "generate_sub_sizes"}
-
-// setQuery applies the fields sent in the query string: strings, or
-// {"raw": …} for the text fields as on update (title[raw]=…).
-func (f *fields) setQuery(q map[string]any) error {
-	for _, name := range fieldNames {
-		v, ok := q[name]
-		if !ok {
-			continue
-		}
-		if m, isMap := v.(map[string]any); isMap && name != "post" && name != "generate_sub_sizes" {
-			v = m["raw"]
-		}
-		s, isString := v.(string)
-		if !isString {
-			typ := "string"
-			if name == "post" {
-				typ = "integer"
-			}
-			return &restError{status: http.StatusBadRequest, code: "rest_invalid_param", message: "Invalid parameter(s): " + name,
-				params: map[string]string{name: name + " is not of type " + typ + "."}}
-		}
-		if err := f.set(name, s); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// fields are the attachment fields a create request may carry.
-type fields struct {
-	title, caption, description, altText *string
-	post                                 *int64
-	// deferSizes is generate_sub_sizes=false (WordPress 7.1): metadata
-	// now, sizes on post-process.
+// createFields are a create request's fields: the attachment's, and
+// generate_sub_sizes=false (WordPress 7.1), which asks for metadata now
+// and sizes on post-process.
+type createFields struct {
+	*attachmentFields
 	deferSizes bool
 }
 
-func (f *fields) set(name, value string) error {
-	switch name {
-	case "title":
-		f.title = &value
-	case "caption":
-		f.caption = &value
-	case "description":
-		f.description = &value
-	case "alt_text":
-		v := sanitizeText(value)
-		f.altText = &v
-	case "generate_sub_sizes":
-		f.deferSizes = value == "false" || value == "0"
-	case "post":
-		n, err := strconv.ParseInt(value, 10, 64)
-		if err != nil {
-			return &restError{status: http.StatusBadRequest, code: "rest_invalid_param", message: "Invalid parameter(s): post",
-				params: map[string]string{"post": "post is not of type integer."}}
-		}
-		if n > 0 {
-			f.post = &n
-		}
+// createAllowed validates a create request's fields and makes the
+// permission checks on them, in WordPress's order: 400 rest_invalid_param
+// naming every bad field; rest_post_exists; rest_cannot_edit_others;
+// rest_cannot_create; and for a parent post rest_cannot_edit, then
+// "Invalid parent type." for an attachment (checkParent). folder is the
+// parent post's month, where the upload goes.
+func (h *Handler) createAllowed(ctx context.Context, u *media.User, vals map[string]any) (*createFields, time.Time, error) {
+	p := newParams(vals)
+	c := &createFields{attachmentFields: h.readFields(p, vals, nil)}
+	if b := boolValue(p, vals, "generate_sub_sizes"); b != nil {
+		c.deferSizes = !*b
+	}
+	if err := p.err(); err != nil {
+		return nil, time.Time{}, err
+	}
+	if createID(vals) {
+		return nil, time.Time{}, errorf(http.StatusBadRequest, "rest_post_exists", "Cannot create existing post.")
+	}
+	if err := c.checkAuthor(u, true); err != nil {
+		return nil, time.Time{}, err
+	}
+	if !u.CanUpload() {
+		return nil, time.Time{}, errorf(authRequired(u), "rest_cannot_create", "Sorry, you are not allowed to create posts as this user.")
+	}
+	folder, err := h.checkParent(ctx, u, c.post)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return c, folder, nil
+}
+
+// prepareCreate makes the checks WordPress makes as it inserts the item:
+// prepare's (rest_cannot_publish, rest_invalid_author), then
+// featured_media, which no attachment on a stock site takes (WordPress
+// refuses it once the file is stored and the row written; Pixelmill
+// refuses it before).
+func (h *Handler) prepareCreate(ctx context.Context, u *media.User, c *createFields) error {
+	if err := h.prepare(ctx, u, c.attachmentFields, nil); err != nil {
+		return err
+	}
+	if c.featuredMedia != nil && *c.featuredMedia != 0 {
+		return errorf(http.StatusBadRequest, "rest_no_featured_media", "This site does not support post thumbnails on attachments with MIME type image.")
 	}
 	return nil
 }
 
-// upload copies the fields into up, through kses for up.Author.
-func (f *fields) upload(up *core.Upload) {
-	filter := func(p *string, title bool) string {
-		if p == nil {
-			return ""
-		}
-		return kses(up.Author, *p, title)
-	}
-	if f.title != nil {
-		up.Title = filter(f.title, true)
-	}
-	up.Caption, up.Description = filter(f.caption, false), filter(f.description, false)
-	if f.altText != nil {
-		up.AltText = *f.altText
-	}
-	up.PostID = f.post
-	up.SizesDeferred = f.deferSizes
+// apply copies the fields into up.
+func (c *createFields) apply(up *core.Upload) {
+	c.upload(up)
+	up.SizesDeferred = c.deferSizes
 }
 
-func (h *Handler) createRaw(r *http.Request, u *media.User, q map[string]any) (*media.Media, error) {
-	var f fields
-	if err := f.setQuery(q); err != nil {
-		return nil, err
-	}
-	// The parent post is a permission check: it comes before the body's.
-	folder, err := h.checkParent(r.Context(), u, f.post)
-	if err != nil {
-		return nil, err
-	}
+// createRaw stores a raw body whose fields createAllowed passed.
+func (h *Handler) createRaw(r *http.Request, u *media.User, c *createFields, folder time.Time) (*media.Media, error) {
 	if r.ContentLength == 0 {
 		return nil, errorf(http.StatusBadRequest, "rest_upload_no_data", "No data supplied.")
 	}
@@ -227,23 +189,24 @@ func (h *Handler) createRaw(r *http.Request, u *media.User, q map[string]any) (*
 		return nil, errorf(http.StatusBadRequest, "rest_upload_invalid_disposition",
 			"Invalid Content-Disposition supplied. Content-Disposition needs to be formatted as `attachment; filename=\"image.png\"` or similar.")
 	}
+	if err := h.prepareCreate(r.Context(), u, c); err != nil {
+		return nil, err
+	}
 	up := core.Upload{Body: r.Body, ClientFilename: name, ContentMD5: r.Header.Get("Content-MD5"), Author: u, Folder: folder}
-	f.upload(&up)
+	c.apply(&up)
 	m, err := h.core.Upload(r.Context(), up)
 	return m, uploadError(err, "rest_upload_sideload_error")
 }
 
-// createMultipart streams the "file" part straight to storage; fields sent
-// before it are applied, as are title/caption/… sent in the query string.
+// createMultipart streams the "file" part straight to storage. The fields
+// sent before it, over those of the query string, are checked before it
+// is stored; those sent after it once it is read (see uploadPart).
 func (h *Handler) createMultipart(r *http.Request, u *media.User, q map[string]any) (*media.Media, error) {
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, "rest_upload_no_data", "No data supplied.")
 	}
-	var f fields
-	if err := f.setQuery(q); err != nil {
-		return nil, err
-	}
+	var form []bracket.Pair
 	sawFile := false
 	for {
 		part, err := mr.NextPart()
@@ -261,22 +224,35 @@ func (h *Handler) createMultipart(r *http.Request, u *media.User, q map[string]a
 		}
 		sawFile = sawFile || part.FileName() != ""
 		if part.FormName() == "file" && part.FileName() != "" {
-			return h.uploadPart(r, u, part, mr, f)
+			return h.uploadPart(r, u, part, mr, q, form)
 		}
-		if part.FileName() == "" {
+		if part.FileName() == "" && len(form) < bracket.MaxVars {
 			v, err := io.ReadAll(io.LimitReader(part, 1<<20))
 			if err != nil {
 				return nil, uploadError(err, "rest_upload_unknown_error")
 			}
-			if err := f.set(part.FormName(), string(v)); err != nil {
-				return nil, err
-			}
+			form = append(form, bracket.Pair{Name: part.FormName(), Value: string(v)})
 		}
 		part.Close()
 	}
 }
 
-func (h *Handler) uploadPart(r *http.Request, u *media.User, part *multipart.Part, mr *multipart.Reader, f fields) (*media.Media, error) {
+// uploadPart stores the file part once the fields sent so far (form, over
+// q) pass every check. Fields that follow the part are read after it, and
+// checked again with the others before the item is recorded.
+func (h *Handler) uploadPart(r *http.Request, u *media.User, part *multipart.Part, mr *multipart.Reader, q map[string]any, form []bracket.Pair) (*media.Media, error) {
+	ctx := r.Context()
+	check := func(form []bracket.Pair) (*createFields, time.Time, error) {
+		c, folder, err := h.createAllowed(ctx, u, merged(q, bracket.Parse(form).Map()))
+		if err == nil {
+			err = h.prepareCreate(ctx, u, c)
+		}
+		return c, folder, err
+	}
+	c, folder, err := check(form)
+	if err != nil {
+		return nil, err
+	}
 	// part.FileName() keeps only the base name, so "<b>Bold</b> Name.jpg"
 	// would lose everything before the "/"; the title wants the whole name
 	// (the stored name is sanitized separately).
@@ -284,28 +260,32 @@ func (h *Handler) uploadPart(r *http.Request, u *media.User, part *multipart.Par
 	if _, params, err := mime.ParseMediaType(part.Header.Get("Content-Disposition")); err == nil && params["filename"] != "" {
 		name = params["filename"]
 	}
-	up := core.Upload{Body: part, ClientFilename: name, ContentMD5: r.Header.Get("Content-MD5"), Author: u}
 	// Multipart uploads are titled from the client's name up to its last
-	// dot, unsanitized apart from tags (spec §6.6).
+	// dot, unsanitized apart from tags (spec §6.6), unless a title is sent.
+	title := ""
 	if i := strings.LastIndex(name, "."); i > 0 {
-		up.Title = sanitizeText(name[:i])
+		title = sanitizeText(name[:i])
 	}
-	f.upload(&up)
+	up := core.Upload{Body: part, ClientFilename: name, ContentMD5: r.Header.Get("Content-MD5"), Author: u, Folder: folder, Title: title}
+	c.apply(&up)
 	up.Trailer = func(up *core.Upload) error {
 		more, err := readFields(mr)
+		if err != nil || len(more) == 0 {
+			return err
+		}
+		names := slices.Sorted(maps.Keys(more))
+		for _, k := range names {
+			form = append(form, bracket.Pair{Name: k, Value: more[k]})
+		}
+		c, folder, err := check(form)
 		if err != nil {
 			return err
 		}
-		for k, v := range more {
-			if err := f.set(k, v); err != nil {
-				return err
-			}
-		}
-		f.upload(up)
-		up.Folder, err = h.checkParent(r.Context(), u, f.post)
-		return err
+		up.Title, up.Folder = title, folder
+		c.apply(up)
+		return nil
 	}
-	m, err := h.core.Upload(r.Context(), up)
+	m, err := h.core.Upload(ctx, up)
 	return m, uploadError(err, "rest_upload_unknown_error")
 }
 
@@ -489,7 +469,7 @@ func (h *Handler) handleFileGet(w http.ResponseWriter, r *http.Request) {
 // to edit it; an upload to a dated post (not a page) goes to that post's
 // month folder, returned as folder.
 func (h *Handler) checkParent(ctx context.Context, u *media.User, post *int64) (folder time.Time, err error) {
-	if post == nil || *post <= 0 {
+	if post == nil || *post == 0 {
 		return time.Time{}, nil
 	}
 	if m, err := h.core.FindMedia(ctx, *post); err == nil {

@@ -175,6 +175,10 @@ func (p *params) fail(name, code, reason string) {
 	}
 }
 
+// failPlain records a failure without details, as WordPress records a
+// validate callback that answered false instead of an error.
+func (p *params) failPlain(name, reason string) { p.fail(name, "", reason) }
+
 // err returns the combined 400, or nil when every parameter was fine.
 func (p *params) err() error {
 	if len(p.reasons) == 0 {
@@ -187,7 +191,9 @@ func (p *params) err() error {
 	sort.Strings(names)
 	details := map[string]any{}
 	for _, n := range names {
-		details[n] = map[string]any{"code": p.codes[n], "message": p.reasons[n], "data": nil}
+		if p.codes[n] != "" {
+			details[n] = map[string]any{"code": p.codes[n], "message": p.reasons[n], "data": nil}
+		}
 	}
 	return &restError{status: http.StatusBadRequest, code: "rest_invalid_param",
 		message: "Invalid parameter(s): " + strings.Join(names, ", "), params: p.reasons, details: details}
@@ -348,18 +354,46 @@ func (p *params) date(name string) *time.Time {
 	return &t
 }
 
-// parseDate accepts what WordPress's rest_parse_date does: RFC 3339 with
-// or without a zone; a date without one is in loc.
+// restDate is rest_parse_date's pattern: RFC 3339 with 'T', 't' or a
+// space between date and time, optional fractions, and an optional zone
+// of Z, ±hh or ±hh:mm.
+var restDate = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(Z|[+-]\d{2}(?::\d{2})?)?$`)
+
+// parseDate accepts what WordPress's rest_parse_date does: a date that
+// matches restDate and that strtotime then reads, whose fields are within
+// strtotime's ranges (month 1-12, day up to 31, hour up to 24, second up
+// to 60); what runs past the end of a month or day rolls over, as
+// strtotime rolls it ("2017-02-30" is 2 March). A date without a zone is
+// in loc; fractions of a second are dropped, as strtotime drops them.
 func parseDate(v string, loc *time.Location) (time.Time, bool) {
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t.UTC(), true
+	m := restDate.FindStringSubmatch(v)
+	if m == nil {
+		return time.Time{}, false
 	}
-	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
-		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
-			return t.UTC(), true
+	n := func(i int) int {
+		x, _ := strconv.Atoi(m[i])
+		return x
+	}
+	year, month, day, hour, minute, sec := n(1), n(2), n(3), n(4), n(5), n(6)
+	if month < 1 || month > 12 || day > 31 || hour > 24 || minute > 59 || sec > 60 {
+		return time.Time{}, false
+	}
+	switch z := m[7]; {
+	case z == "Z":
+		loc = time.UTC
+	case z != "":
+		offset, _ := strconv.Atoi(z[1:3])
+		offset *= 3600
+		if len(z) == 6 {
+			mm, _ := strconv.Atoi(z[4:6])
+			offset += mm * 60
 		}
+		if z[0] == '-' {
+			offset = -offset
+		}
+		loc = time.FixedZone("", offset)
 	}
-	return time.Time{}, false
+	return time.Date(year, time.Month(month), day, hour, minute, sec, 0, loc).UTC(), true
 }
 
 // joinEnum writes a list as WordPress does: "view, embed, and edit".

@@ -120,6 +120,9 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	if re.details != nil {
 		data["details"] = re.details
+		if len(re.details) == 0 {
+			data["details"] = []any{} // PHP's empty array
+		}
 	}
 	h.headers(w)
 	if re.status == http.StatusServiceUnavailable {
