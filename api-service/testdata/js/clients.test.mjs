@@ -66,12 +66,20 @@ test('wpapi: upload, read, list with filters and paging, update, search, order b
   await assert.rejects(wp.media().id(b.id).get(), (err) => err.code === 'rest_post_invalid_id');
 });
 
-test('@wordpress/api-fetch: upload and list', async () => {
+// api-fetch's middlewares are global: they are added once, for every test.
+let apiFetchReady = false;
+function useApiFetch() {
+  if (apiFetchReady) return;
+  apiFetchReady = true;
   apiFetch.use(apiFetch.createRootURLMiddleware(`${base}/wp-json/`));
   apiFetch.use((options, next) => {
     const headers = { ...(options.headers || {}), Authorization: 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64') };
     return next({ ...options, headers });
   });
+}
+
+test('@wordpress/api-fetch: upload and list', async () => {
+  useApiFetch();
   const body = new FormData();
   body.append('file', new Blob([await readFile(photo)], { type: 'image/jpeg' }), 'api-fetch.jpg');
   body.append('title', 'From api-fetch');
@@ -83,4 +91,36 @@ test('@wordpress/api-fetch: upload and list', async () => {
   assert.equal(res.headers.get('X-WP-Total'), '1');
   const items = await res.json();
   assert.equal(items[0].id, created.id);
+});
+
+// The block editor's upload (@wordpress/media-utils) asks for the sizes
+// with api-fetch's own JSON body: {"action":"create-image-subsizes"},
+// Content-Type application/json. WordPress answers 200 with the item in
+// edit context.
+test('@wordpress/api-fetch: post-process with a JSON body makes the missing sizes', async () => {
+  useApiFetch();
+  const body = new FormData();
+  body.append('generate_sub_sizes', 'false');
+  body.append('file', new Blob([await readFile(photo)], { type: 'image/jpeg' }), 'api-fetch-deferred.jpg');
+  const created = await apiFetch({ path: '/wp/v2/media', method: 'POST', body });
+  const deferred = await waitReady(created.id);
+  assert.deepEqual(Object.keys(deferred.media_details.sizes), [], 'no sizes before post-process');
+  assert.deepEqual(deferred.missing_image_sizes, ['thumbnail', 'medium']);
+
+  const res = await apiFetch({ path: `/wp/v2/media/${created.id}/post-process`, method: 'POST', data: { action: 'create-image-subsizes' }, parse: false });
+  assert.equal(res.status, 200);
+  const item = await res.json();
+  assert.equal(item.id, created.id);
+  assert.equal(item.title.raw, 'api-fetch-deferred', 'the edit context, with raw fields');
+
+  const done = await waitReady(created.id);
+  assert.equal(done.processing_status, 'ready');
+  assert.deepEqual(done.missing_image_sizes, []);
+  assert.equal(done.media_details.sizes.medium.width, 300);
+  assert.equal(done.media_details.sizes.thumbnail.width, 150);
+
+  await assert.rejects(
+    apiFetch({ path: `/wp/v2/media/${created.id}/post-process`, method: 'POST', data: { action: 'nope' } }),
+    (err) => err.code === 'rest_invalid_param',
+  );
 });
