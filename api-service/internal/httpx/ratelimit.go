@@ -48,13 +48,18 @@ func NewRateLimiter(cfg RateLimitConfig) *RateLimiter {
 // same as a new one, so forgetting it after a minute changes nothing.
 const idleBucket = 2 * time.Minute
 
-// Middleware limits every request but the health checks and those that
-// skip selects (a dialect that limits per API key itself). deny writes the
-// 429 in the dialect's own format; the X-RateLimit-* headers and
-// Retry-After are set before it is called.
+// Middleware limits every request but the health checks, CORS preflights
+// and those that skip selects (a dialect that limits per API key itself).
+// A browser sends a preflight before each new URL it calls with a
+// credential, several a second for a page listing media, all counted
+// against its IP's anonymous budget; refusing one fails the request it
+// announces however much of its own budget is left. Preflights carry no
+// credential (IsPreflight), and their answers (see CORS) read nothing
+// from storage. deny writes the 429 in the dialect's own format; the
+// X-RateLimit-* headers and Retry-After are set before it is called.
 func (l *RateLimiter) Middleware(next http.Handler, skip func(*http.Request) bool, deny func(http.ResponseWriter, *http.Request)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || (skip != nil && skip(r)) {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || IsPreflight(r) || (skip != nil && skip(r)) {
 			next.ServeHTTP(w, r)
 			return
 		}
