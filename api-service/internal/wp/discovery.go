@@ -116,10 +116,15 @@ func (h *Handler) itemSchema() object {
 
 // handleMediaOptions answers OPTIONS on the media routes: the route's
 // description and schema, and an Allow header listing the methods this
-// caller may use (spec §1.3).
+// caller may use (spec §1.3). An id that isn't digits matches no route of
+// WordPress's, which answers OPTIONS there with [] (handleOptions).
 func (h *Handler) handleMediaOptions(w http.ResponseWriter, r *http.Request) {
-	u, _ := h.user(r)
 	single := r.PathValue("id") != ""
+	if _, ok := mediaID(r); single && !ok {
+		h.handleOptions(w, r)
+		return
+	}
+	u, _ := h.user(r)
 	var endpoints []object
 	allow := []string{"GET"}
 	if single {
@@ -129,7 +134,9 @@ func (h *Handler) handleMediaOptions(w http.ResponseWriter, r *http.Request) {
 			{{"methods", []string{"POST", "PUT", "PATCH"}, ""}, {"args", object{}, ""}},
 			{{"methods", []string{"DELETE"}, ""}, {"args", object{{"force", argSpec("boolean", "Whether to bypass Trash and force deletion.", field{"default", false, ""}), ""}}, ""}},
 		}
-		if id, ok := mediaID(r); ok {
+		// Only a caller who logged in may edit: an anonymous one (a
+		// browser's CORS preflight, never rate limited) costs no lookup.
+		if id, ok := mediaID(r); ok && u != nil {
 			if m, err := h.core.FindMedia(r.Context(), id); err == nil && canEdit(u, m) {
 				allow = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
 			}
@@ -171,18 +178,9 @@ func (h *Handler) handleIndex(w http.ResponseWriter, r *http.Request) {
 	routes := object{
 		{"/", object{{"namespace", "", ""}, {"methods", []string{"GET"}, ""}}, ""},
 		{"/wp/v2", object{{"namespace", "wp/v2", ""}, {"methods", []string{"GET"}, ""}}, ""},
-		route("/wp/v2/media", "GET", "POST"),
-		route("/wp/v2/media/(?P<id>[\\d]+)", "GET", "POST", "PUT", "PATCH", "DELETE"),
-		route("/wp/v2/media/(?P<id>[\\d]+)/post-process", "POST"),
-		route("/wp/v2/media/(?P<id>[\\d]+)/edit", "POST"),
-		route("/wp/v2/posts", "POST"),
-		route("/wp/v2/posts/(?P<id>[\\d]+)", "GET", "DELETE"),
-		route("/wp/v2/pages", "POST"),
-		route("/wp/v2/pages/(?P<id>[\\d]+)", "GET", "DELETE"),
-		route("/wp/v2/users", "GET", "POST"),
-		route("/wp/v2/users/(?P<id>[\\d]+)", "GET", "POST", "PUT", "PATCH", "DELETE"),
-		route("/wp/v2/users/me", "GET", "POST", "PUT", "PATCH", "DELETE"),
-		route("/wp/v2/users/(?P<user_id>(?:[\\d]+|me))/application-passwords", "GET", "POST", "DELETE"),
+	}
+	for _, rt := range restRoutes {
+		routes = append(routes, route(rt.path, rt.methods...))
 	}
 	h.headers(w)
 	httpx.WriteJSON(w, http.StatusOK, object{

@@ -5,6 +5,16 @@ import (
 	"strings"
 )
 
+// Owns reports whether a request, before Rewrite, is for the REST API:
+// under /wp-json, or ?rest_route= on the site's root.
+func Owns(r *http.Request) bool {
+	p := r.URL.Path
+	if p == "/wp-json" || strings.HasPrefix(p, "/wp-json/") {
+		return true
+	}
+	return (p == "/" || p == "") && r.URL.Query().Get("rest_route") != ""
+}
+
 // Rewrite applies WordPress's request conventions before routing: the
 // ?rest_route= form of every route (for sites without pretty permalinks),
 // and ?_method= or X-HTTP-Method-Override letting a POST act as another

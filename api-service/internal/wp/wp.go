@@ -83,6 +83,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		mux.HandleFunc("DELETE /wp-json/wp/v2/"+t.base+"/{id}", h.handlePostDelete(t.typ))
 	}
 	mux.HandleFunc("GET /wp-content/uploads/{path...}", h.handleFileGet)
+	mux.HandleFunc("OPTIONS /wp-json/", h.handleOptions)
 	mux.HandleFunc("/wp-json/", h.handleNoRoute)
 }
 
