@@ -53,6 +53,10 @@ type Config struct {
 	// Delivery is the Media Delivery API's access (PIXELMILL_DELIVERY_ENABLED,
 	// PIXELMILL_DELIVERY_PUBLIC, PIXELMILL_DELIVERY_API_KEY).
 	Delivery delivery.Config
+	// CORS is who may call the API from pages of other origins
+	// (PIXELMILL_CORS_ORIGINS, PIXELMILL_CORS_PUBLIC_ORIGINS,
+	// PIXELMILL_CORS_MAX_AGE); see httpx.CORSConfig for the policy.
+	CORS httpx.CORSConfig
 	// ImageWait bounds how long a request for an image rendition not made
 	// yet waits for a worker (PIXELMILL_IMAGE_WAIT).
 	ImageWait time.Duration
@@ -83,6 +87,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		RateLimit: httpx.RateLimitConfig{
 			AnonPerMinute: env.Int("PIXELMILL_RATE_LIMIT_ANON", httpx.DefaultRateLimitConfig().AnonPerMinute),
 			AuthPerMinute: env.Int("PIXELMILL_RATE_LIMIT_AUTH", httpx.DefaultRateLimitConfig().AuthPerMinute),
+		},
+		CORS: httpx.CORSConfig{
+			Origins:       httpx.ParseOrigins(env.String("PIXELMILL_CORS_ORIGINS", "")),
+			PublicOrigins: httpx.ParseOrigins(env.String("PIXELMILL_CORS_PUBLIC_ORIGINS", strings.Join(httpx.DefaultCORSConfig().PublicOrigins, ","))),
+			MaxAge:        env.Duration("PIXELMILL_CORS_MAX_AGE", httpx.DefaultCORSConfig().MaxAge),
 		},
 		Upkeep: core.UpkeepConfig{
 			Every:       env.Duration("PIXELMILL_UPKEEP_EVERY", time.Minute),
@@ -141,6 +150,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	env.Check("PIXELMILL_V1_*", c.V1.Validate())
 	env.Check("PIXELMILL_WEBHOOK_*", c.Webhook.Validate())
 	env.Check("PIXELMILL_DELIVERY_*", c.Delivery.Validate())
+	env.Check("PIXELMILL_CORS_*", c.CORS.Validate())
 	if c.WebhookMaxAttempts < 1 {
 		env.Check("PIXELMILL_WEBHOOK_MAX_ATTEMPTS", errors.New("must be positive"))
 	}
@@ -207,5 +217,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("image_wait", c.ImageWait),
 		slog.Int("image_max_renditions", c.ImageMaxRenditions),
 		slog.Int("read_cache_items", c.ReadCacheItems),
+		slog.String("cors_origins", strings.Join(c.CORS.Origins, ",")),
+		slog.String("cors_public_origins", strings.Join(c.CORS.PublicOrigins, ",")),
+		slog.Duration("cors_max_age", c.CORS.MaxAge),
 	)
 }

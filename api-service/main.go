@@ -16,6 +16,8 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // site timezones resolve in minimal containers too
@@ -195,14 +197,21 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		}
 	}()
 
+	cors, err := httpx.NewCORS(cfg.CORS, corsRoutes()...)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Handler: httpx.Middleware(limiter.Middleware(wp.Rewrite(mux), ownLimits, func(w http.ResponseWriter, r *http.Request) {
+		// CORS outside the rate limit: preflights are answered (or, for
+		// WordPress, let through) unlimited, and a 429 carries the headers
+		// a page needs to read it.
+		Handler: httpx.Middleware(cors.Middleware(limiter.Middleware(wp.Rewrite(mux), ownLimits, func(w http.ResponseWriter, r *http.Request) {
 			if delivery.Owns(r) {
 				delivery.TooManyRequests(w, r)
 				return
 			}
 			wpHandler.HandleTooManyRequests(w, r)
-		}), log, "api-service"),
+		})), log, "api-service"),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
@@ -238,6 +247,59 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 // so they stay under the per-IP limit (a ProblemDetails 429 for Delivery).
 func ownLimits(r *http.Request) bool {
 	return v1.Owns(r) || heartcore.Owns(r)
+}
+
+// corsRoutes is how each dialect answers pages of other origins; the
+// first match decides (httpx.CORSConfig says who is let in and why). The
+// headers are those each dialect's clients send and read.
+func corsRoutes() []httpx.CORSRoute {
+	// Every answer has its request id, and those under a rate limit
+	// (the per-IP one, or /v1's per key) its headers.
+	rateLimit := []string{"X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"}
+	readOnly := []string{http.MethodGet, http.MethodHead}
+	files := httpx.CORSRoute{
+		Access:  httpx.CORSPublic,
+		Methods: readOnly,
+		// Conditional and range requests a script may send by hand (a
+		// plain Range is safelisted, If-* are not).
+		AllowHeaders:  []string{"Range", "If-None-Match", "If-Modified-Since", "If-Range"},
+		ExposeHeaders: []string{"ETag", "Accept-Ranges", "Content-Range", "Content-Disposition", "Retry-After", "X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"},
+	}
+	mediaFiles, uploads := files, files
+	mediaFiles.Match = func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, imageurl.Prefix) }
+	uploads.Match = func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/wp-content/uploads/") }
+	return []httpx.CORSRoute{
+		// WordPress's own headers, for any origin (rest_send_cors_headers);
+		// the dialect sets Access-Control-Allow-Headers and -Expose-Headers
+		// on every REST answer, and answers OPTIONS itself.
+		{Match: wp.Owns, Access: httpx.CORSWordPress},
+		// The OpenAPI document needs no key: API explorers on other
+		// origins read it.
+		{Match: func(r *http.Request) bool {
+			return slices.ContainsFunc(v1.Prefixes, func(p string) bool { return r.URL.Path == p+"/openapi.json" })
+		}, Access: httpx.CORSPublic, Methods: readOnly, ExposeHeaders: rateLimit},
+		{Match: v1.Owns, Access: httpx.CORSPrivate,
+			Methods: []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodDelete},
+			// Bearer keys and Basic for key administration; raw uploads
+			// name the file in Content-Disposition; an event stream read
+			// with fetch resumes with Last-Event-ID.
+			AllowHeaders:  []string{"Authorization", "Content-Type", "Content-Disposition", "Last-Event-ID", "X-Request-Id"},
+			ExposeHeaders: slices.Concat(rateLimit, []string{"Allow", "WWW-Authenticate"})},
+		{Match: heartcore.Owns, Access: httpx.CORSPrivate,
+			Methods: []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete},
+			// What @umbraco/headless-client and the .NET client send:
+			// api-key or Authorization, api-version, umb-project-alias.
+			AllowHeaders:  []string{"Api-Key", "Authorization", "Api-Version", "Umb-Project-Alias", "Content-Type", "Accept-Language", "X-Request-Id"},
+			ExposeHeaders: []string{"X-Request-Id", "WWW-Authenticate"}},
+		// Umbraco's Delivery API headers: Api-Key for a private API, and
+		// the ones its front ends send to every Delivery endpoint
+		// (Accept-Language, Preview, Start-Item), which media ignores.
+		{Match: delivery.Owns, Access: httpx.CORSPublic, Methods: readOnly,
+			AllowHeaders:  []string{"Api-Key", "Accept-Language", "Preview", "Start-Item", "X-Request-Id"},
+			ExposeHeaders: rateLimit},
+		mediaFiles,
+		uploads,
+	}
 }
 
 // retry runs fn until it succeeds or ctx ends, so the service can start
