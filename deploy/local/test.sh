@@ -17,12 +17,17 @@ MODULES=(services api-service worker-service)
 . "$SCRIPT_DIR/teststack.sh"
 pm_test_prepare
 
-if ! command -v npm >/dev/null 2>&1; then
-	# Only when no Node.js is there at all: a machine's own Node stays.
-	echo "test.sh: installing Debian's nodejs and npm for the WordPress client tests"
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+missing=()
+# Only when no Node.js is there at all: a machine's own Node stays.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+# The browser test (TestCORSBrowser) drives Debian's Chromium through
+# playwright-core: playwright's own browser download can't be used here.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if ((${#missing[@]})); then
+	echo "test.sh: installing Debian's ${missing[*]} for the npm client and browser tests"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-echo "test.sh: installing the npm clients the e2e tests drive (wpapi, @wordpress/api-fetch, @umbraco/headless-client)"
+echo "test.sh: installing the npm clients the e2e tests drive (wpapi, @wordpress/api-fetch, @umbraco/headless-client, playwright-core)"
 (cd "$ROOT/api-service/testdata/js" && npm ci --no-audit --no-fund --loglevel=error)
 
 if docker compose version >/dev/null 2>&1; then
