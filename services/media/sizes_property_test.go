@@ -216,9 +216,10 @@ func TestResizeDimensionsProperties(t *testing.T) {
 				// image_resize_dimensions derives the unbounded side of a
 				// crop as round(side × ratio) with no floor, so a sliver
 				// (1×1029 cropped to 0×150) gets a 0-pixel side, which no
-				// image editor can make: GD's imagecreatetruecolor refuses
-				// it and the size is skipped. Pixelmill makes the side 1 px
-				// on purpose (sizes.go); this records the divergence.
+				// editor can make as asked (GD's imagecreatetruecolor
+				// refuses it; what Imagick makes of it is its own guess).
+				// Pixelmill makes that side 1 px on purpose (sizes.go);
+				// this records the divergence.
 				zeroSide = append(zeroSide, fmt.Sprintf("%s: PHP %dx%d box %d,%d %dx%d; Go %dx%d box %+v ok=%v",
 					in, want.dstW, want.dstH, want.srcX, want.srcY, want.srcW, want.srcH, w, h, box, ok))
 				wantW, wantH := max(1, want.dstW), max(1, want.dstH)
