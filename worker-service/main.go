@@ -71,6 +71,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	defer imaging.Shutdown()
+	// Which libvips runs matters: 8.16 with Highway renders in half the
+	// time of Debian 12's 8.14, and a build can silently link either.
+	log.InfoContext(ctx, "libvips", "library", imaging.DescribeLibrary())
 	db, err := postgres.Open(ctx, cfg.Postgres)
 	if err != nil {
 		return err

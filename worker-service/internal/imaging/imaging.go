@@ -9,6 +9,8 @@
 // WebP's dropped ICC profile are fixed in the encoded bytes (clean.go), and
 // one small cgo call in verify.go decodes with fail_on=error, a level govips
 // cannot ask for, to tell a truncated file from a camera's harmless warning.
+// DescribeLibrary (library.go, cgo too) reports the libvips the process runs
+// on: version, Highway SIMD targets, loaders.
 //
 // Errors: an *InputError means the file itself is bad (corrupt, truncated,
 // unsupported, too many pixels) and retrying cannot help; any other error is

@@ -33,8 +33,8 @@ import (
 // and truncation fail, libjpeg's warnings (say "extraneous bytes before
 // marker", which many cameras write) do not. That is libvips' fail_on=error.
 //
-// It is this package's only cgo, because govips 2.18 cannot ask for that
-// level. Checked: vips.ImportParams.FailOnError, the only failure switch of
+// It calls libvips through cgo (as library.go does, to describe libvips),
+// because govips 2.18 cannot ask for that level. Checked: vips.ImportParams.FailOnError, the only failure switch of
 // LoadImageFromBuffer, LoadThumbnailFromBuffer and their variants, becomes
 // the deprecated fail=TRUE (jpegload/pngload properties, or "fail=TRUE" in
 // thumbnail_buffer's option_string), which libvips 8.14 maps to
