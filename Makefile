@@ -3,6 +3,9 @@ SHELL := /bin/bash
 MODULES := services api-service worker-service
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
+# VIPS_ENV makes a recipe's cgo builds of worker-service (vet, staticcheck,
+# govulncheck, tests) use the libvips 8.16 deploy/local/tools.sh builds.
+VIPS_ENV := vipsenv=$$(deploy/local/tools.sh env) && eval "$$vipsenv"
 
 .DEFAULT_GOAL := help
 
@@ -32,8 +35,9 @@ chaos: ## fault tests: kill workers, stop Postgres, NATS and MinIO under load (a
 
 .PHONY: lint
 lint: ## go vet and staticcheck always; govulncheck where its database answers
-	@set -e; for m in $(MODULES); do echo "lint: $$m"; (cd $$m && go vet ./... && go run $(STATICCHECK) ./...); done
+	@set -e; $(VIPS_ENV) || exit 1; for m in $(MODULES); do echo "lint: $$m"; (cd $$m && go vet ./... && go run $(STATICCHECK) ./...); done
 	@if curl -fsS -m 5 -o /dev/null https://vuln.go.dev/index/db.json 2>/dev/null; then \
+		$(VIPS_ENV) || exit 1; \
 		for m in $(MODULES); do (cd $$m && go run $(GOVULNCHECK) ./...) || exit 1; done; \
 	else echo "lint: NOTICE: vuln.go.dev is unreachable from here; govulncheck was NOT run"; fi
 
@@ -55,7 +59,8 @@ FUZZTIME ?= 30s
 
 .PHONY: fuzz
 fuzz: ## run every Go fuzz target for FUZZTIME each (default 30s), one at a time; failing inputs land in testdata/fuzz
-	@export PIXELMILL_TESTDATA_DIR=$${PIXELMILL_TESTDATA_DIR:-$$HOME/.cache/pixelmill/testdata}; \
+	@$(VIPS_ENV) || exit 1; \
+	export PIXELMILL_TESTDATA_DIR=$${PIXELMILL_TESTDATA_DIR:-$$HOME/.cache/pixelmill/testdata}; \
 	deploy/local/testdata.sh "$$PIXELMILL_TESTDATA_DIR" || exit 1; \
 	failed=; \
 	for m in $(MODULES); do \

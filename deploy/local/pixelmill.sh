@@ -46,7 +46,9 @@ build() {
 	log "building api-service and worker-service into $BIN"
 	mkdir -p "$BIN"
 	(cd "$ROOT/api-service" && CGO_ENABLED=0 go build -o "$BIN/api-service" .)
-	(cd "$ROOT/worker-service" && go build -o "$BIN/worker-service" .)
+	# The worker links libvips 8.16 from tools.sh, through an rpath.
+	# shellcheck source=tools.sh
+	(. "$SCRIPT_DIR/tools.sh" && pm_tools_vips_env && cd "$ROOT/worker-service" && go build -o "$BIN/worker-service" .)
 }
 
 admin_password() {

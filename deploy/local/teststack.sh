@@ -4,7 +4,8 @@
 # Postgres, NATS and MinIO on free loopback ports, torn down at exit.
 #
 #   . deploy/local/teststack.sh
-#   pm_test_prepare            # tools and fixtures; exports PIXELMILL_TESTDATA_DIR
+#   pm_test_prepare            # tools and fixtures; exports PIXELMILL_TESTDATA_DIR, and
+#                              # the cgo settings that link the worker to tools.sh's libvips
 #   pm_test_stack NAME         # the stack in /tmp/pixelmill-NAME.XXXXXX; exports
 #                              # PIXELMILL_TEST_* and PIXELMILL_TEST_STACK_DIR
 #
@@ -16,6 +17,11 @@ PM_LOCAL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 
 pm_test_prepare() {
 	"$PM_LOCAL_DIR/tools.sh" ensure
+	# Every build of the worker from here on (go test in worker-service,
+	# the e2e tests' go build, bench) links libvips 8.16, not Debian's.
+	# shellcheck source=tools.sh
+	. "$PM_LOCAL_DIR/tools.sh"
+	pm_tools_vips_env
 	export PIXELMILL_TESTDATA_DIR=${PIXELMILL_TESTDATA_DIR:-$HOME/.cache/pixelmill/testdata}
 	"$PM_LOCAL_DIR/testdata.sh" "$PIXELMILL_TESTDATA_DIR"
 }
