@@ -69,9 +69,15 @@ func makePlan(srcW, srcH, orientation int, in format, basename string, sizes []m
 
 	switch {
 	case p.UprightW > media.BigImageThreshold || p.UprightH > media.BigImageThreshold:
-		w, h := media.ConstrainDimensions(p.UprightW, p.UprightH, media.BigImageThreshold, media.BigImageThreshold)
-		p.MainKind = mainScaled
-		p.Main = &rendition{Name: stem + "-scaled." + outExt, W: w, H: h}
+		// WordPress's resize to the threshold fails when the result would
+		// be within a pixel of the upload (2561×1921 → 2560×1920), and then
+		// it makes no main file at all: neither -scaled nor, since the
+		// branches are one if/elseif, -rotated or converted.
+		w, h, _, ok := media.ResizeDimensions(p.UprightW, p.UprightH, media.BigImageThreshold, media.BigImageThreshold, false)
+		if ok {
+			p.MainKind = mainScaled
+			p.Main = &rendition{Name: stem + "-scaled." + outExt, W: w, H: h}
+		}
 	case p.Out.name != in.name:
 		p.MainKind = mainConverted
 		p.Main = &rendition{Name: stem + "." + outExt, W: p.UprightW, H: p.UprightH}

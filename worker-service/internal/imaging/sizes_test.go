@@ -57,6 +57,12 @@ func TestPlanWorkedExamples(t *testing.T) {
 				"thumbnail=four-150x150.jpg 150x150; medium_large=four-768x576.jpg 768x576; " +
 				"1536x1536=four-1536x1152.jpg 1536x1152; 2048x2048=four-2048x1536.jpg 2048x1536",
 			4000, 3000, false, mainScaled},
+		// One pixel over the threshold: the resize to 2560 would be within a
+		// pixel of the upload, so WordPress makes no -scaled file.
+		{"edge.jpg", 2561, 1921, 1, jpegFormat,
+			"medium=edge-300x225.jpg 300x225; large=edge-1024x768.jpg 1024x768; thumbnail=edge-150x150.jpg 150x150; " +
+				"medium_large=edge-768x576.jpg 768x576; 1536x1536=edge-1536x1152.jpg 1536x1152; 2048x2048=edge-2048x1536.jpg 2048x1536",
+			2561, 1921, false, mainNone},
 		{"name.jpg", 1200, 1800, 6, jpegFormat,
 			"main=name-rotated.jpg 1800x1200; medium=name-300x200.jpg 300x200; large=name-1024x683.jpg 1024x683; " +
 				"thumbnail=name-150x150.jpg 150x150; medium_large=name-768x512.jpg 768x512; " +
