@@ -59,7 +59,7 @@ FUZZTIME ?= 30s
 
 .PHONY: fuzz
 fuzz: ## run every Go fuzz target for FUZZTIME each (default 30s), one at a time; failing inputs land in testdata/fuzz
-	@$(VIPS_ENV) || exit 1; \
+	@deploy/local/tools.sh ensure && $(VIPS_ENV) || exit 1; \
 	export PIXELMILL_TESTDATA_DIR=$${PIXELMILL_TESTDATA_DIR:-$$HOME/.cache/pixelmill/testdata}; \
 	deploy/local/testdata.sh "$$PIXELMILL_TESTDATA_DIR" || exit 1; \
 	failed=; \
