@@ -35,7 +35,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/pixelmill/pixelmill/services/jobqueue"
-	"github.com/pixelmill/pixelmill/services/objstore"
 )
 
 // chaosEnv makes a job whose worker died come back after 5 s rather than
@@ -345,18 +344,6 @@ func jobLines(outs []*syncBuffer) map[string]map[int64]int {
 		}
 	}
 	return counts
-}
-
-// workerEnv returns a variable as startStack gave it to the workers (the
-// same as the API's): the test's bucket, for one.
-func workerEnv(s *stack, key string) string {
-	v := ""
-	for _, kv := range s.workers[0].cmd.Env {
-		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
-			v = val // the last one wins, as in exec
-		}
-	}
-	return v
 }
 
 func workerOuts(s *stack) []*syncBuffer {
@@ -759,14 +746,7 @@ func TestChaosMinIOOutage(t *testing.T) {
 // uniqueJPEG), so the ETag its URL serves names its uuid in the bucket.
 func checkStoreConsistency(t *testing.T, s *stack) {
 	t.Helper()
-	env := func(k string) string { return workerEnv(s, k) }
-	store, err := objstore.New(objstore.Config{
-		Endpoint: env("PIXELMILL_S3_ENDPOINT"), AccessKey: env("PIXELMILL_S3_ACCESS_KEY"), SecretKey: env("PIXELMILL_S3_SECRET_KEY"),
-		Bucket: env("PIXELMILL_S3_BUCKET"), Region: "us-east-1",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := s.objects(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	objects, err := store.ListInfo(ctx, "")

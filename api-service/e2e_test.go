@@ -28,6 +28,7 @@ import (
 
 	_ "golang.org/x/image/webp"
 
+	"github.com/pixelmill/pixelmill/services/objstore"
 	"github.com/pixelmill/pixelmill/services/objstore/objstoretest"
 	"github.com/pixelmill/pixelmill/services/postgres/postgrestest"
 )
@@ -248,6 +249,19 @@ func (s *stack) mediaKey(t *testing.T, id int64) string {
 		t.Fatal(err)
 	}
 	return key
+}
+
+// objects opens the stack's bucket, to check what it holds.
+func (s *stack) objects(t *testing.T) *objstore.Store {
+	t.Helper()
+	store, err := objstore.New(objstore.Config{
+		Endpoint: s.env["PIXELMILL_S3_ENDPOINT"], AccessKey: s.env["PIXELMILL_S3_ACCESS_KEY"], SecretKey: s.env["PIXELMILL_S3_SECRET_KEY"],
+		Bucket: s.env["PIXELMILL_S3_BUCKET"], Region: "us-east-1",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store
 }
 
 func lineWith(text, sub string) string {

@@ -276,18 +276,6 @@ func hxWantName(want string) func(t *testing.T, r wpResponse) {
 	}
 }
 
-// hxEnv reads a variable as startStack gave it to the workers (the API got
-// the same): the test's bucket, for one.
-func hxEnv(s *stack, key string) string {
-	v := ""
-	for _, kv := range s.workers[0].cmd.Env {
-		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
-			v = val
-		}
-	}
-	return v
-}
-
 func TestHostileInput(t *testing.T) {
 	dir := testdataDir(t)
 	const maxUpload = 1000000
@@ -839,14 +827,7 @@ func hxCheckConsistency(t *testing.T, s *stack) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	env := func(k string) string { return hxEnv(s, k) }
-	store, err := objstore.New(objstore.Config{
-		Endpoint: env("PIXELMILL_S3_ENDPOINT"), AccessKey: env("PIXELMILL_S3_ACCESS_KEY"), SecretKey: env("PIXELMILL_S3_SECRET_KEY"),
-		Bucket: env("PIXELMILL_S3_BUCKET"), Region: "us-east-1",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := s.objects(t)
 	objects, err := store.ListInfo(ctx, "")
 	if err != nil {
 		t.Fatal(err)

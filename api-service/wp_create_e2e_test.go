@@ -26,7 +26,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pixelmill/pixelmill/services/objstore"
 	"github.com/pixelmill/pixelmill/services/postgres/postgrestest"
 )
 
@@ -152,14 +151,7 @@ func wcStored(t *testing.T, s *stack) (rows, objects int) {
 	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM media`).Scan(&rows); err != nil {
 		t.Fatal(err)
 	}
-	env := func(k string) string { return hxEnv(s, k) }
-	store, err := objstore.New(objstore.Config{
-		Endpoint: env("PIXELMILL_S3_ENDPOINT"), AccessKey: env("PIXELMILL_S3_ACCESS_KEY"), SecretKey: env("PIXELMILL_S3_SECRET_KEY"),
-		Bucket: env("PIXELMILL_S3_BUCKET"), Region: "us-east-1",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := s.objects(t)
 	list, err := store.ListInfo(ctx, "")
 	if err != nil {
 		t.Fatal(err)
