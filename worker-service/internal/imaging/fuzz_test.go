@@ -90,7 +90,14 @@ func FuzzMakePlan(f *testing.F) {
 			}
 		}
 		big := upW > media.BigImageThreshold || upH > media.BigImageThreshold
+		_, _, _, scalable := media.ResizeDimensions(upW, upH, media.BigImageThreshold, media.BigImageThreshold, false)
 		switch {
+		case big && !scalable:
+			// The resize to the threshold would be within a pixel of the
+			// upload: WordPress's fails, and it makes no main file at all.
+			if p.Main != nil || p.MainKind != mainNone {
+				t.Fatalf("%dx%d: main %+v kind %d, want none", upW, upH, p.Main, p.MainKind)
+			}
 		case big:
 			m := p.Main
 			if p.MainKind != mainScaled || m == nil || m.W < 1 || m.H < 1 || m.W > media.BigImageThreshold || m.H > media.BigImageThreshold ||
