@@ -304,10 +304,11 @@ func (h *Handler) missingSizes(m *media.Media) []string {
 }
 
 // render is the attachment as a response: narrowed to the context, with
-// _links, and cut to ?_fields= when given (spec §1.6).
-func (h *Handler) render(r *http.Request, m *media.Media, ctx string) object {
+// _links, and cut to fields (fieldsParam's ?_fields=, nil for all; spec
+// §1.6). The caller parses fields once per request: a list renders many
+// items, and the query is the client's to make expensive.
+func (h *Handler) render(r *http.Request, m *media.Media, ctx string, fields map[string]bool) object {
 	o := h.attachment(m).filter(ctx)
-	fields := fieldsParam(r)
 	if fields == nil || fields["_links"] {
 		o = append(o, field{"_links", h.links(m), ""})
 	}

@@ -231,5 +231,5 @@ func (h *Handler) handleMediaEdit(w http.ResponseWriter, r *http.Request) {
 	h.headers(w)
 	w.Header().Set("Location", fmt.Sprintf("%s/wp-json/wp/v2/media/%d", h.publicURL, m.ID))
 	w.Header().Set("X-WP-Upload-Attachment-ID", strconv.FormatInt(m.ID, 10))
-	httpx.WriteJSON(w, http.StatusCreated, h.render(r, m, ctx))
+	httpx.WriteJSON(w, http.StatusCreated, h.render(r, m, ctx, fieldsParam(r)))
 }

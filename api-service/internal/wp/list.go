@@ -112,9 +112,10 @@ func (h *Handler) handleMediaList(w http.ResponseWriter, r *http.Request) {
 	// Unreadable items are dropped after the count, as WordPress does: the
 	// totals count them, the page does not show them.
 	out := make([]object, 0, len(items))
+	fields := fieldsParam(r)
 	for _, m := range items {
 		if ctx == "edit" || h.readableMedia(u, m, parents) {
-			out = append(out, h.render(r, m, ctx))
+			out = append(out, h.render(r, m, ctx, fields))
 		}
 	}
 	h.headers(w)

@@ -50,12 +50,12 @@ func (h *Handler) handleMediaGet(w http.ResponseWriter, r *http.Request) {
 	h.headers(w)
 	w.Header().Add("Link", fmt.Sprintf("<%s/?attachment_id=%d>; rel=\"alternate\"; type=\"text/html\"", h.publicURL, m.ID))
 	if !memoizable(r, u, m, ctx) {
-		httpx.WriteJSON(w, http.StatusOK, h.render(r, m, ctx))
+		httpx.WriteJSON(w, http.StatusOK, h.render(r, m, ctx, fieldsParam(r)))
 		return
 	}
 	body, ok := h.views.get(m, r.URL.RawQuery)
 	if !ok {
-		b, err := h.render(r, m, ctx).MarshalJSON()
+		b, err := h.render(r, m, ctx, fieldsParam(r)).MarshalJSON()
 		if err != nil {
 			h.writeError(w, r, err)
 			return

@@ -113,7 +113,7 @@ func (h *Handler) handleMediaUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.headers(w)
-	httpx.WriteJSON(w, http.StatusOK, h.render(r, m, "edit"))
+	httpx.WriteJSON(w, http.StatusOK, h.render(r, m, "edit", fieldsParam(r)))
 }
 
 // handleMediaDelete is DELETE /wp/v2/media/{id} (spec §8): only force=true
