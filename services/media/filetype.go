@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"math"
 	"net/http"
 	"path"
 	"regexp"
@@ -296,6 +297,15 @@ func UniqueSlug(slug string, taken map[string]bool) string {
 			return c
 		}
 	}
+}
+
+// SlugPrefix is what every slug UniqueSlug may return for slug starts
+// with: slug cut to leave room for the longest suffix an int can make, as
+// the suffixed candidates of a long slug are cut. A store looks up the
+// taken slugs by this prefix, not by slug itself, or it would miss a taken
+// "cut-slug-2" and hand it out again.
+func SlugPrefix(slug string) string {
+	return truncateSlug(slug, MaxSlug-len("-"+strconv.Itoa(math.MaxInt)))
 }
 
 // truncateSlug cuts slug to at most n bytes as WordPress counts them (a

@@ -97,6 +97,39 @@ func TestUniqueSlug(t *testing.T) {
 	}
 }
 
+// TestSlugPrefix looks up taken slugs as the store does, by SlugPrefix:
+// the same long title uploaded again and again gets a new slug every time,
+// though its suffixed slugs are cut (a lookup by the whole slug missed
+// "cut-2" and handed it out again).
+func TestSlugPrefix(t *testing.T) {
+	t.Parallel()
+	for _, title := range []string{
+		strings.Repeat("a", 250),
+		strings.Repeat("я", 33) + "ab",
+		strings.Repeat("日", 22) + "ab",
+		strings.Repeat("я", 34),
+		"canola",
+	} {
+		slug := Slugify(title)
+		var stored []string
+		seen := map[string]bool{}
+		for range 12 {
+			taken := map[string]bool{}
+			for _, s := range stored {
+				if strings.HasPrefix(s, SlugPrefix(slug)) {
+					taken[s] = true
+				}
+			}
+			got := UniqueSlug(slug, taken)
+			if seen[got] {
+				t.Fatalf("%q: upload %d got %q again (stored %q)", title, len(stored)+1, got, stored)
+			}
+			seen[got] = true
+			stored = append(stored, got)
+		}
+	}
+}
+
 // TestSlugify holds Slugify to WordPress's sanitize_title where slugs of
 // letters agree.
 func TestSlugify(t *testing.T) {

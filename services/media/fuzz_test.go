@@ -306,6 +306,9 @@ func FuzzUniqueSlug(f *testing.F) {
 		if taken[got] {
 			t.Fatalf("UniqueSlug(%q) = %q, which is taken", slug, got)
 		}
+		if !strings.HasPrefix(got, SlugPrefix(slug)) {
+			t.Fatalf("UniqueSlug(%q) = %q, which does not start with SlugPrefix %q", slug, got, SlugPrefix(slug))
+		}
 		if !taken[slug] && !reservedSlugs[slug] {
 			if got != slug {
 				t.Fatalf("UniqueSlug(%q) = %q, but the slug is free", slug, got)

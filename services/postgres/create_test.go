@@ -2,6 +2,8 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,5 +73,38 @@ func TestCreateMediaAskedFields(t *testing.T) {
 	got = create(newItem(u, "plain", "Plain"))
 	if got.Visibility != media.VisibilityInherit || got.CreatedAt.Before(before) || got.CommentStatus != "open" || got.PingStatus != "closed" {
 		t.Fatalf("defaults %q %v %q %q", got.Visibility, got.CreatedAt, got.CommentStatus, got.PingStatus)
+	}
+}
+
+// TestCreateMediaLongTitleSlugs uploads the same long title again and
+// again: its suffixed slugs are cut to fit, so the taken ones must be
+// looked up by the cut prefix, or the third upload computes -2 again and
+// fails on media_slug_key. A slug set by an update is made unique the
+// same way.
+func TestCreateMediaLongTitleSlugs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, _, u := newStores(t)
+	for _, title := range []string{strings.Repeat("a", 200), strings.Repeat("я", 33) + "ab"} {
+		seen := map[string]bool{}
+		var last *media.Media
+		for i := range 3 {
+			m := newItem(u, fmt.Sprintf("long-%d", i), title)
+			if _, err := store.CreateMedia(ctx, m, media.File{Key: "k", MIME: "image/jpeg"}, nil); err != nil {
+				t.Fatalf("%q upload %d: %v", title, i+1, err)
+			}
+			if seen[m.Slug] {
+				t.Fatalf("%q upload %d: slug %q again", title, i+1, m.Slug)
+			}
+			seen[m.Slug], last = true, m
+		}
+		slug := title
+		got, err := store.UpdateMedia(ctx, last.ID, media.Update{Slug: &slug})
+		if err != nil {
+			t.Fatalf("%q update: %v", title, err)
+		}
+		if got.Slug != last.Slug {
+			t.Fatalf("%q update: slug %q, want its own %q back", title, got.Slug, last.Slug)
+		}
 	}
 }

@@ -81,7 +81,7 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 		if slug == "" {
 			slug = media.Slugify(m.Stem)
 		}
-		takenSlugs, err := takenNames(ctx, tx, `SELECT slug FROM media WHERE slug LIKE $1 ESCAPE '\'`, likePrefix(slug))
+		takenSlugs, err := takenNames(ctx, tx, `SELECT slug FROM media WHERE slug LIKE $1 ESCAPE '\'`, likePrefix(media.SlugPrefix(slug)))
 		if err != nil {
 			return err
 		}

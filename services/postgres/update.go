@@ -59,7 +59,7 @@ func (s *MediaStore) UpdateMedia(ctx context.Context, id int64, u media.Update) 
 		}
 		if u.Slug != nil {
 			slug := media.Slugify(*u.Slug)
-			taken, err := takenNames(ctx, tx, `SELECT slug FROM media WHERE slug LIKE $1 ESCAPE '\' AND id <> $2`, likePrefix(slug), id)
+			taken, err := takenNames(ctx, tx, `SELECT slug FROM media WHERE slug LIKE $1 ESCAPE '\' AND id <> $2`, likePrefix(media.SlugPrefix(slug)), id)
 			if err != nil {
 				return err
 			}
