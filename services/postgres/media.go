@@ -410,8 +410,9 @@ func likePrefix(s string) string {
 	return r.Replace(s) + "%"
 }
 
-// RequeueStuck issues a new job for up to limit items that have been
-// processing since before cutoff: their job was lost (a broker that dropped
+// RequeueStuck issues a new job for up to limit items whose newest job was
+// issued before cutoff and that are still processing (job_at; an edit to
+// an item's fields doesn't restart that clock): their job was lost (a broker that dropped
 // acknowledged messages, a message deleted by hand) or keeps dying. An item
 // that already got maxReissues such jobs fails instead, with a reason, so
 // no item stays processing without bound; those are returned as failed.
@@ -426,8 +427,8 @@ func (s *MediaStore) RequeueStuck(ctx context.Context, cutoff time.Time, limit, 
 			UPDATE media SET status = 'failed', status_error = $4, updated_at = now()
 			WHERE id IN (
 				SELECT id FROM media
-				WHERE status = 'processing' AND updated_at < $1 AND reissues >= $3
-				ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+				WHERE status = 'processing' AND job_at < $1 AND reissues >= $3
+				ORDER BY job_at LIMIT $2 FOR UPDATE SKIP LOCKED)
 			RETURNING id`, cutoff, limit, maxReissues, reason)
 		if err != nil {
 			return err
@@ -444,8 +445,8 @@ func (s *MediaStore) RequeueStuck(ctx context.Context, cutoff time.Time, limit, 
 			UPDATE media SET job_seq = job_seq + 1, reissues = reissues + 1, updated_at = now()
 			WHERE id IN (
 				SELECT id FROM media
-				WHERE status = 'processing' AND updated_at < $1 AND reissues < $3
-				ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+				WHERE status = 'processing' AND job_at < $1 AND reissues < $3
+				ORDER BY job_at LIMIT $2 FOR UPDATE SKIP LOCKED)
 			RETURNING id, key, job_seq, edit IS NOT NULL AND original_filesize = 0`, cutoff, limit, maxReissues)
 		if err != nil {
 			return err
@@ -539,7 +540,7 @@ func (s *MediaStore) CompleteUpload(ctx context.Context, id int64, c UploadCheck
 		}
 		_, err = tx.Exec(ctx, `
 			UPDATE media SET width = $2, height = $3, filesize = $4, original_filesize = $4, duration = $5,
-			       status = $6, upload_expires_at = NULL, updated_at = now()
+			       status = $6, upload_expires_at = NULL, updated_at = now(), job_at = now()
 			WHERE id = $1`, id, c.Width, c.Height, c.Filesize, c.Duration, status)
 		if err != nil {
 			return err

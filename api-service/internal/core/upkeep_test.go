@@ -47,7 +47,7 @@ func TestReconcileRequeuesStuckItems(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.Pool.Exec(ctx, `UPDATE media SET updated_at = now() - interval '1 hour' WHERE id = $1`, stuck.ID); err != nil {
+	if _, err := db.Pool.Exec(ctx, `UPDATE media SET job_at = now() - interval '1 hour' WHERE id = $1`, stuck.ID); err != nil {
 		t.Fatal(err)
 	}
 	n, _, err := svc.Reconcile(ctx, 15*time.Minute, 3)
@@ -87,9 +87,11 @@ func TestReconcileBound(t *testing.T) {
 	if _, err := store.CreateMedia(ctx, m, media.File{Key: "k-never", MIME: m.MIME}, nil); err != nil {
 		t.Fatal(err)
 	}
+	// The item's job is an hour old, while its row changed just now: an
+	// edit of its title or place must not keep it processing for ever.
 	age := func() {
 		t.Helper()
-		if _, err := db.Pool.Exec(ctx, `UPDATE media SET updated_at = now() - interval '1 hour' WHERE id = $1`, m.ID); err != nil {
+		if _, err := db.Pool.Exec(ctx, `UPDATE media SET job_at = now() - interval '1 hour', updated_at = now() WHERE id = $1`, m.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -126,6 +128,17 @@ func TestReconcileBound(t *testing.T) {
 	age()
 	if requeued, failed, _ := svc.Reconcile(ctx, 15*time.Minute, bound); requeued != 1 || failed != 0 {
 		t.Fatalf("after a post-process: requeued %d failed %d", requeued, failed)
+	}
+	// A post-process asked for while the item is still stuck also starts
+	// the count over: its job has the whole bound.
+	if _, err := store.RequeueMedia(ctx, m.ID, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= bound; i++ {
+		age()
+		if requeued, failed, _ := svc.Reconcile(ctx, 15*time.Minute, bound); requeued != 1 || failed != 0 {
+			t.Fatalf("post-process while stuck, round %d: requeued %d failed %d", i, requeued, failed)
+		}
 	}
 }
 
