@@ -2,6 +2,7 @@ package wp
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -24,8 +25,7 @@ func Rewrite(next http.Handler) http.Handler {
 		q := r.URL.Query()
 		if route := q.Get("rest_route"); route != "" && (r.URL.Path == "/" || r.URL.Path == "") {
 			r.URL.Path = "/wp-json/" + strings.TrimPrefix(route, "/")
-			q.Del("rest_route")
-			r.URL.RawQuery = q.Encode()
+			r.URL.RawQuery = dropParam(r.URL.RawQuery, "rest_route")
 		}
 		if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/wp-json/") {
 			m := q.Get("_method")
@@ -39,4 +39,20 @@ func Rewrite(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// dropParam removes the pieces of a raw query named name and keeps every
+// other piece as sent, byte for byte: re-encoding the parsed query would
+// sort the names (include[10] before include[2], though orderby=include
+// keeps the order sent) and drop what Go can't decode ("search=100%").
+func dropParam(raw, name string) string {
+	var kept []string
+	for piece := range strings.SplitSeq(raw, "&") {
+		key, _, _ := strings.Cut(piece, "=")
+		if k, err := url.QueryUnescape(key); err == nil && k == name {
+			continue
+		}
+		kept = append(kept, piece)
+	}
+	return strings.Join(kept, "&")
 }
