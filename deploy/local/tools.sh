@@ -23,6 +23,8 @@
 #   PIXELMILL_TOOLS_DIR   where built tools go (default ~/.cache/pixelmill/tools)
 #   PIXELMILL_PG_BIN      use this PostgreSQL bin dir instead of the newest /usr/lib/postgresql/*/bin
 
+# PM_TOOLS_SCRIPT is this file, for steps that run in a bash of their own.
+PM_TOOLS_SCRIPT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/tools.sh
 PM_NATS_MODULE=github.com/nats-io/nats-server/v2
 PM_NATS_VERSION=v2.14.9
 PM_MINIO_MODULE=github.com/minio/minio
@@ -333,24 +335,13 @@ pm_tools_libvips() {
 		local start=$SECONDS work="$tools/.$name.build"
 		rm -rf "$prefix" "$work"
 		mkdir -p "$work"
-		if ! (
-			set -euo pipefail
-			pm_tools_debian_source "$work" highway "$PM_HWY_VERSION" "$PM_HWY_DSC_SHA256"
-			pm_tools_debian_source "$work" vips "$PM_VIPS_VERSION" "$PM_VIPS_DSC_SHA256"
-			cmake -S "$work/highway" -B "$work/highway-build" -G Ninja \
-				-DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib "${PM_HWY_CMAKE[@]}"
-			ninja -C "$work/highway-build" install
-			# Highway's libhwy.pc lands in the prefix too: vips.pc requires
-			# it (privately), so pkg-config needs it for the worker's cflags.
-			# The rpath lets the prefix's own programs (bin/vips) find its
-			# libvips rather than Debian's.
-			PKG_CONFIG_PATH="$prefix/lib/pkgconfig" LDFLAGS="-Wl,-rpath,$prefix/lib" \
-				meson setup "$work/vips-build" "$work/vips" --prefix="$prefix" --libdir=lib "${PM_VIPS_MESON[@]}"
-			ninja -C "$work/vips-build" -j "$(nproc)" install
-			"$prefix/bin/vips" --version
-			"$prefix/bin/vips" --version | grep -x "vips-${PM_VIPS_VERSION%%-*}" >/dev/null
-			"$prefix/bin/vips" --vips-config | grep -x 'SIMD support with libhwy: true' >/dev/null
-		) >"$log" 2>&1 </dev/null; then
+		# The steps run in a bash of their own: under this function's
+		# callers (`|| return`, `$(…)`) bash ignores set -e in every nested
+		# subshell, and a failed step would go unnoticed.
+		local rc=0
+		bash -euo pipefail -c '. "$1"; pm_tools_libvips_steps "$2" "$3"' _ "$PM_TOOLS_SCRIPT" "$work" "$prefix" \
+			>"$log" 2>&1 </dev/null || rc=$?
+		if ((rc != 0)); then
 			tail -n 25 "$log" >&2
 			rm -rf "$prefix"
 			pm_tools_die "building libvips $PM_VIPS_VERSION failed (see $log; sources in $work)"
@@ -362,6 +353,28 @@ pm_tools_libvips() {
 		pm_tools_log "built libvips $PM_VIPS_VERSION in $((SECONDS - start))s into $prefix"
 	) 9>"$tools/.libvips.lock" || return
 	printf '%s\n' "$prefix"
+}
+
+# pm_tools_libvips_steps fetches, builds and checks Highway and libvips
+# from WORK into PREFIX. pm_tools_libvips runs it in a fresh bash with
+# set -euo pipefail, so that any failing step stops the build.
+pm_tools_libvips_steps() {
+	local work=$1 prefix=$2
+	pm_tools_debian_source "$work" highway "$PM_HWY_VERSION" "$PM_HWY_DSC_SHA256"
+	pm_tools_debian_source "$work" vips "$PM_VIPS_VERSION" "$PM_VIPS_DSC_SHA256"
+	cmake -S "$work/highway" -B "$work/highway-build" -G Ninja \
+		-DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib "${PM_HWY_CMAKE[@]}"
+	ninja -C "$work/highway-build" install
+	# Highway's libhwy.pc lands in the prefix too: vips.pc requires
+	# it (privately), so pkg-config needs it for the worker's cflags.
+	# The rpath lets the prefix's own programs (bin/vips) find its
+	# libvips rather than Debian's.
+	PKG_CONFIG_PATH="$prefix/lib/pkgconfig" LDFLAGS="-Wl,-rpath,$prefix/lib" \
+		meson setup "$work/vips-build" "$work/vips" --prefix="$prefix" --libdir=lib "${PM_VIPS_MESON[@]}"
+	ninja -C "$work/vips-build" -j "$(nproc)" install
+	"$prefix/bin/vips" --version
+	"$prefix/bin/vips" --version | grep -x "vips-${PM_VIPS_VERSION%%-*}" >/dev/null
+	"$prefix/bin/vips" --vips-config | grep -x 'SIMD support with libhwy: true' >/dev/null
 }
 
 # pm_tools_vips_env exports what cgo builds of the worker (go build, go
