@@ -3,6 +3,7 @@ package wp
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -130,15 +131,23 @@ func (h *Handler) handleMediaList(w http.ResponseWriter, r *http.Request) {
 }
 
 // pageLinks adds WordPress's Link rel=prev/next, keeping the request's
-// other parameters as sent: their order is the order of an include=
-// array, which orderby=include keeps on every page.
+// other parameters in the order sent: their order is the order of an
+// include= array, which orderby=include keeps on every page. Each name and
+// value is escaped again, as WordPress's links are, so a sent '>', '"' or
+// ',' can't end the link or add another.
 func (h *Handler) pageLinks(w http.ResponseWriter, r *http.Request, page, pages int) {
 	var kept []string
 	for piece := range strings.SplitSeq(r.URL.RawQuery, "&") {
-		name, _, _ := strings.Cut(piece, "=")
-		if base, _, _ := bracket.SplitName(bracket.Unescape(name)); piece != "" && base != "page" {
-			kept = append(kept, piece)
+		name, value, hasValue := strings.Cut(piece, "=")
+		name = bracket.Unescape(name)
+		if base, _, _ := bracket.SplitName(name); piece == "" || base == "page" {
+			continue
 		}
+		piece = url.QueryEscape(name)
+		if hasValue {
+			piece += "=" + url.QueryEscape(bracket.Unescape(value))
+		}
+		kept = append(kept, piece)
 	}
 	base := h.publicURL + "/wp-json/wp/v2/media?"
 	if len(kept) > 0 {
