@@ -58,13 +58,9 @@ func (w *Worker) recrop(ctx context.Context, m *media.Media, job media.Job, src 
 	if err != nil {
 		return err
 	}
-	files := make([]media.File, 0, len(outs))
-	for _, out := range outs {
-		f, err := w.store1(ctx, m, out)
-		if err != nil {
-			return err
-		}
-		files = append(files, f)
+	files, err := w.storeAll(ctx, m, outs)
+	if err != nil {
+		return err
 	}
 	return settle(w.store.RecordCrops(ctx, m.ID, job.Seq, files), "record crops of media %d", m.ID)
 }

@@ -319,28 +319,20 @@ func (w *Worker) run(ctx context.Context, job media.Job) error {
 	if made != nil {
 		r.Meta = w.parentMeta(ctx, m, r.Meta)
 	}
-	put := w.storeOnce(m)
+	outs := make([]imaging.File, 0, 1+len(res.Sizes)+len(res.Crops))
 	if res.Main != nil {
-		f, err := put(ctx, *res.Main)
-		if err != nil {
-			return err
-		}
-		r.Main, r.Filesize = &f, f.Filesize
+		outs = append(outs, *res.Main)
 	}
-	for _, out := range res.Sizes {
-		f, err := put(ctx, out)
-		if err != nil {
-			return err
-		}
-		r.Sizes = append(r.Sizes, f)
+	outs = append(append(outs, res.Sizes...), res.Crops...)
+	files, err := w.storeAll(ctx, m, outs)
+	if err != nil {
+		return err
 	}
-	for _, out := range res.Crops {
-		f, err := put(ctx, out)
-		if err != nil {
-			return err
-		}
-		r.Crops = append(r.Crops, f)
+	if res.Main != nil {
+		r.Main, r.Filesize = &files[0], files[0].Filesize
+		files = files[1:]
 	}
+	r.Sizes, r.Crops = files[:len(res.Sizes)], files[len(res.Sizes):]
 	return w.record(ctx, m, job, r)
 }
 
@@ -369,23 +361,42 @@ func unwanted(err error) bool {
 	return errors.Is(err, media.ErrSuperseded) || errors.Is(err, media.ErrGone)
 }
 
-// storeOnce returns store1 for one job's outputs, writing each file name
-// once: sizes of equal dimensions share a file (see imaging.Process), and
-// each keeps its own size name.
-func (w *Worker) storeOnce(m *media.Media) func(context.Context, imaging.File) (media.File, error) {
-	stored := map[string]media.File{}
-	return func(ctx context.Context, out imaging.File) (media.File, error) {
-		f, ok := stored[out.Name]
-		if !ok {
-			var err error
-			if f, err = w.store1(ctx, m, out); err != nil {
-				return media.File{}, err
-			}
-			stored[out.Name] = f
+// storeWrites bounds a job's object-store writes in flight.
+const storeWrites = 4
+
+// storeAll writes a job's outputs, each file name once (sizes of equal
+// dimensions share a file, see imaging.Process) and several at a time:
+// each write is a round trip to the object store, and a job's seven or so
+// need not wait on each other. It returns the stored files in outs' order,
+// each with its own size name.
+func (w *Worker) storeAll(ctx context.Context, m *media.Media, outs []imaging.File) ([]media.File, error) {
+	first := make(map[string]int, len(outs))
+	stored := make([]media.File, len(outs))
+	errs := make([]error, len(outs))
+	sem := make(chan struct{}, storeWrites)
+	var wg sync.WaitGroup
+	for i, out := range outs {
+		if _, ok := first[out.Name]; ok {
+			continue
 		}
-		f.SizeName = out.SizeName
-		return f, nil
+		first[out.Name] = i
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			stored[i], errs[i] = w.store1(ctx, m, out)
+		}()
 	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	files := make([]media.File, len(outs))
+	for i, out := range outs {
+		files[i] = stored[first[out.Name]]
+		files[i].SizeName = out.SizeName
+	}
+	return files, nil
 }
 
 // store1 writes one output under its deterministic key.
