@@ -30,23 +30,33 @@ func newService(t *testing.T) (*Service, *postgres.DB, *objstore.Store, *kicks) 
 	return New(postgres.NewMediaStore(db), objects, k, NewURLSigner([]byte("test"), time.Hour), slog.New(slog.NewTextHandler(io.Discard, nil))), db, objects, k
 }
 
-func TestReconcileRequeuesStuckItems(t *testing.T) {
-	t.Parallel()
+// newUploads records an upload named stem by an author (made on first use),
+// processing with its first job.
+func newUploads(t *testing.T, db *postgres.DB, stem string) *media.Media {
+	t.Helper()
 	ctx := context.Background()
-	svc, db, _, k := newService(t)
 	users := postgres.NewUserStore(db)
 	if _, err := users.EnsureUser(ctx, &media.User{Login: "a", Role: media.RoleAuthor, PasswordHash: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	u, _ := users.FindUserByLogin(ctx, "a")
-	store := postgres.NewMediaStore(db)
-	stuck := &media.Media{AuthorID: u.ID, MIME: "image/jpeg", Dir: "2026/11", Stem: "stuck", Ext: "jpg"}
-	fresh := &media.Media{AuthorID: u.ID, MIME: "image/jpeg", Dir: "2026/11", Stem: "fresh", Ext: "jpg"}
-	for _, m := range []*media.Media{stuck, fresh} {
-		if _, err := store.CreateMedia(ctx, m, media.File{Key: "k-" + m.Stem, MIME: m.MIME}, nil); err != nil {
-			t.Fatal(err)
-		}
+	u, err := users.FindUserByLogin(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
 	}
+	m := &media.Media{AuthorID: u.ID, MIME: "image/jpeg", Dir: "2026/11", Stem: stem, Ext: "jpg"}
+	if _, err := postgres.NewMediaStore(db).CreateMedia(ctx, m, media.File{Key: "k-" + stem, MIME: m.MIME}, nil); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestReconcileRequeuesStuckItems(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, db, _, k := newService(t)
+	store := postgres.NewMediaStore(db)
+	stuck := newUploads(t, db, "stuck")
+	newUploads(t, db, "fresh") // recent: left alone
 	if _, err := db.Pool.Exec(ctx, `UPDATE media SET job_at = now() - interval '1 hour' WHERE id = $1`, stuck.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -77,16 +87,8 @@ func TestReconcileBound(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	svc, db, _, _ := newService(t)
-	users := postgres.NewUserStore(db)
-	if _, err := users.EnsureUser(ctx, &media.User{Login: "a", Role: media.RoleAuthor, PasswordHash: "x"}); err != nil {
-		t.Fatal(err)
-	}
-	u, _ := users.FindUserByLogin(ctx, "a")
 	store := postgres.NewMediaStore(db)
-	m := &media.Media{AuthorID: u.ID, MIME: "image/jpeg", Dir: "2026/11", Stem: "never", Ext: "jpg"}
-	if _, err := store.CreateMedia(ctx, m, media.File{Key: "k-never", MIME: m.MIME}, nil); err != nil {
-		t.Fatal(err)
-	}
+	m := newUploads(t, db, "never")
 	// The item's job is an hour old, while its row changed just now: an
 	// edit of its title or place must not keep it processing for ever.
 	age := func() {
