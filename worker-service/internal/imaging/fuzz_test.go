@@ -191,7 +191,57 @@ func FuzzMakePlan(f *testing.F) {
 				t.Fatalf("job %d (%s) is in %d tiers", j, jobs[j].Name, n)
 			}
 		}
+		checkCascade(t, jobs, upW, upH)
 	})
+}
+
+// checkCascade checks cascadePlan's promises for jobs, at the pixel sizes
+// of 8-bit RGB and of 16-bit RGBA, with the worker's budget and one that
+// holds almost nothing: every rendition in exactly one step, of its
+// thumbSize; steps largest first; each made from the file or from an
+// earlier kept step that covers it; kept steps within the budget.
+func checkCascade(t *testing.T, jobs []rendition, upW, upH int) {
+	t.Helper()
+	for _, pel := range []int{3, 8} {
+		for _, budget := range []int64{tierMemoryBudget, 1 << 20} {
+			steps := cascadePlan(jobs, upW, upH, upW, upH, pel, budget)
+			seen := make([]int, len(jobs))
+			var held int64
+			for i, s := range steps {
+				area := int64(s.w) * int64(s.h)
+				if i > 0 && area > int64(steps[i-1].w)*int64(steps[i-1].h) {
+					t.Fatalf("%dx%d: step %d (%dx%d) larger than the one before", upW, upH, i, s.w, s.h)
+				}
+				for _, j := range s.jobs {
+					seen[j]++
+					if tw, th := thumbSize(jobs[j], upW, upH); tw != s.w || th != s.h {
+						t.Fatalf("%dx%d: %s needs %dx%d, is in step %dx%d", upW, upH, jobs[j].Name, tw, th, s.w, s.h)
+					}
+				}
+				if s.root && (i != 0 || len(s.jobs) > 0) {
+					t.Fatalf("%dx%d: root step %d has %d renditions", upW, upH, i, len(s.jobs))
+				}
+				if s.from >= 0 {
+					f := steps[s.from]
+					far := float64(f.w) >= minStepRatio*float64(s.w) && float64(f.h) >= minStepRatio*float64(s.h)
+					if s.from >= i || !f.keep || !f.root && !far {
+						t.Fatalf("%dx%d: step %dx%d made from step %d %+v", upW, upH, s.w, s.h, s.from, f)
+					}
+				}
+				if s.keep {
+					held += area * int64(pel)
+				}
+			}
+			if held > budget {
+				t.Fatalf("%dx%d: kept steps hold %d bytes, budget %d", upW, upH, held, budget)
+			}
+			for j, n := range seen {
+				if n != 1 {
+					t.Fatalf("job %d (%s) is in %d steps", j, jobs[j].Name, n)
+				}
+			}
+		}
+	}
 }
 
 // FuzzMetaText checks the text cleaning of image metadata (finishMeta):

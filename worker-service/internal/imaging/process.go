@@ -76,14 +76,12 @@ type Result struct {
 const tierMemoryBudget = 96 << 20
 
 // Process makes the main file and the sub-sizes WordPress would make for
-// req.Source. Sub-sizes are cut from the original upload (never from the
-// -scaled copy) after EXIF orientation. Renditions are grouped by the
-// shrink-on-load tier libvips' thumbnail would decode them at (JPEG 1/1,
-// 1/2, 1/4, 1/8). A tier with several renditions is decoded once (a
-// random-access govips load at the tier's shrink, which libvips keeps in
-// memory) and each rendition is resized from there; a tier with one streams
-// from the file with vips.LoadThumbnailFromBuffer. Measured on 3840×2400
-// JPEGs both beat decoding the full image once and resizing it N times.
+// req.Source. Sub-sizes come from the original upload after EXIF
+// orientation, never from the encoded -scaled file. The original is
+// decoded once (see step): the largest renditions are resized from that
+// decode, smaller ones from an unencoded resize of it kept in memory when
+// it is at least minStepRatio larger, within the fidelity test's bounds of
+// a direct resize. GIF keeps one shrink-on-load tier per decode (tiers).
 // Renditions carry the ICC profile and no EXIF, XMP or IPTC.
 //
 // An *InputError means the file is bad and the job should fail for good;
@@ -196,8 +194,12 @@ type tier struct {
 	jobs   []int
 }
 
-// renderAll makes every job, tier by tier, in the order tiers first occur.
+// renderAll makes every job: by a cascade from one decode (see step), or,
+// for GIF, tier by tier in the order tiers first occur.
 func (r *renderer) renderAll(ctx context.Context, jobs []rendition) ([]File, error) {
+	if cascadeFormats[r.info.format.name] {
+		return r.renderCascade(ctx, jobs)
+	}
 	files := make([]File, len(jobs))
 	for _, t := range r.tiers(jobs) {
 		var shared *vips.ImageRef
@@ -257,7 +259,9 @@ func closeRef(im *vips.ImageRef) {
 	}
 }
 
-// tiers groups jobs by the decode libvips' thumbnail would do for them:
+// tiers, for GIF and a derived rendition's single job (the cascade
+// serves the rest), groups jobs by the decode libvips' thumbnail would do
+// for them:
 // the JPEG shrink-on-load factor (1, 2, 4, 8 with at least 2× left for the
 // final reduce), one full decode for PNG, which cannot shrink on load, and
 // one decode for WebP, whose decoder works at full size whatever the scale.
