@@ -16,6 +16,10 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/pixelmill/pixelmill/services/media"
 )
@@ -135,7 +139,10 @@ type PutInfo struct {
 
 // Put streams r into key. size may be -1 when unknown: minio-go then uploads
 // in parts, holding one part in memory at a time, never the whole file.
-func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) (PutInfo, error) {
+func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) (_ PutInfo, err error) {
+	ctx, span := s.span(ctx, "PutObject", key)
+	defer func() { endSpan(span, err) }()
+	span.SetAttributes(attribute.Int64("pixelmill.object.size", size))
 	info, err := s.client.PutObject(ctx, s.bucket, key, r, size, minio.PutObjectOptions{
 		ContentType: contentType,
 		PartSize:    16 << 20,
@@ -157,7 +164,9 @@ type Object struct {
 
 // Get opens key for reading; the Object supports Seek, so it can serve
 // Range requests with http.ServeContent.
-func (s *Store) Get(ctx context.Context, key string) (*Object, error) {
+func (s *Store) Get(ctx context.Context, key string) (_ *Object, err error) {
+	ctx, span := s.span(ctx, "GetObject", key)
+	defer func() { endSpan(span, err) }()
 	obj, err := s.client.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
 	if err != nil {
 		return nil, translate(err, "object "+key)
@@ -172,7 +181,9 @@ func (s *Store) Get(ctx context.Context, key string) (*Object, error) {
 
 // ReadAll reads a whole object into memory, for workers whose decoder needs
 // the bytes; limit guards against surprises.
-func (s *Store) ReadAll(ctx context.Context, key string, limit int64) ([]byte, error) {
+func (s *Store) ReadAll(ctx context.Context, key string, limit int64) (_ []byte, err error) {
+	ctx, span := s.span(ctx, "ReadAll", key)
+	defer func() { endSpan(span, err) }()
 	obj, err := s.Get(ctx, key)
 	if err != nil {
 		return nil, err
@@ -189,7 +200,9 @@ func (s *Store) ReadAll(ctx context.Context, key string, limit int64) ([]byte, e
 }
 
 // Stat returns an object's size and ETag.
-func (s *Store) Stat(ctx context.Context, key string) (PutInfo, error) {
+func (s *Store) Stat(ctx context.Context, key string) (_ PutInfo, err error) {
+	ctx, span := s.span(ctx, "StatObject", key)
+	defer func() { endSpan(span, err) }()
 	st, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
 	if err != nil {
 		return PutInfo{}, translate(err, "object "+key)
@@ -214,12 +227,16 @@ func (s *Store) PresignPut(ctx context.Context, key string, size int64, contentT
 }
 
 // Delete removes key; a missing key is not an error.
-func (s *Store) Delete(ctx context.Context, key string) error {
+func (s *Store) Delete(ctx context.Context, key string) (err error) {
+	ctx, span := s.span(ctx, "DeleteObject", key)
+	defer func() { endSpan(span, err) }()
 	return translate(s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{}), "object "+key)
 }
 
 // DeletePrefix removes every object under prefix.
-func (s *Store) DeletePrefix(ctx context.Context, prefix string) error {
+func (s *Store) DeletePrefix(ctx context.Context, prefix string) (err error) {
+	ctx, span := s.span(ctx, "DeleteObjects", prefix)
+	defer func() { endSpan(span, err) }()
 	objs := s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true})
 	for res := range s.client.RemoveObjects(ctx, s.bucket, objs, minio.RemoveObjectsOptions{}) {
 		if res.Err != nil {
@@ -227,6 +244,30 @@ func (s *Store) DeletePrefix(ctx context.Context, prefix string) error {
 		}
 	}
 	return nil
+}
+
+// tracer makes a span of every object-store call, a client span named
+// after the S3 operation with OpenTelemetry's aws-api attributes, so a
+// trace shows the time a job or a request spends in the store.
+var tracer = otel.Tracer("pixelmill/objstore")
+
+func (s *Store) span(ctx context.Context, op, key string) (context.Context, trace.Span) {
+	return tracer.Start(ctx, "S3."+op, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+		attribute.String("rpc.system", "aws-api"),
+		attribute.String("rpc.service", "S3"),
+		attribute.String("rpc.method", op),
+		attribute.String("aws.s3.bucket", s.bucket),
+		attribute.String("aws.s3.key", key),
+	))
+}
+
+// endSpan ends a store call's span, marking it failed with err.
+func endSpan(span trace.Span, err error) {
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+	}
+	span.End()
 }
 
 func translate(err error, what string) error {

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"time"
 
+	"github.com/exaring/otelpgx"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -66,6 +67,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	pc.MaxConns = cfg.MaxConns
 	// A dead server must fail a request fast rather than hang it.
 	pc.ConnConfig.ConnectTimeout = 5 * time.Second
+	// Every query is a span of the caller's trace (the statement, never
+	// its parameters), so a job's trace shows its time in Postgres.
+	pc.ConnConfig.Tracer = otelpgx.NewTracer(otelpgx.WithDisableConnectionDetailsInAttributes())
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres pool: %w", err)

@@ -8,6 +8,10 @@ import (
 	"sync"
 
 	"github.com/davidbyttow/govips/v2/vips"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // The cascade is how a job's renditions share one decode. Every rendition
@@ -209,13 +213,23 @@ func (r *renderer) renderCascade(ctx context.Context, jobs []rendition) ([]File,
 		sem <- struct{}{}
 		var err error
 		if s.root {
-			kept[i], err = r.decode(root)
+			_, span := tracer.Start(ctx, "imaging.decode", trace.WithAttributes(
+				attribute.Int("image.width", s.w), attribute.Int("image.height", s.h), attribute.Int("jpeg.shrink", root.shrink)))
+			if kept[i], err = r.decode(root); err == nil {
+				// libvips decodes on first use: force it here, so the
+				// span holds the decode, not the first rendition.
+				_, err = kept[i].Average()
+			}
+			endSpan(span, err)
 		} else {
+			_, span := tracer.Start(ctx, "imaging.resize", trace.WithAttributes(
+				attribute.Int("image.width", s.w), attribute.Int("image.height", s.h), attribute.Int("cascade.from", s.from)))
 			var im *vips.ImageRef
 			if im, err = r.scaleStep(s, kept); err == nil {
 				kept[i], err = materialize(im)
 				im.Close()
 			}
+			endSpan(span, err)
 		}
 		<-sem
 		if err != nil {
@@ -325,10 +339,12 @@ func (r *renderer) fileTier(w, h int) tier {
 
 // renderStep makes job t of a step that is not kept: it scales the source
 // for t alone, then cuts t from it.
-func (r *renderer) renderStep(ctx context.Context, t rendition, s step, kept []*vips.ImageRef) (File, error) {
+func (r *renderer) renderStep(ctx context.Context, t rendition, s step, kept []*vips.ImageRef) (f File, err error) {
 	if err := ctx.Err(); err != nil {
 		return File{}, err
 	}
+	_, span := renditionSpan(ctx, t)
+	defer func() { endRendition(span, f, err) }()
 	im, err := r.scaleStep(s, kept)
 	if err != nil {
 		return File{}, classify(err, r.src, r.info.format, r.strict)
@@ -338,10 +354,12 @@ func (r *renderer) renderStep(ctx context.Context, t rendition, s step, kept []*
 }
 
 // renderFrom makes job t from its kept step's image, which it leaves open.
-func (r *renderer) renderFrom(ctx context.Context, t rendition, from *vips.ImageRef) (File, error) {
+func (r *renderer) renderFrom(ctx context.Context, t rendition, from *vips.ImageRef) (f File, err error) {
 	if err := ctx.Err(); err != nil {
 		return File{}, err
 	}
+	_, span := renditionSpan(ctx, t)
+	defer func() { endRendition(span, f, err) }()
 	im, err := from.Copy()
 	if err != nil {
 		return File{}, fmt.Errorf("copy: %w", libvipsError(err))
@@ -362,6 +380,33 @@ func (r *renderer) finish(im *vips.ImageRef, t rendition) (File, error) {
 		return File{}, err
 	}
 	return r.encode(im, t)
+}
+
+// tracer makes the spans of a job's libvips stages: the decode, each kept
+// resize and each rendition. libvips computes lazily, so a rendition's
+// span holds its resize, cut and encode together.
+var tracer = otel.Tracer("pixelmill/imaging")
+
+// renditionSpan starts the span of one rendition.
+func renditionSpan(ctx context.Context, t rendition) (context.Context, trace.Span) {
+	return tracer.Start(ctx, "imaging.rendition", trace.WithAttributes(
+		attribute.String("rendition.name", t.Name), attribute.String("rendition.size", t.SizeName),
+		attribute.Int("image.width", t.W), attribute.Int("image.height", t.H)))
+}
+
+// endRendition ends a rendition's span with its encoded size or error.
+func endRendition(span trace.Span, f File, err error) {
+	span.SetAttributes(attribute.Int("rendition.bytes", len(f.Data)))
+	endSpan(span, err)
+}
+
+// endSpan ends span, marking it failed with err.
+func endSpan(span trace.Span, err error) {
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+	}
+	span.End()
 }
 
 // materialize computes im into memory and returns it as a new image that

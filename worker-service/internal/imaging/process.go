@@ -11,6 +11,8 @@ import (
 
 	"github.com/davidbyttow/govips/v2/vips"
 	"github.com/pixelmill/pixelmill/services/media"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Request asks for WordPress's renditions of one upload.
@@ -100,6 +102,11 @@ func Process(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("process %s: %w", name, err)
 	}
+
+	ctx, span := tracer.Start(ctx, "imaging.Process", trace.WithAttributes(
+		attribute.String("image.format", info.format.name), attribute.Int("image.width", info.Width),
+		attribute.Int("image.height", info.Height), attribute.Bool("image.progressive", info.Progressive)))
+	defer span.End()
 
 	p := makePlan(info.Width, info.Height, info.Orientation, info.format, name, req.Sizes, req.Only)
 	res := &Result{
