@@ -28,7 +28,7 @@ import (
 func TestBenchStack(t *testing.T) {
 	dir := testdataDir(t)
 	uploads := benchInt(t, "PIXELMILL_BENCH_UPLOADS", 200)
-	workerJobs := benchInt(t, "PIXELMILL_BENCH_WORKER_JOBS", 500)
+	workerJobs := benchInt(t, "PIXELMILL_BENCH_WORKER_JOBS", 1000)
 	s := startStackEnv(t, 2, map[string]string{"PIXELMILL_MAX_UPLOAD_BYTES": strconv.Itoa(2 << 30), "PIXELMILL_V1_MAX_IMAGE_BYTES": strconv.Itoa(64 << 20)})
 	replica := startQuietAPI(t, s) // the API whose throughput is measured
 	key := newAPIKey(t, s.base, map[string]any{"name": "bench", "rate_limit": 1000000})
@@ -469,10 +469,51 @@ func benchEndToEnd(t *testing.T, s *stack, dir string) {
 	}
 	sharpWall := slices.Min(res.Set.Seconds)
 	report(t, fmt.Sprintf("end to end, each photo's upload to ready (%d photos at once)", n), took)
+	t.Logf("BENCH end to end, where a job's time went (means over the %d jobs, from the workers' job_done): %s", n, jobPhases(t, s, ids))
 	t.Logf("BENCH end to end, %d photos (%s) through POST /wp-json/wp/v2/media until all ready, 2 workers × 1 thread: %s wall (uploads answered in %s); "+
 		"sharp %s (libvips %s), the same %d renditions in-process, %d threads: %.3f s; sharp ÷ pixelmill %.2f× (target ≥ %.1f×: %s)",
 		n, benchNames(files), wall.Round(time.Millisecond), uploaded.Round(time.Millisecond), res.Sharp, res.Libvips, renditions, res.Set.Threads,
 		sharpWall, sharpWall/wall.Seconds(), targetEndToEnd, map[bool]string{true: "met", false: "NOT met"}[sharpWall/wall.Seconds() >= targetEndToEnd])
+}
+
+// jobPhases sums up the workers' job_done lines of the items ids: the
+// mean of the job's whole time and of each stage the worker times (read
+// the original, render, store the files, record them), and what is left.
+func jobPhases(t *testing.T, s *stack, ids []int64) string {
+	t.Helper()
+	want := map[int64]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	keys := []string{"duration_ms", "read_ms", "render_ms", "store_ms", "record_ms"}
+	sums := map[string]float64{}
+	jobs := 0
+	for _, w := range s.workers {
+		for line := range strings.Lines(w.out.String()) {
+			var rec map[string]any
+			if json.Unmarshal([]byte(line), &rec) != nil || rec["msg"] != "job_done" {
+				continue
+			}
+			if id, ok := rec["media_id"].(float64); !ok || !want[int64(id)] {
+				continue
+			}
+			jobs++
+			for _, k := range keys {
+				v, ok := rec[k].(float64)
+				if !ok {
+					t.Fatalf("job_done without %s: %s", k, line)
+				}
+				sums[k] += v
+			}
+		}
+	}
+	if jobs == 0 {
+		t.Fatal("the workers logged no job_done for the photos")
+	}
+	mean := func(k string) float64 { return sums[k] / float64(jobs) }
+	other := mean("duration_ms") - mean("read_ms") - mean("render_ms") - mean("store_ms") - mean("record_ms")
+	return fmt.Sprintf("job %.0f ms = read the original %.1f + render %.1f + store the files %.1f + record %.1f + the rest (load, lock, probe, crops) %.1f (%d jobs)",
+		mean("duration_ms"), mean("read_ms"), mean("render_ms"), mean("store_ms"), mean("record_ms"), other, jobs)
 }
 
 // benchNames lists files by base name.

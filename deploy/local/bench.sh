@@ -20,7 +20,7 @@
 #   PIXELMILL_BENCH_RUNS          runs per file and tool in (1), the best counts (default 3)
 #   PIXELMILL_BENCH_E2E_PHOTOS    uploads in the end-to-end row (default 10)
 #   PIXELMILL_BENCH_UPLOADS       uploads in (2) (default 200)
-#   PIXELMILL_BENCH_WORKER_JOBS   jobs in (4) (default 500)
+#   PIXELMILL_BENCH_WORKER_JOBS   jobs in (4) (default 1000)
 #   PIXELMILL_BENCH_SKIP_STACK=1       run (1) only
 #   PIXELMILL_BENCH_SKIP_RENDITIONS=1  run (2)-(4) only
 set -euo pipefail

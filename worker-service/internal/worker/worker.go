@@ -183,14 +183,15 @@ func (w *Worker) handle(parent context.Context, msg jetstream.Msg) {
 	stopBeat := heartbeat(ctx, msg, w.cfg.AckWait)
 	start := time.Now()
 	log.InfoContext(ctx, "job_started", "kind", string(job.Kind))
-	err := w.run(ctx, job)
+	var tm phases
+	err := w.run(withPhases(ctx, &tm), job)
 	stopBeat()
 
 	switch {
 	case err == nil:
 		// Logged before the ack: the result is recorded, and a redelivery
 		// after a crash right here is dropped as already recorded.
-		log.InfoContext(ctx, "job_done", "duration_ms", time.Since(start).Milliseconds())
+		log.InfoContext(ctx, "job_done", append([]any{"duration_ms", time.Since(start).Milliseconds()}, tm.attrs()...)...)
 		if err := msg.DoubleAck(ctx); err != nil {
 			log.WarnContext(ctx, "ack_failed", "err", err)
 		}
@@ -284,8 +285,13 @@ func (w *Worker) run(ctx context.Context, job media.Job) error {
 		if src, made, err = w.edit(ctx, m, orig); err != nil {
 			return err
 		}
-	} else if src, err = w.objects.ReadAll(ctx, orig.Key, w.cfg.MaxBytes); err != nil {
-		return fmt.Errorf("read original of media %d: %w", m.ID, err)
+	} else {
+		done := phase(&phasesOf(ctx).read)
+		src, err = w.objects.ReadAll(ctx, orig.Key, w.cfg.MaxBytes)
+		done()
+		if err != nil {
+			return fmt.Errorf("read original of media %d: %w", m.ID, err)
+		}
 	}
 	if kind == media.JobCrops {
 		return w.recrop(ctx, m, job, src)
@@ -310,7 +316,9 @@ func (w *Worker) run(ctx context.Context, job media.Job) error {
 			return err
 		}
 	}
+	done := phase(&phasesOf(ctx).render)
 	res, err := imaging.Process(ctx, imaging.Request{Source: src, Basename: m.OriginalName(), Sizes: w.sizes, Only: job.Sizes, Crops: crops})
+	done()
 	if err != nil {
 		return err
 	}
@@ -324,7 +332,9 @@ func (w *Worker) run(ctx context.Context, job media.Job) error {
 		outs = append(outs, *res.Main)
 	}
 	outs = append(append(outs, res.Sizes...), res.Crops...)
+	done = phase(&phasesOf(ctx).store)
 	files, err := w.storeAll(ctx, m, outs)
+	done()
 	if err != nil {
 		return err
 	}
@@ -338,6 +348,7 @@ func (w *Worker) run(ctx context.Context, job media.Job) error {
 
 // record stores a job's result; a superseded job or a deleted item drops.
 func (w *Worker) record(ctx context.Context, m *media.Media, job media.Job, r media.Renditions) error {
+	defer phase(&phasesOf(ctx).record)()
 	return settle(w.store.RecordRenditions(ctx, m.ID, job.Seq, r), "record media %d", m.ID)
 }
 
