@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -470,9 +471,9 @@ func benchEndToEnd(t *testing.T, s *stack, dir string) {
 	sharpWall := slices.Min(res.Set.Seconds)
 	report(t, fmt.Sprintf("end to end, each photo's upload to ready (%d photos at once)", n), took)
 	t.Logf("BENCH end to end, where a job's time went (means over the %d jobs, from the workers' job_done): %s", n, jobPhases(t, s, ids))
-	t.Logf("BENCH end to end, %d photos (%s) through POST /wp-json/wp/v2/media until all ready, 2 workers × 1 thread: %s wall (uploads answered in %s); "+
+	t.Logf("BENCH end to end, %d photos (%s) through POST /wp-json/wp/v2/media until all ready, 2 workers (1 libvips thread, PIXELMILL_RENDERERS=%s): %s wall (uploads answered in %s); "+
 		"sharp %s (libvips %s), the same %d renditions in-process, %d threads: %.3f s; sharp ÷ pixelmill %.2f× (target ≥ %.1f×: %s)",
-		n, benchNames(files), wall.Round(time.Millisecond), uploaded.Round(time.Millisecond), res.Sharp, res.Libvips, renditions, res.Set.Threads,
+		n, benchNames(files), cmp.Or(s.env["PIXELMILL_RENDERERS"], os.Getenv("PIXELMILL_RENDERERS"), "default"), wall.Round(time.Millisecond), uploaded.Round(time.Millisecond), res.Sharp, res.Libvips, renditions, res.Set.Threads,
 		sharpWall, sharpWall/wall.Seconds(), targetEndToEnd, map[bool]string{true: "met", false: "NOT met"}[sharpWall/wall.Seconds() >= targetEndToEnd])
 }
 

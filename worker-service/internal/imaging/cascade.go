@@ -307,9 +307,14 @@ func (r *renderer) decode(t tier) (*vips.ImageRef, error) {
 	return r.load(t, vips.AccessRandom)
 }
 
-// stepError words the failure to make step s, for its first rendition.
+// stepError words the failure to make step s: of the decode, or for the
+// step's first rendition.
 func (r *renderer) stepError(jobs []rendition, s step, err error) error {
-	return fmt.Errorf("%s: %w", r.what(jobs, s.jobs[0]), classify(err, r.src, r.info.format, r.strict))
+	what := "decode"
+	if len(s.jobs) > 0 {
+		what = r.what(jobs, s.jobs[0])
+	}
+	return fmt.Errorf("%s: %w", what, classify(err, r.src, r.info.format, r.strict))
 }
 
 // scaleStep returns the upright source scaled to s.w×s.h: resized from the
