@@ -32,6 +32,7 @@ import (
 	v1 "github.com/pixelmill/pixelmill/api-service/internal/v1"
 	"github.com/pixelmill/pixelmill/api-service/internal/webhook"
 	"github.com/pixelmill/pixelmill/api-service/internal/wp"
+	"github.com/pixelmill/pixelmill/services/cli"
 	"github.com/pixelmill/pixelmill/services/jobqueue"
 	"github.com/pixelmill/pixelmill/services/media"
 	"github.com/pixelmill/pixelmill/services/objstore"
@@ -39,7 +40,28 @@ import (
 	"github.com/pixelmill/pixelmill/services/telemetry"
 )
 
+// usage is what --help prints.
+const usage = `
+api-service serves Pixelmill's media APIs (WordPress /wp/v2/media, Umbraco
+Heartcore and the Media Delivery API, /v1) over one core: uploads go to S3,
+jobs to NATS JetStream through a Postgres outbox, items to Postgres.
+
+Usage:
+  api-service            serve until SIGINT or SIGTERM, then shut down gracefully
+  api-service version    print the build and exit
+  api-service --help     print this and exit
+
+Configuration is environment variables (PIXELMILL_*), listed in README.md.
+`
+
 func main() {
+	if cli.Handle(os.Args[1:], "api-service", usage, os.Stdout) {
+		return
+	}
+	if len(os.Args) > 1 {
+		fmt.Fprintf(os.Stderr, "api-service: unknown command %q\n%s", os.Args[1], strings.TrimLeft(usage, "\n"))
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Getenv, os.Stdout, nil); err != nil {

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/pixelmill/pixelmill/services/cli"
 	"github.com/pixelmill/pixelmill/services/jobqueue"
 	"github.com/pixelmill/pixelmill/services/media"
 	"github.com/pixelmill/pixelmill/services/postgres"
@@ -22,8 +23,12 @@ import (
 // failed. Replay issues a new job for each item through the outbox (so the
 // API's relay publishes it) and removes the dead letter.
 func runDLQ(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+	const usage = "usage: worker-service dlq list | dlq replay [--all | SEQ...]"
 	if len(args) == 0 {
-		return errors.New("usage: worker-service dlq list | dlq replay [--all | SEQ...]")
+		return errors.New(usage)
+	}
+	if cli.Handle(args, "worker-service dlq", usage+"\n", out) {
+		return nil
 	}
 	cfg, err := LoadConfig(getenv)
 	if err != nil {

@@ -12,11 +12,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/pixelmill/pixelmill/services/cli"
 	"github.com/pixelmill/pixelmill/services/jobqueue"
 	"github.com/pixelmill/pixelmill/services/objstore"
 	"github.com/pixelmill/pixelmill/services/postgres"
@@ -25,15 +27,30 @@ import (
 	"github.com/pixelmill/pixelmill/worker-service/internal/worker"
 )
 
+// usage is what --help prints.
+const usage = `
+worker-service runs Pixelmill's libvips workers: it takes jobs from NATS
+JetStream, makes renditions, stores them in S3 and records them in Postgres.
+Run as many as the load needs; they share one durable consumer.
+
+Usage:
+  worker-service            run a worker until SIGINT or SIGTERM, then drain
+  worker-service dlq ...    list or replay dead-lettered jobs (dlq --help)
+  worker-service version    print the build and exit
+  worker-service --help     print this and exit
+
+Configuration is environment variables (PIXELMILL_*), listed in README.md.
+`
+
 func main() {
+	if cli.Handle(os.Args[1:], "worker-service", usage, os.Stdout) {
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if len(os.Args) > 1 && os.Args[1] == "bench" {
-		if err := runBench(ctx, os.Args[2:], os.Stdout); err != nil {
-			fmt.Fprintln(os.Stderr, "worker-service bench:", err)
-			os.Exit(1)
-		}
-		return
+	if len(os.Args) > 1 && os.Args[1] != "dlq" {
+		fmt.Fprintf(os.Stderr, "worker-service: unknown command %q\n%s", os.Args[1], strings.TrimLeft(usage, "\n"))
+		os.Exit(2)
 	}
 	if len(os.Args) > 1 && os.Args[1] == "dlq" {
 		if err := runDLQ(ctx, os.Args[2:], os.Getenv, os.Stdout); err != nil {

@@ -48,7 +48,7 @@ echo "bench.sh: installing sharp (npm ci in deploy/bench/js)"
 
 bin=$(mktemp -d /tmp/pixelmill-bench-bin.XXXXXX)
 trap 'rm -rf "$bin"' EXIT
-(cd "$ROOT/worker-service" && go build -o "$bin/worker-service" .)
+(cd "$ROOT/worker-service" && go build -o "$bin/rendition-bench" ./cmd/rendition-bench)
 
 T=$PIXELMILL_TESTDATA_DIR
 C=$T/corpus
@@ -96,7 +96,7 @@ if [[ ${PIXELMILL_BENCH_SKIP_RENDITIONS:-} != 1 ]]; then
 	echo "== 1. WordPress's renditions (2560 -scaled + default sizes, JPEG q82; a PNG's stay PNG), one thread each, best of ${PIXELMILL_BENCH_RUNS:-3}"
 	echo "   $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 	# /usr/bin/convert: Debian's ImageMagick, not whatever stands first on PATH.
-	"$bin/worker-service" bench --runs "${PIXELMILL_BENCH_RUNS:-3}" --convert /usr/bin/convert --sharp "$ROOT/deploy/bench/js" "${files[@]}"
+	"$bin/rendition-bench" --runs "${PIXELMILL_BENCH_RUNS:-3}" --convert /usr/bin/convert --sharp "$ROOT/deploy/bench/js" "${files[@]}"
 fi
 
 if [[ ${PIXELMILL_BENCH_SKIP_STACK:-} == 1 ]]; then

@@ -1,3 +1,7 @@
+// Command rendition-bench times WordPress's renditions of real photos by
+// the worker's pipeline against sharp and ImageMagick, one thread each, in
+// one run: `make bench` runs it (deploy/local/bench.sh). It lives beside the
+// worker, not in its binary, so the production image carries no benchmark.
 package main
 
 import (
@@ -14,11 +18,13 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -62,7 +68,19 @@ type benchResult struct {
 	err string
 }
 
-// runBench is `worker-service bench [--runs N] [--sharp DIR] FILE…`: WordPress's
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := runBench(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "rendition-bench:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		os.Exit(1)
+	}
+}
+
+// runBench is `rendition-bench [--runs N] [--sharp DIR] FILE…`: WordPress's
 // renditions of each image by the worker's pipeline, by sharp (one pipeline
 // per size, as a Node service would) and by ImageMagick's convert (one
 // decode, every size resized from it, as WordPress's Imagick editor), all
@@ -77,7 +95,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if fs.NArg() == 0 || *runs < 1 {
-		return errors.New("usage: worker-service bench [--runs N] [--sharp DIR] [--convert PATH] FILE…")
+		return errors.New("usage: rendition-bench [--runs N] [--sharp DIR] [--convert PATH] FILE…")
 	}
 	single := imaging.Config{Concurrency: 1, MaxPixels: 100_000_000, MaxFrames: 1000, Renderers: 1}
 	if err := imaging.Startup(single); err != nil {
