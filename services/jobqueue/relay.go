@@ -5,12 +5,12 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/pixelmill/pixelmill/services/postgres"
+	"github.com/pixelmill/pixelmill/services/media"
 )
 
 // Outbox is what the relay needs of the outbox table.
 type Outbox interface {
-	RelayPending(ctx context.Context, limit int, publish func(context.Context, postgres.OutboxMessage) error) (int, error)
+	RelayPending(ctx context.Context, limit int, publish func(context.Context, media.OutboxMessage) error) (int, error)
 }
 
 // Relay moves committed jobs from the Postgres outbox to JetStream.
@@ -45,7 +45,7 @@ func (r *Relay) Run(ctx context.Context) {
 	failing := false
 	for {
 		for {
-			n, err := r.outbox.RelayPending(ctx, 100, func(ctx context.Context, m postgres.OutboxMessage) error {
+			n, err := r.outbox.RelayPending(ctx, 100, func(ctx context.Context, m media.OutboxMessage) error {
 				pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 				defer cancel()
 				return r.conn.Publish(pctx, m.Subject, m.Payload, m.ID, m.Headers)

@@ -61,3 +61,14 @@ type Renditions struct {
 	OriginalWidth  int
 	OriginalHeight int
 }
+
+// OutboxMessage is one message the core wrote to the outbox in the
+// transaction that made it necessary (a job, an event), waiting for the
+// relay to publish it. The store writes and claims them; jobqueue publishes
+// them; neither knows the other.
+type OutboxMessage struct {
+	ID      string // also the Nats-Msg-Id, so a re-publish is deduplicated
+	Subject string
+	Payload []byte
+	Headers map[string]string // trace context of the request that caused it
+}

@@ -100,7 +100,7 @@ func slogDiscard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 func drain(t *testing.T, outbox *postgres.OutboxStore) map[string][][]byte {
 	t.Helper()
 	got := map[string][][]byte{}
-	if _, err := outbox.RelayPending(context.Background(), 1000, func(_ context.Context, m postgres.OutboxMessage) error {
+	if _, err := outbox.RelayPending(context.Background(), 1000, func(_ context.Context, m media.OutboxMessage) error {
 		got[m.Subject] = append(got[m.Subject], m.Payload)
 		return nil
 	}); err != nil {

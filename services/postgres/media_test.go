@@ -65,8 +65,8 @@ func TestCreateMediaUniqueNamesAndJob(t *testing.T) {
 	}
 
 	// Every create left exactly one job in the outbox, with the trace headers.
-	var msgs []postgres.OutboxMessage
-	n, err := outbox.RelayPending(ctx, 10, func(_ context.Context, msg postgres.OutboxMessage) error {
+	var msgs []media.OutboxMessage
+	n, err := outbox.RelayPending(ctx, 10, func(_ context.Context, msg media.OutboxMessage) error {
 		msgs = append(msgs, msg)
 		return nil
 	})
@@ -78,7 +78,7 @@ func TestCreateMediaUniqueNamesAndJob(t *testing.T) {
 		t.Fatalf("first message %s %s (%v)", msgs[0].Subject, msgs[0].Payload, err)
 	}
 	// Published rows are not relayed again.
-	if n, _ := outbox.RelayPending(ctx, 10, func(context.Context, postgres.OutboxMessage) error { return nil }); n != 0 {
+	if n, _ := outbox.RelayPending(ctx, 10, func(context.Context, media.OutboxMessage) error { return nil }); n != 0 {
 		t.Fatalf("relayed %d again", n)
 	}
 }
@@ -127,7 +127,7 @@ func TestRelayStopsAtPublishError(t *testing.T) {
 	}
 	down := errors.New("nats down")
 	calls := 0
-	n, err := outbox.RelayPending(ctx, 10, func(context.Context, postgres.OutboxMessage) error {
+	n, err := outbox.RelayPending(ctx, 10, func(context.Context, media.OutboxMessage) error {
 		calls++
 		if calls == 2 {
 			return down
@@ -138,7 +138,7 @@ func TestRelayStopsAtPublishError(t *testing.T) {
 		t.Fatalf("n=%d err=%v", n, err)
 	}
 	// The unpublished one is still there for the next pass.
-	n, err = outbox.RelayPending(ctx, 10, func(context.Context, postgres.OutboxMessage) error { return nil })
+	n, err = outbox.RelayPending(ctx, 10, func(context.Context, media.OutboxMessage) error { return nil })
 	if n != 1 || err != nil {
 		t.Fatalf("second pass n=%d err=%v", n, err)
 	}

@@ -11,14 +11,6 @@ import (
 	"github.com/pixelmill/pixelmill/services/media"
 )
 
-// OutboxMessage is one message waiting to be published.
-type OutboxMessage struct {
-	ID      string // also the Nats-Msg-Id, so a re-publish is deduplicated
-	Subject string
-	Payload []byte
-	Headers map[string]string // trace context of the request that caused it
-}
-
 // OutboxStore is the relay's view of the outbox table.
 type OutboxStore struct{ db *DB }
 
@@ -31,7 +23,7 @@ func NewOutboxStore(db *DB) *OutboxStore { return &OutboxStore{db: db} }
 // without publishing a row twice at once; a crash between publish and mark
 // republishes, which the broker's duplicate window and idempotent jobs
 // absorb. It stops at the first publish error and returns it.
-func (s *OutboxStore) RelayPending(ctx context.Context, limit int, publish func(context.Context, OutboxMessage) error) (int, error) {
+func (s *OutboxStore) RelayPending(ctx context.Context, limit int, publish func(context.Context, media.OutboxMessage) error) (int, error) {
 	published := 0
 	var pubErr error
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
@@ -41,8 +33,8 @@ func (s *OutboxStore) RelayPending(ctx context.Context, limit int, publish func(
 		if err != nil {
 			return err
 		}
-		msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (OutboxMessage, error) {
-			var m OutboxMessage
+		msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (media.OutboxMessage, error) {
+			var m media.OutboxMessage
 			var id uuid.UUID
 			err := r.Scan(&id, &m.Subject, &m.Payload, &m.Headers)
 			m.ID = id.String()
