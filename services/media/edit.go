@@ -21,7 +21,3 @@ type Edit struct {
 	SourceKey string   `json:"source_key"` // object key of the parent's original
 	Ops       []EditOp `json:"ops"`
 }
-
-// JobEdit makes an edited item's original from its parent's, then its
-// renditions.
-const JobEdit JobKind = "edit"

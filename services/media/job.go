@@ -1,14 +1,108 @@
 package media
 
-// JobKind names what a job does; it is also the last token of the job's
-// NATS subject (media.jobs.<kind>).
+import "slices"
+
+// JobKind names what a job does; it is also the last token of an item
+// job's NATS subject (media.jobs.<kind>).
 type JobKind string
 
-// The job kinds.
+// The job kinds. A kind is declared here and nowhere else: jobKinds says
+// where each goes and what it makes, JobFor decides which one an item
+// needs, the store issues it in the caller's transaction (postgres's
+// insertJob), and the worker runs it through its table of handlers, one
+// file a kind (worker-service/internal/worker/kind_*.go).
 const (
-	// JobRenditions makes the main file and the sub-sizes of an upload.
+	// JobRenditions makes the main file and the sub-sizes of an upload,
+	// and its media type's named crops.
 	JobRenditions JobKind = "renditions"
+	// JobEdit makes an edited item's original from its parent's, then
+	// its renditions.
+	JobEdit JobKind = "edit"
+	// JobCrops re-renders a ready item's named crops only: its focal
+	// point or crop coordinates changed.
+	JobCrops JobKind = "crops"
+	// JobDerive makes one rendition for image URL parameters
+	// (Job.Transform) and caches it as a RoleDerived file. It leaves the
+	// item's status and job sequence alone: those belong to the item's
+	// own jobs.
+	JobDerive JobKind = "derive"
 )
+
+// JobQueue is which stream and consumer a kind's jobs go through.
+type JobQueue string
+
+const (
+	// QueueItems is the item jobs' stream (subjects media.jobs.>) and the
+	// workers' shared consumer: the jobs that make an item ready, one
+	// current job an item (its JobSeq).
+	QueueItems JobQueue = "items"
+	// QueueDerive is a stream of its own (DeriveSubject): anyone may ask
+	// for image URL renditions, and a flood of them must never hold back
+	// an upload's job.
+	QueueDerive JobQueue = "derive"
+)
+
+// JobKindSpec declares one kind.
+type JobKindSpec struct {
+	Kind    JobKind
+	Subject string   // the NATS subject its jobs are published on
+	Queue   JobQueue // the stream and consumer that carry them
+	// Seq: its jobs carry the item's JobSeq, only the newest records, and
+	// the item is processing until it has.
+	Seq   bool
+	Makes string // what a job of the kind produces, in words
+}
+
+// jobKinds lists every kind, in the order they were added.
+var jobKinds = []JobKindSpec{
+	{JobRenditions, "media.jobs.renditions", QueueItems, true,
+		"the main file (-scaled, -rotated), the sub-sizes, the type's crops and image_meta"},
+	{JobEdit, "media.jobs.edit", QueueItems, true,
+		"an edited item's original from its parent's, then what renditions makes"},
+	{JobCrops, "media.jobs.crops", QueueItems, true,
+		"the type's named crops again, around a new focal point or crop"},
+	{JobDerive, DeriveSubject, QueueDerive, false,
+		"one cached rendition for image URL parameters (RoleDerived)"},
+}
+
+// JobKinds returns every declared kind.
+func JobKinds() []JobKindSpec { return slices.Clone(jobKinds) }
+
+// Spec returns k's declaration; ok is false for a kind never declared (a
+// newer API's, say).
+func (k JobKind) Spec() (JobKindSpec, bool) {
+	for _, s := range jobKinds {
+		if s.Kind == k {
+			return s, true
+		}
+	}
+	return JobKindSpec{}, false
+}
+
+// JobState is what JobFor needs to know of an item.
+type JobState struct {
+	Status Status
+	// NeedsEdit: the item is an edit whose original was never made.
+	NeedsEdit bool
+}
+
+// JobFor decides which job an item in state s needs when want is asked
+// for, and why when that is another kind. It is the one place this is
+// decided; the store calls it in the transaction that issues the job.
+//   - An edit whose original was never made needs the edit first: no size
+//     or crop can be cut from an original that does not exist.
+//   - Crops are asked of a ready item; one still processing (or failed)
+//     has a renditions job pending or due, which the new job supersedes and
+//     so must do whole, crops included.
+func JobFor(want JobKind, s JobState) (JobKind, string) {
+	switch {
+	case s.NeedsEdit && (want == JobRenditions || want == JobCrops):
+		return JobEdit, "its original is made from its parent's first"
+	case want == JobCrops && s.Status != StatusReady:
+		return JobRenditions, "its renditions are not made yet: the whole job, crops included"
+	}
+	return want, ""
+}
 
 // Job is the message a worker receives. It carries ids only, never bytes:
 // JetStream messages stay tiny and Postgres stays the source of truth.
@@ -32,10 +126,11 @@ type Job struct {
 // the item jobs (media.jobs.<kind>), because anyone may ask for them.
 const DeriveSubject = "media.derive.jobs"
 
-// Subject is the NATS subject the job is published on.
+// Subject is the NATS subject the job is published on: its kind's, or by
+// the item jobs' pattern for a kind this build does not know.
 func (j Job) Subject() string {
-	if j.Kind == JobDerive {
-		return DeriveSubject
+	if s, ok := j.Kind.Spec(); ok {
+		return s.Subject
 	}
 	return "media.jobs." + string(j.Kind)
 }

@@ -39,11 +39,6 @@ type Transform struct {
 	Quality int `json:"quality,omitempty"`
 }
 
-// JobDerive makes one rendition for image URL parameters (Job.Transform)
-// and caches it as a RoleDerived file. It leaves the item's status and job
-// sequence alone: those belong to the item's own renditions.
-const JobDerive JobKind = "derive"
-
 // The resize modes (ImageSharp's rmode; ImageProcessor's mode).
 const (
 	ModeCrop    = "crop"    // fill the box, cutting around the focal point or anchor

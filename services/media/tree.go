@@ -225,10 +225,6 @@ func (m *Media) IsFolder() bool { return m.MIME == "" }
 // one, so it can't collide with another item's sub-size in the same folder.
 func CropFileName(stem, alias, ext string) string { return stem + "~" + alias + "." + ext }
 
-// JobCrops re-renders an item's named crops only: its focal point or crop
-// coordinates changed.
-const JobCrops JobKind = "crops"
-
 // TreeInfo is an item's place in the folder tree.
 type TreeInfo struct {
 	// ParentKey is the folder's key; "" at the root.

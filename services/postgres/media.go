@@ -144,10 +144,9 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 		case media.StatusReady:
 			return insertEvent(ctx, tx, m.ID, media.StatusReady, "")
 		}
-		job = &media.Job{Kind: media.JobRenditions, MediaID: m.ID, MediaKey: m.Key, Seq: m.JobSeq, MetadataOnly: m.SizesDeferred}
-		if m.Edit != nil {
-			job.Kind = media.JobEdit
-		}
+		// An edit's original is made by its first job.
+		kind, _ := media.JobFor(media.JobRenditions, media.JobState{Status: m.Status, NeedsEdit: m.Edit != nil})
+		job = &media.Job{Kind: kind, MediaID: m.ID, MediaKey: m.Key, Seq: m.JobSeq, MetadataOnly: m.SizesDeferred}
 		return insertJob(ctx, tx, job, trace)
 	})
 	return job, err
@@ -167,10 +166,8 @@ func (s *MediaStore) RequeueMedia(ctx context.Context, id int64, sizes []string,
 		if err != nil {
 			return err
 		}
-		if needsEdit {
-			// An edited item whose original was never made needs the edit
-			// before any size can be cut.
-			job.Kind, job.Sizes = media.JobEdit, nil
+		if job.Kind, _ = media.JobFor(media.JobRenditions, media.JobState{Status: media.StatusProcessing, NeedsEdit: needsEdit}); job.Kind == media.JobEdit {
+			job.Sizes = nil // the edit makes every size
 		}
 		return insertJob(ctx, tx, job, trace)
 	})
@@ -452,12 +449,10 @@ func (s *MediaStore) RequeueStuck(ctx context.Context, cutoff time.Time, limit, 
 			return err
 		}
 		jobs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*media.Job, error) {
-			j := &media.Job{Kind: media.JobRenditions}
+			j := &media.Job{}
 			var needsEdit bool
 			err := r.Scan(&j.MediaID, &j.MediaKey, &j.Seq, &needsEdit)
-			if needsEdit {
-				j.Kind = media.JobEdit
-			}
+			j.Kind, _ = media.JobFor(media.JobRenditions, media.JobState{Status: media.StatusProcessing, NeedsEdit: needsEdit})
 			return j, err
 		})
 		if err != nil {

@@ -1,0 +1,47 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pixelmill/pixelmill/services/media"
+	"github.com/pixelmill/pixelmill/worker-service/internal/imaging"
+)
+
+// cropsJob runs a crops job: a ready item's named crops cut again from its
+// original (a new focal point or crop), stored and recorded; its sizes stay.
+func (w *Worker) cropsJob(ctx context.Context, job media.Job) error {
+	m, orig, err := w.itemJob(ctx, job)
+	if err != nil {
+		return err
+	}
+	done := phase(&phasesOf(ctx).read)
+	src, err := w.objects.ReadAll(ctx, orig.Key, w.cfg.MaxBytes)
+	done()
+	if err != nil {
+		return fmt.Errorf("read original of media %d: %w", m.ID, err)
+	}
+	return w.recrop(ctx, m, job, src)
+}
+
+// recrop runs a crops job on the item's original src: the crops alone,
+// stored and recorded.
+func (w *Worker) recrop(ctx context.Context, m *media.Media, job media.Job, src []byte) error {
+	hdr, err := imaging.Probe(src)
+	if err != nil {
+		return err
+	}
+	reqs, err := w.typeCrops(ctx, m, hdr)
+	if err != nil {
+		return err
+	}
+	outs, err := imaging.Crops(ctx, src, m.OriginalName(), reqs)
+	if err != nil {
+		return err
+	}
+	files, err := w.storeAll(ctx, m, outs)
+	if err != nil {
+		return err
+	}
+	return settle(w.store.RecordCrops(ctx, m.ID, job.Seq, files), "record crops of media %d", m.ID)
+}
