@@ -337,10 +337,11 @@ func (s *Service) OpenFile(ctx context.Context, path string, q url.Values, viewe
 	if err != nil {
 		return media.File{}, nil, err
 	}
-	// A private item is read by its author or by whoever may edit others'
-	// items (WordPress's read_private_posts), or through a signed URL.
-	mayRead := viewer != nil && (viewer.CanEditOthers() || viewer.ID == author)
-	if vis != media.VisibilityInherit && !mayRead && !s.signer.Valid(path, q) {
+	// Who may fetch a file is the item's access (media.Can): a private
+	// item's files go to its author, to whoever may read others' private
+	// items, and through a signed URL.
+	item := &media.Media{Visibility: vis, AuthorID: author}
+	if !media.Can(media.Caller{User: viewer, Signed: s.signer.Valid(path, q)}, item, nil).Files {
 		return media.File{}, nil, media.Errorf(media.CodeNotFound, "file not found")
 	}
 	obj, err := s.objects.Get(ctx, f.Key)

@@ -36,7 +36,7 @@ func (s *Service) FindPublicMediaByFile(ctx context.Context, path string) (*medi
 	if err != nil {
 		return nil, err
 	}
-	if m.Visibility != media.VisibilityInherit || m.APIKeyID != nil || m.Status == media.StatusUploading {
+	if !media.Can(media.Caller{}, m, nil).Derive {
 		return nil, media.Errorf(media.CodeNotFound, "file not found")
 	}
 	return m, nil

@@ -132,7 +132,7 @@ func (ps properties) MarshalJSON() ([]byte, error) {
 
 // visible reports whether the public Delivery API may show m: private and
 // trashed WordPress items are not published media.
-func visible(m *media.Media) bool { return m.Visibility == media.VisibilityInherit }
+func visible(m *media.Media) bool { return media.Can(media.Caller{}, m, nil).Public }
 
 // hasFold reports whether s contains sub, ignoring case as .NET's
 // OrdinalIgnoreCase does (by upper-casing).

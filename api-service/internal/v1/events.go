@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pixelmill/pixelmill/services/jobqueue"
+	"github.com/pixelmill/pixelmill/services/media"
 )
 
 // sseHeartbeat keeps idle streams open through proxies that cut silent
@@ -81,7 +82,7 @@ func (h *Handler) handleMediaEvents(w http.ResponseWriter, r *http.Request) {
 		case <-beat.C:
 			fmt.Fprint(w, ": ping\n\n")
 		case ev := <-events:
-			if ev.Event.APIKeyID == nil || *ev.Event.APIKeyID != keyID {
+			if !media.Can(media.Caller{KeyID: keyID}, &media.Media{APIKeyID: ev.Event.APIKeyID}, nil).Read {
 				continue // another library's item
 			}
 			data, _ := json.Marshal(toEventOut(ev))

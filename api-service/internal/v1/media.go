@@ -89,7 +89,7 @@ func (h *Handler) find(r *http.Request) (*media.Media, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c := callerOf(r); m.APIKeyID == nil || *m.APIKeyID != c.key.ID {
+	if c := callerOf(r); !media.Can(media.Caller{KeyID: c.key.ID}, m, nil).Read {
 		return nil, apiErr(http.StatusNotFound, "not_found", "Media not found.")
 	}
 	return m, nil

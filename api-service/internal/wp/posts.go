@@ -167,14 +167,11 @@ func (h *Handler) handlePostDelete(typ string) http.HandlerFunc {
 // attachment is as readable as its post; one without a post, or whose post
 // is gone, is readable; a private one needs edit rights (spec §3, §4).
 func (h *Handler) readableMedia(u *media.User, m *media.Media, parents map[int64]*media.Post) bool {
-	if m.Visibility != media.VisibilityInherit {
-		return canEdit(u, m)
+	var parent *media.Post
+	if m.PostID != nil {
+		parent = parents[*m.PostID]
 	}
-	if m.PostID == nil {
-		return true
-	}
-	p, ok := parents[*m.PostID]
-	return !ok || p.Readable(u)
+	return media.Can(media.Caller{User: u}, m, parent).Read
 }
 
 // parentsOf loads the posts the items are attached to.

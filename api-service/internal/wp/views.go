@@ -65,5 +65,5 @@ func (v *views) put(m *media.Media, query string, body []byte) {
 // anonymous reader and depends on nothing but m and the query: the view
 // context of a public item, without _embed (which reads the author).
 func memoizable(r *http.Request, u *media.User, m *media.Media, ctx string) bool {
-	return u == nil && ctx == "view" && m.Visibility == media.VisibilityInherit && (r.URL.RawQuery == "" || !r.URL.Query().Has("_embed"))
+	return u == nil && ctx == "view" && media.Can(media.Caller{}, m, nil).Public && (r.URL.RawQuery == "" || !r.URL.Query().Has("_embed"))
 }

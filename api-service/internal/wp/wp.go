@@ -242,5 +242,5 @@ func (h *Handler) editable(ctx context.Context, u *media.User, id int64, code, m
 
 // canEdit is WordPress's edit_post on an attachment.
 func canEdit(u *media.User, m *media.Media) bool {
-	return u != nil && (u.CanEditOthers() || u.CanUpload() && u.ID == m.AuthorID)
+	return media.Can(media.Caller{User: u}, m, nil).Edit
 }
