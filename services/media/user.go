@@ -63,3 +63,11 @@ type AppPassword struct {
 	LastUsedAt   *time.Time
 	LastIP       string
 }
+
+// UserUpdate is a change to a user; nil fields stay.
+type UserUpdate struct {
+	Email        *string
+	DisplayName  *string
+	Role         *Role
+	PasswordHash *string
+}

@@ -72,16 +72,8 @@ func (s *UserStore) CreateUser(ctx context.Context, u *media.User) error {
 	return translate(err, "user")
 }
 
-// UserUpdate is a change to a user; nil fields stay.
-type UserUpdate struct {
-	Email        *string
-	DisplayName  *string
-	Role         *media.Role
-	PasswordHash *string
-}
-
 // UpdateUser applies u and returns the stored user.
-func (s *UserStore) UpdateUser(ctx context.Context, id int64, u UserUpdate) (*media.User, error) {
+func (s *UserStore) UpdateUser(ctx context.Context, id int64, u media.UserUpdate) (*media.User, error) {
 	var sets []string
 	var args []any
 	add := func(col string, v any) {

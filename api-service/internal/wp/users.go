@@ -14,7 +14,6 @@ import (
 
 	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
 	"github.com/pixelmill/pixelmill/services/media"
-	"github.com/pixelmill/pixelmill/services/postgres"
 )
 
 // Users is what the dialect needs of the user store.
@@ -25,7 +24,7 @@ type Users interface {
 	HasPublishedPosts(ctx context.Context, userID int64) (bool, error)
 	RenameAppPassword(ctx context.Context, userID int64, uuid, name string) error
 	CreateUser(ctx context.Context, u *media.User) error
-	UpdateUser(ctx context.Context, id int64, u postgres.UserUpdate) (*media.User, error)
+	UpdateUser(ctx context.Context, id int64, u media.UserUpdate) (*media.User, error)
 	DeleteUser(ctx context.Context, id, reassign int64) error
 	CreateAppPassword(ctx context.Context, p *media.AppPassword) error
 	FindAppPasswords(ctx context.Context, userID int64) ([]media.AppPassword, error)
@@ -279,7 +278,7 @@ func (h *Handler) handleUserUpdate(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errorf(authRequired(caller), "rest_cannot_edit", "Sorry, you are not allowed to edit this user."))
 		return
 	}
-	var upd postgres.UserUpdate
+	var upd media.UserUpdate
 	if v, ok := vals["email"].(string); ok {
 		upd.Email = &v
 	}
