@@ -16,7 +16,6 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -191,7 +190,6 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	))
 	wpHandler := wp.New(svc, users, postgres.NewPostStore(db), auth, log, wp.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes, Location: cfg.SiteLocation,
 		Views: cfg.ReadCacheItems})
-	wpHandler.Register(mux)
 	limiter := httpx.NewRateLimiter(cfg.RateLimit)
 	keys := postgres.NewAPIKeyStore(db)
 	closing, startClosing := context.WithCancel(context.Background())
@@ -200,14 +198,20 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	if err != nil {
 		return err
 	}
-	v1Handler.Register(mux)
 	if err := retry(ctx, log, "media_types", func() error { return svc.SaveMediaTypes(ctx, cfg.MediaTypes) }); err != nil {
 		return err
 	}
 	types := umbraco.NewTypes(cfg.MediaTypes)
-	heartcore.New(svc, types, v1Handler.KeyAuthenticator(), users, log, heartcore.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes}).Register(mux)
-	delivery.New(svc, types, log, cfg.Delivery).Register(mux)
-	imageurl.New(svc, types, log, cfg.ImageWait).Register(mux)
+	// The dialects, WordPress first: it answers for requests no dialect
+	// owns (a 429 of the per-IP limit, say).
+	dialects := httpx.Dialects{
+		wpHandler,
+		v1Handler,
+		heartcore.New(svc, types, v1Handler.KeyAuthenticator(), users, log, heartcore.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes}),
+		delivery.New(svc, types, log, cfg.Delivery),
+		imageurl.New(svc, types, log, cfg.ImageWait),
+	}
+	dialects.Register(mux)
 	sender, err := webhook.NewSender(cfg.Webhook)
 	if err != nil {
 		return err
@@ -219,7 +223,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		}
 	}()
 
-	cors, err := httpx.NewCORS(cfg.CORS, corsRoutes()...)
+	cors, err := httpx.NewCORS(cfg.CORS, dialects.CORS()...)
 	if err != nil {
 		return err
 	}
@@ -227,13 +231,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		// CORS outside the rate limit: preflights are answered (or, for
 		// WordPress, let through) unlimited, and a 429 carries the headers
 		// a page needs to read it.
-		Handler: httpx.Middleware(cors.Middleware(limiter.Middleware(wp.Rewrite(mux), ownLimits, func(w http.ResponseWriter, r *http.Request) {
-			if delivery.Owns(r) {
-				delivery.TooManyRequests(w, r)
-				return
-			}
-			wpHandler.HandleTooManyRequests(w, r)
-		})), log, "api-service"),
+		Handler:           httpx.Middleware(cors.Middleware(limiter.Middleware(wp.Rewrite(mux), dialects.LimitsItself, dialects.TooManyRequests)), log, "api-service"),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
@@ -261,67 +259,6 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	stopRelay()
 	<-relayDone
 	return err
-}
-
-// ownLimits reports the requests the IP rate limiter leaves alone: /v1
-// limits per key itself, and Heartcore's management API is not rate
-// limited (it needs a key). The Delivery API and the files are public,
-// so they stay under the per-IP limit (a ProblemDetails 429 for Delivery).
-func ownLimits(r *http.Request) bool {
-	return v1.Owns(r) || heartcore.Owns(r)
-}
-
-// corsRoutes is how each dialect answers pages of other origins; the
-// first match decides (httpx.CORSConfig says who is let in and why). The
-// headers are those each dialect's clients send and read.
-func corsRoutes() []httpx.CORSRoute {
-	// Every answer has its request id, and those under a rate limit
-	// (the per-IP one, or /v1's per key) its headers.
-	rateLimit := []string{"X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"}
-	readOnly := []string{http.MethodGet, http.MethodHead}
-	files := httpx.CORSRoute{
-		Access:  httpx.CORSPublic,
-		Methods: readOnly,
-		// Conditional and range requests a script may send by hand (a
-		// plain Range is safelisted, If-* are not).
-		AllowHeaders:  []string{"Range", "If-None-Match", "If-Modified-Since", "If-Range"},
-		ExposeHeaders: []string{"ETag", "Accept-Ranges", "Content-Range", "Content-Disposition", "Retry-After", "X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"},
-	}
-	mediaFiles, uploads := files, files
-	mediaFiles.Match = func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, imageurl.Prefix) }
-	uploads.Match = func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/wp-content/uploads/") }
-	return []httpx.CORSRoute{
-		// WordPress's own headers, for any origin (rest_send_cors_headers);
-		// the dialect sets Access-Control-Allow-Headers and -Expose-Headers
-		// on every REST answer, and answers OPTIONS itself.
-		{Match: wp.Owns, Access: httpx.CORSWordPress},
-		// The OpenAPI document needs no key: API explorers on other
-		// origins read it.
-		{Match: func(r *http.Request) bool {
-			return slices.ContainsFunc(v1.Prefixes, func(p string) bool { return r.URL.Path == p+"/openapi.json" })
-		}, Access: httpx.CORSPublic, Methods: readOnly, ExposeHeaders: rateLimit},
-		{Match: v1.Owns, Access: httpx.CORSPrivate,
-			Methods: []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodDelete},
-			// Bearer keys and Basic for key administration; raw uploads
-			// name the file in Content-Disposition; an event stream read
-			// with fetch resumes with Last-Event-ID.
-			AllowHeaders:  []string{"Authorization", "Content-Type", "Content-Disposition", "Last-Event-ID", "X-Request-Id"},
-			ExposeHeaders: slices.Concat(rateLimit, []string{"Allow", "WWW-Authenticate"})},
-		{Match: heartcore.Owns, Access: httpx.CORSPrivate,
-			Methods: []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete},
-			// What @umbraco/headless-client and the .NET client send:
-			// api-key or Authorization, api-version, umb-project-alias.
-			AllowHeaders:  []string{"Api-Key", "Authorization", "Api-Version", "Umb-Project-Alias", "Content-Type", "Accept-Language", "X-Request-Id"},
-			ExposeHeaders: []string{"X-Request-Id", "WWW-Authenticate"}},
-		// Umbraco's Delivery API headers: Api-Key for a private API, and
-		// the ones its front ends send to every Delivery endpoint
-		// (Accept-Language, Preview, Start-Item), which media ignores.
-		{Match: delivery.Owns, Access: httpx.CORSPublic, Methods: readOnly,
-			AllowHeaders:  []string{"Api-Key", "Accept-Language", "Preview", "Start-Item", "X-Request-Id"},
-			ExposeHeaders: rateLimit},
-		mediaFiles,
-		uploads,
-	}
 }
 
 // retry runs fn until it succeeds or ctx ends, so the service can start

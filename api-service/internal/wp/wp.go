@@ -179,11 +179,6 @@ func (h *Handler) user(r *http.Request) (*media.User, error) {
 	return h.auth.Authenticate(r.Context(), login, pass, ok)
 }
 
-// HandleTooManyRequests answers a request over its rate limit.
-func (h *Handler) HandleTooManyRequests(w http.ResponseWriter, r *http.Request) {
-	h.writeError(w, r, errorf(http.StatusTooManyRequests, "rest_too_many_requests", "Too many requests. Try again after the time in Retry-After."))
-}
-
 func (h *Handler) handleNoRoute(w http.ResponseWriter, r *http.Request) {
 	h.writeError(w, r, errorf(http.StatusNotFound, "rest_no_route", "No route was found matching the URL and request method."))
 }
