@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/pixelmill/pixelmill/services/media"
 	"github.com/pixelmill/pixelmill/worker-service/internal/imaging"
@@ -11,15 +10,9 @@ import (
 // cropsJob runs a crops job: a ready item's named crops cut again from its
 // original (a new focal point or crop), stored and recorded; its sizes stay.
 func (w *Worker) cropsJob(ctx context.Context, job media.Job) error {
-	m, orig, err := w.itemJob(ctx, job)
+	m, src, err := w.itemSource(ctx, job)
 	if err != nil {
 		return err
-	}
-	done := phase(&phasesOf(ctx).read)
-	src, err := w.objects.ReadAll(ctx, orig.Key, w.cfg.MaxBytes)
-	done()
-	if err != nil {
-		return fmt.Errorf("read original of media %d: %w", m.ID, err)
 	}
 	return w.recrop(ctx, m, job, src)
 }

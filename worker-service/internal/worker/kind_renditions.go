@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/pixelmill/pixelmill/services/media"
 	"github.com/pixelmill/pixelmill/worker-service/internal/imaging"
@@ -12,15 +11,9 @@ import (
 // store, made into its main file, sizes and type's crops (imaging.Process),
 // stored and recorded.
 func (w *Worker) renditionsJob(ctx context.Context, job media.Job) error {
-	m, orig, err := w.itemJob(ctx, job)
+	m, src, err := w.itemSource(ctx, job)
 	if err != nil {
 		return err
-	}
-	done := phase(&phasesOf(ctx).read)
-	src, err := w.objects.ReadAll(ctx, orig.Key, w.cfg.MaxBytes)
-	done()
-	if err != nil {
-		return fmt.Errorf("read original of media %d: %w", m.ID, err)
 	}
 	return w.renderItem(ctx, m, job, src, nil)
 }

@@ -67,6 +67,21 @@ func (w *Worker) itemJob(ctx context.Context, job media.Job) (*media.Media, medi
 	return m, orig, nil
 }
 
+// itemSource is itemJob and the item's original, read from the store.
+func (w *Worker) itemSource(ctx context.Context, job media.Job) (*media.Media, []byte, error) {
+	m, orig, err := w.itemJob(ctx, job)
+	if err != nil {
+		return nil, nil, err
+	}
+	done := phase(&phasesOf(ctx).read)
+	src, err := w.objects.ReadAll(ctx, orig.Key, w.cfg.MaxBytes)
+	done()
+	if err != nil {
+		return nil, nil, fmt.Errorf("read original of media %d: %w", m.ID, err)
+	}
+	return m, src, nil
+}
+
 // finalFailure says what a job's final failure (a bad file, or the last
 // delivery) does before its message is terminated: whether recordFinal
 // writes it, and whether it is dead-lettered. A kind this worker does not
