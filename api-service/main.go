@@ -21,20 +21,9 @@ import (
 	"time"
 	_ "time/tzdata" // site timezones resolve in minimal containers too
 
-	"github.com/pixelmill/pixelmill/api-service/internal/core"
-	"github.com/pixelmill/pixelmill/api-service/internal/delivery"
-	"github.com/pixelmill/pixelmill/api-service/internal/heartcore"
 	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
-	"github.com/pixelmill/pixelmill/api-service/internal/imageurl"
-	"github.com/pixelmill/pixelmill/api-service/internal/live"
-	"github.com/pixelmill/pixelmill/api-service/internal/umbraco"
-	v1 "github.com/pixelmill/pixelmill/api-service/internal/v1"
-	"github.com/pixelmill/pixelmill/api-service/internal/webhook"
-	"github.com/pixelmill/pixelmill/api-service/internal/wp"
 	"github.com/pixelmill/pixelmill/services/cli"
-	"github.com/pixelmill/pixelmill/services/jobqueue"
 	"github.com/pixelmill/pixelmill/services/media"
-	"github.com/pixelmill/pixelmill/services/objstore"
 	"github.com/pixelmill/pixelmill/services/postgres"
 	"github.com/pixelmill/pixelmill/services/telemetry"
 )
@@ -71,7 +60,9 @@ func main() {
 
 // run starts the service and blocks until ctx ends, then shuts down
 // gracefully. When ready is not nil it receives the listening address, so a
-// test can start the service on 127.0.0.1:0.
+// test can start the service on 127.0.0.1:0. It reads as the service
+// starts: open the dependencies, build the core, start the work beside it,
+// mount the dialects, serve.
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer, ready chan<- string) error {
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
@@ -103,148 +94,50 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		cfg.PublicURL = "http://" + ln.Addr().String()
 	}
 
-	db, err := postgres.Open(ctx, cfg.Postgres)
+	d, err := openDeps(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := retry(ctx, log, "migrate", func() error { return db.Migrate(ctx) }); err != nil {
-		return err
-	}
-	users := postgres.NewUserStore(db)
-	if err := ensureAdmin(ctx, users, cfg, log, stdout); err != nil {
-		return err
-	}
-	objects, err := objstore.New(cfg.ObjStore)
+	defer d.Close()
+	a, err := buildCore(ctx, cfg, d, log, stdout)
 	if err != nil {
 		return err
 	}
-	if err := retry(ctx, log, "ensure_bucket", func() error { return objects.EnsureBucket(ctx) }); err != nil {
-		return err
-	}
-	nc, err := jobqueue.Connect(cfg.JobQueue, "pixelmill-api")
+	defer a.Close()
+	background, err := startBackground(ctx, cfg, d, a, log)
 	if err != nil {
 		return err
 	}
-	defer nc.Close()
-	if err := retry(ctx, log, "ensure_stream", func() error {
-		if _, err := nc.EnsureStream(ctx); err != nil {
-			return err
-		}
-		// The relay publishes derive jobs for image URLs too.
-		if err := nc.EnsureDeriveStream(ctx); err != nil {
-			return err
-		}
-		// The relay publishes status events too: their stream must exist
-		// before the first one.
-		return nc.EnsureEventStream(ctx)
-	}); err != nil {
-		return err
-	}
+	// The relay outlives the server by one pass (deferred before it stops)
+	// so jobs committed by the last requests are published before exit
+	// rather than at next start.
+	defer background.Stop()
 
-	relay := jobqueue.NewRelay(postgres.NewOutboxStore(db), nc, log)
-	relayCtx, stopRelay := context.WithCancel(context.Background())
-	defer stopRelay()
-	relayDone := make(chan struct{})
-	go func() { defer close(relayDone); relay.Run(relayCtx) }()
-	// Any process's commit to the outbox (a worker's status event, another
-	// replica's job) wakes this relay at once rather than at its next poll.
-	go db.Listen(relayCtx, postgres.OutboxChannel, log, func(ev postgres.ListenEvent, _ string) {
-		if ev != postgres.Lost {
-			relay.Kick()
-		}
-	})
-
-	hub := live.NewHub()
-	unsubscribe, err := nc.SubscribeEvents(hub.Publish)
-	if err != nil {
-		return err
-	}
-	defer unsubscribe()
-
-	signingKey := []byte(cfg.URLSigningKey)
-	if len(signingKey) == 0 {
-		// Fine for one replica; several must share a configured key, or a
-		// URL signed by one is refused by the others.
-		signingKey = make([]byte, 32)
-		if _, err := rand.Read(signingKey); err != nil {
-			return err
-		}
-		log.WarnContext(ctx, "url_signing_key_generated", "hint", "set PIXELMILL_URL_SIGNING_KEY when running several API replicas")
-	}
-	svc := core.New(postgres.NewMediaStore(db), objects, relay, core.NewURLSigner(signingKey, cfg.SignedURLTTL), log)
-	svc.AllowSVG = cfg.AllowSVG
-	svc.MaxDerived = cfg.ImageMaxRenditions
-	if cfg.ReadCacheItems > 0 {
-		svc.Cache = core.NewItemCache(cfg.ReadCacheItems, 30*time.Second)
-		go db.Listen(relayCtx, postgres.MediaChannel, log, svc.Cache.OnListen)
-	}
-	go svc.RunUpkeep(relayCtx, cfg.Upkeep)
-	auth := httpx.NewAuthenticator(users)
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", httpx.HandleHealthz)
-	mux.HandleFunc("GET /readyz", httpx.HandleReadyz(
-		httpx.Check{Name: "postgres", Ping: db.Ping},
-		httpx.Check{Name: "nats", Ping: nc.Ping},
-		httpx.Check{Name: "minio", Ping: objects.Ping},
-	))
-	wpHandler := wp.New(svc, users, postgres.NewPostStore(db), auth, log, wp.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes, Location: cfg.SiteLocation,
-		Views: cfg.ReadCacheItems})
-	limiter := httpx.NewRateLimiter(cfg.RateLimit)
-	keys := postgres.NewAPIKeyStore(db)
+	// closing ends long polls and event streams when shutdown begins, so
+	// they don't hold it up until its timeout.
 	closing, startClosing := context.WithCancel(context.Background())
 	defer startClosing()
-	v1Handler, err := v1.New(closing, svc, keys, users, auth, limiter, hub, nc, log, cfg.V1)
+	dialects, err := mountDialects(closing, cfg, d, a, log)
 	if err != nil {
 		return err
 	}
-	if err := retry(ctx, log, "media_types", func() error { return svc.SaveMediaTypes(ctx, cfg.MediaTypes) }); err != nil {
-		return err
-	}
-	types := umbraco.NewTypes(cfg.MediaTypes)
-	// The dialects, WordPress first: it answers for requests no dialect
-	// owns (a 429 of the per-IP limit, say).
-	dialects := httpx.Dialects{
-		wpHandler,
-		v1Handler,
-		heartcore.New(svc, types, v1Handler.KeyAuthenticator(), users, log, heartcore.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes}),
-		delivery.New(svc, types, log, cfg.Delivery),
-		imageurl.New(svc, types, log, cfg.ImageWait),
-	}
-	dialects.Register(mux)
-	sender, err := webhook.NewSender(cfg.Webhook)
+	srv, err := newServer(cfg, d, a, dialects, log)
 	if err != nil {
 		return err
 	}
-	dispatcher := webhook.NewDispatcher(keys, nc, sender, log, cfg.WebhookMaxAttempts)
-	go func() {
-		if err := retry(relayCtx, log, "webhooks", func() error { return dispatcher.Run(relayCtx) }); err != nil && relayCtx.Err() == nil {
-			log.ErrorContext(ctx, "webhooks_stopped", "err", err)
-		}
-	}()
-
-	cors, err := httpx.NewCORS(cfg.CORS, dialects.CORS()...)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{
-		// CORS outside the rate limit: preflights are answered (or, for
-		// WordPress, let through) unlimited, and a 429 carries the headers
-		// a page needs to read it.
-		Handler:           httpx.Middleware(cors.Middleware(limiter.Middleware(wp.Rewrite(mux), dialects.LimitsItself, dialects.TooManyRequests)), log, "api-service"),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
-	// Long polls and event streams end when shutdown begins, so they don't
-	// hold it up until its timeout.
 	srv.RegisterOnShutdown(startClosing)
+	return serve(ctx, srv, ln, ready, log)
+}
+
+// serve serves on ln until ctx ends or serving fails, then shuts srv down
+// within 30 s.
+func serve(ctx context.Context, srv *http.Server, ln net.Listener, ready chan<- string, log *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.InfoContext(ctx, "listening", "addr", ln.Addr().String())
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
-
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
@@ -253,12 +146,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	log.Info("shutting_down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err = srv.Shutdown(shutdownCtx)
-	// The relay outlives the server by one pass so jobs committed by the
-	// last requests are published before exit rather than at next start.
-	stopRelay()
-	<-relayDone
-	return err
+	return srv.Shutdown(shutdownCtx)
 }
 
 // retry runs fn until it succeeds or ctx ends, so the service can start

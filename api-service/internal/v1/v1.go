@@ -104,13 +104,14 @@ type Handler struct {
 }
 
 // New returns the dialect. closing should end when the server begins to
-// shut down.
-func New(closing context.Context, c *core.Service, keys Keys, users Users, auth *httpx.Authenticator, limiter *httpx.RateLimiter,
-	hub *live.Hub, events Events, log *slog.Logger, cfg Config) (*Handler, error) {
+// shut down. keyAuth checks the keys of keys; the dialects that take the
+// same keys share it, so a revocation here is immediate there.
+func New(closing context.Context, c *core.Service, keys Keys, keyAuth *httpx.KeyAuthenticator, users Users, auth *httpx.Authenticator,
+	limiter *httpx.RateLimiter, hub *live.Hub, events Events, log *slog.Logger, cfg Config) (*Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	h := &Handler{core: c, keys: keys, users: users, keyAuth: httpx.NewKeyAuthenticator(keys), auth: auth, limiter: limiter,
+	h := &Handler{core: c, keys: keys, users: users, keyAuth: keyAuth, auth: auth, limiter: limiter,
 		hub: hub, events: events, log: log, cfg: cfg, mux: http.NewServeMux(), closing: closing}
 	h.routes()
 	return h, nil
@@ -160,10 +161,6 @@ func Routes() []string {
 
 // Prefixes are where the dialect is mounted.
 var Prefixes = []string{"/v1", "/api/v1"}
-
-// KeyAuthenticator is the dialect's key checker, for other dialects that
-// take the same keys: sharing it makes a revocation here immediate there.
-func (h *Handler) KeyAuthenticator() *httpx.KeyAuthenticator { return h.keyAuth }
 
 // Register mounts the dialect on mux.
 func (h *Handler) Register(mux *http.ServeMux) {
