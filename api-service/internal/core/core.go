@@ -208,18 +208,18 @@ func (s *Service) receive(ctx context.Context, up Upload, mediaKey, key string) 
 		return nil, media.File{}, readError(err)
 	}
 	if len(head) == 0 {
-		return nil, media.File{}, media.WrapError(media.CodeInvalid, "File is empty. Please upload something more substantial.", ErrEmptyFile)
+		return nil, media.File{}, media.WrapError(media.CodeInvalid, "The file is empty.", ErrEmptyFile)
 	}
 	ft, ok := media.SniffType(head)
 	if !ok && s.AllowSVG && media.SniffSVG(head) {
 		ft, ok = media.SVG, true
 	}
 	if !ok {
-		return nil, media.File{}, media.WrapError(media.CodeInvalid, "Sorry, you are not allowed to upload this file type.", ErrFileType)
+		return nil, media.File{}, media.WrapError(media.CodeInvalid, "This file type is not accepted.", ErrFileType)
 	}
 	stem, ext, ok := media.DecideName(up.ClientFilename, ft)
 	if !ok {
-		return nil, media.File{}, media.WrapError(media.CodeInvalid, "Sorry, you are not allowed to upload this file type.", ErrFileType)
+		return nil, media.File{}, media.WrapError(media.CodeInvalid, "This file type is not accepted.", ErrFileType)
 	}
 
 	sum := md5.New()
@@ -357,7 +357,7 @@ func checkMD5(want string, sum hash.Hash) error {
 		return nil
 	}
 	if want != hex.EncodeToString(sum.Sum(nil)) {
-		return media.WrapError(media.CodeInvalid, "Content hash did not match expected.", ErrHashMismatch)
+		return media.WrapError(media.CodeInvalid, "The file does not match the content hash sent with it.", ErrHashMismatch)
 	}
 	return nil
 }
@@ -368,10 +368,12 @@ func readError(err error) error {
 	// minio-go does not always wrap the reader's error, so the text is
 	// checked too.
 	if errors.As(err, &mbe) || strings.Contains(err.Error(), "http: request body too large") {
-		return media.WrapError(media.CodeTooLarge, "The uploaded file exceeds the maximum upload size for this site.", err)
+		return media.WrapError(media.CodeTooLarge, "The file exceeds the upload size limit.", err)
 	}
 	if errors.Is(err, ErrPartial) || strings.Contains(err.Error(), ErrPartial.Error()) {
-		return media.WrapError(media.CodeInvalid, "The uploaded file was only partially uploaded.", err)
+		// Joined, so that errors.Is finds ErrPartial even when only the
+		// text said so.
+		return media.WrapError(media.CodeInvalid, "The upload ended before the whole file arrived.", errors.Join(ErrPartial, err))
 	}
 	if media.ErrorCode(err) != media.CodeInternal {
 		return err

@@ -53,7 +53,7 @@ type UploadSession struct {
 func (s *Service) BeginUpload(ctx context.Context, us UploadSession) (*media.Media, string, error) {
 	stem, ext, ok := media.DecideName(us.Filename, us.Type)
 	if !ok {
-		return nil, "", media.WrapError(media.CodeInvalid, "This file type is not allowed.", ErrFileType)
+		return nil, "", media.WrapError(media.CodeInvalid, "This file type is not accepted.", ErrFileType)
 	}
 	expires := s.now().Add(us.TTL)
 	keyID := us.APIKeyID

@@ -320,13 +320,16 @@ func uploadError(err error, handlerCode string) error {
 		return nil
 	case errors.Is(err, core.ErrEmptyFile) && handlerCode == "rest_upload_sideload_error":
 		return errorf(http.StatusBadRequest, "rest_upload_no_data", "No data supplied.")
-	case errors.Is(err, core.ErrEmptyFile), errors.Is(err, core.ErrPartial):
-		// The multipart handler's failures are 500s with its message.
-		return errorf(http.StatusInternalServerError, handlerCode, media.ErrorMessage(err))
+	case errors.Is(err, core.ErrEmptyFile):
+		// The multipart handler's failures are 500s with its message
+		// (_wp_handle_upload's, and PHP's for a cut-off upload).
+		return errorf(http.StatusInternalServerError, handlerCode, "File is empty. Please upload something more substantial.")
+	case errors.Is(err, core.ErrPartial):
+		return errorf(http.StatusInternalServerError, handlerCode, "The uploaded file was only partially uploaded.")
 	case errors.Is(err, core.ErrHashMismatch):
 		return errorf(http.StatusPreconditionFailed, "rest_upload_hash_mismatch", "Content hash did not match expected.")
 	case errors.Is(err, core.ErrFileType):
-		return errorf(http.StatusInternalServerError, handlerCode, media.ErrorMessage(err))
+		return errorf(http.StatusInternalServerError, handlerCode, "Sorry, you are not allowed to upload this file type.")
 	}
 	return err
 }

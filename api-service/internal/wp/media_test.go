@@ -1,6 +1,12 @@
 package wp
 
-import "testing"
+import (
+	"errors"
+	"testing"
+
+	"github.com/pixelmill/pixelmill/api-service/internal/core"
+	"github.com/pixelmill/pixelmill/services/media"
+)
 
 // The dispositions of WordPress's data_parse_disposition test (spec §6.5).
 func TestFilenameFromDisposition(t *testing.T) {
@@ -43,6 +49,29 @@ func TestSanitizeText(t *testing.T) {
 	} {
 		if got := sanitizeText(in); got != want {
 			t.Errorf("%q: got %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestUploadErrorWording: the core's upload refusals carry neutral words;
+// WordPress answers each in its own, whatever the core says.
+func TestUploadErrorWording(t *testing.T) {
+	neutral := func(sentinel error) error { return media.WrapError(media.CodeInvalid, "neutral words", sentinel) }
+	for _, tc := range []struct {
+		err           error
+		handler       string
+		status        int
+		code, message string
+	}{
+		{neutral(core.ErrEmptyFile), "rest_upload_sideload_error", 400, "rest_upload_no_data", "No data supplied."},
+		{neutral(core.ErrEmptyFile), "rest_upload_unknown_error", 500, "rest_upload_unknown_error", "File is empty. Please upload something more substantial."},
+		{neutral(core.ErrPartial), "rest_upload_unknown_error", 500, "rest_upload_unknown_error", "The uploaded file was only partially uploaded."},
+		{neutral(core.ErrFileType), "rest_upload_sideload_error", 500, "rest_upload_sideload_error", "Sorry, you are not allowed to upload this file type."},
+		{neutral(core.ErrHashMismatch), "rest_upload_sideload_error", 412, "rest_upload_hash_mismatch", "Content hash did not match expected."},
+	} {
+		var re *restError
+		if !errors.As(uploadError(tc.err, tc.handler), &re) || re.status != tc.status || re.code != tc.code || re.message != tc.message {
+			t.Errorf("uploadError(%v, %s) = %+v, want %d %s %q", tc.err, tc.handler, re, tc.status, tc.code, tc.message)
 		}
 	}
 }

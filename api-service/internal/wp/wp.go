@@ -144,7 +144,7 @@ func fromDomain(err error) *restError {
 	case media.CodeForbidden:
 		return errorf(http.StatusForbidden, "rest_forbidden", "Sorry, you are not allowed to do that.")
 	case media.CodeTooLarge:
-		return errorf(http.StatusRequestEntityTooLarge, "rest_upload_file_too_big", msg)
+		return errorf(http.StatusRequestEntityTooLarge, "rest_upload_file_too_big", "The uploaded file exceeds the maximum upload size for this site.")
 	case media.CodeConflict:
 		return errorf(http.StatusConflict, "rest_conflict", msg)
 	case media.CodeUnavailable:
