@@ -144,6 +144,12 @@ type Upload struct {
 	// Placement, when set, puts the item into the Umbraco tree with its
 	// type, parent, focal point, crops and properties, and its Dir.
 	Placement *media.Placement
+	// Accept, when set, is what the dialect takes: the file types, by the
+	// MIME type decided from the bytes, and the most bytes of each. Another
+	// type is refused (ErrFileType) before anything is stored; a larger
+	// file is refused (CodeTooLarge) once it passes its limit, and what was
+	// stored of it goes. Nil takes every type the core takes.
+	Accept map[string]int64
 	// Trailer, when set, runs after the body was read to its end and before
 	// the item is made and recorded: a multipart request's fields may follow
 	// its file part (wpapi sends them so), and they still shape the new
@@ -152,7 +158,8 @@ type Upload struct {
 }
 
 // Refusals a dialect may want to tell apart; each is wrapped in a
-// CodeInvalid media.Error whose message is WordPress's wording.
+// CodeInvalid media.Error with a neutral message, which each dialect words
+// its own way.
 var (
 	ErrEmptyFile    = errors.New("empty file")
 	ErrFileType     = errors.New("file type not allowed")
@@ -221,13 +228,26 @@ func (s *Service) receive(ctx context.Context, up Upload, mediaKey, key string) 
 	if !ok {
 		return nil, media.File{}, media.WrapError(media.CodeInvalid, "This file type is not accepted.", ErrFileType)
 	}
+	var body io.Reader = br
+	limit, accepted := up.Accept[ft.MIME]
+	if up.Accept != nil {
+		if !accepted {
+			return nil, media.File{}, media.WrapError(media.CodeInvalid, ft.MIME+" files are not accepted.", ErrFileType)
+		}
+		// One byte past the limit is enough to know.
+		body = io.LimitReader(br, limit+1)
+	}
 
 	sum := md5.New()
 	headBuf := &capped{max: headerBytes}
-	info, err := s.objects.Put(ctx, key, strictEOF{io.TeeReader(br, io.MultiWriter(sum, headBuf))}, -1, ft.MIME)
+	info, err := s.objects.Put(ctx, key, strictEOF{io.TeeReader(body, io.MultiWriter(sum, headBuf))}, -1, ft.MIME)
 	if err != nil {
 		s.removeObject(key)
 		return nil, media.File{}, readError(err)
+	}
+	if accepted && info.Size > limit {
+		s.removeObject(key)
+		return nil, media.File{}, media.Errorf(media.CodeTooLarge, "%s files may have at most %d bytes.", ft.MIME, limit)
 	}
 	if err := checkMD5(up.ContentMD5, sum); err != nil {
 		s.removeObject(key)

@@ -225,6 +225,17 @@ var v1Types = map[string]media.FileType{
 	"application/pdf": {MIME: "application/pdf", Ext: "pdf"},
 }
 
+// accept is what a direct upload may be (core.Upload.Accept): the types of
+// v1Types, each up to its maxSize. The core refuses the rest before
+// storing anything.
+func (h *Handler) accept() map[string]int64 {
+	out := make(map[string]int64, len(v1Types))
+	for _, ft := range v1Types {
+		out[ft.MIME] = h.maxSize(ft)
+	}
+	return out
+}
+
 // maxSize is the largest file of a type.
 func (h *Handler) maxSize(ft media.FileType) int64 {
 	if strings.HasPrefix(ft.MIME, "video/") {
@@ -349,7 +360,7 @@ func (h *Handler) handleMediaCreate(w http.ResponseWriter, r *http.Request) {
 	c := callerOf(r)
 	limit := max(h.cfg.MaxImageBytes, h.cfg.MaxVideoBytes)
 	r.Body = http.MaxBytesReader(w, r.Body, limit+1<<20)
-	up := core.Upload{Author: c.user, APIKeyID: &c.key.ID}
+	up := core.Upload{Author: c.user, APIKeyID: &c.key.ID, Accept: h.accept()}
 	ct, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct == "multipart/form-data" {
 		part, err := filePart(r, params["boundary"])
@@ -374,17 +385,6 @@ func (h *Handler) handleMediaCreate(w http.ResponseWriter, r *http.Request) {
 	m, err := h.core.Upload(r.Context(), up)
 	if err != nil {
 		h.writeError(w, r, err)
-		return
-	}
-	if _, ok := v1Types[m.MIME]; !ok || m.OriginalFilesize > h.maxSize(v1Types[m.MIME]) {
-		// Stored by the shared core, which accepts more than this dialect:
-		// take it back out, so nothing half-accepted remains.
-		_, _ = h.core.DeleteMedia(context.WithoutCancel(r.Context()), m.ID)
-		if !ok {
-			h.writeError(w, r, apiErr(http.StatusUnprocessableEntity, "unprocessable_file", m.MIME+" files are not accepted."))
-		} else {
-			h.writeError(w, r, apiErr(http.StatusRequestEntityTooLarge, "payload_too_large", fmt.Sprintf("%s files may have at most %d bytes.", m.MIME, h.maxSize(v1Types[m.MIME]))))
-		}
 		return
 	}
 	if wait > 0 && !settled(m.Status) {
