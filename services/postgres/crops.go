@@ -121,20 +121,10 @@ func (s *MediaStore) CountDerived(ctx context.Context, mediaID int64) (int, erro
 func (s *MediaStore) RequeueCrops(ctx context.Context, id int64, alias string, trace map[string]string) (*media.Job, error) {
 	var job *media.Job
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		j := &media.Job{Kind: media.JobCrops, MediaID: id}
-		err := tx.QueryRow(ctx, `
-			UPDATE media SET job_seq = job_seq + 1, status = 'processing', status_error = ''
-			WHERE id = $1 AND status = 'ready' AND mime <> ''
-			  AND NOT EXISTS (SELECT 1 FROM media_files WHERE media_id = $1 AND role = 'crop' AND size_name = $2)
-			RETURNING key, job_seq`, id, alias).Scan(&j.MediaKey, &j.Seq)
-		if err == pgx.ErrNoRows {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		job = j
-		return insertJob(ctx, tx, job, trace)
+		var err error
+		job, err = issueJob(ctx, tx, media.Job{Kind: media.JobCrops, MediaID: id}, trace, false, `AND m.status = 'ready' AND m.mime <> ''
+			AND NOT EXISTS (SELECT 1 FROM media_files WHERE media_id = $1 AND role = 'crop' AND size_name = $2)`, alias)
+		return err
 	})
 	return job, translate(err, "media")
 }

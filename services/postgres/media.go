@@ -157,19 +157,13 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 // item's job sequence so any older job in flight can no longer record.
 func (s *MediaStore) RequeueMedia(ctx context.Context, id int64, sizes []string, trace map[string]string) (*media.Job, error) {
 	var job *media.Job
-	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		job = &media.Job{Kind: media.JobRenditions, MediaID: id, Sizes: sizes}
-		var needsEdit bool
-		err := tx.QueryRow(ctx, `
-			UPDATE media SET job_seq = job_seq + 1, status = 'processing', status_error = '', updated_at = now()
-			WHERE id = $1 AND status <> 'uploading' RETURNING key, job_seq, edit IS NOT NULL AND original_filesize = 0`, id).Scan(&job.MediaKey, &job.Seq, &needsEdit)
-		if err != nil {
-			return err
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) (err error) {
+		job, err = issueJob(ctx, tx, media.Job{Kind: media.JobRenditions, MediaID: id, Sizes: sizes}, trace, true, `AND m.status <> 'uploading'`)
+		if err == nil && job == nil {
+			// Not found, or still uploading: as the UPDATE's no rows were.
+			err = pgx.ErrNoRows
 		}
-		if job.Kind, _ = media.JobFor(media.JobRenditions, media.JobState{Status: media.StatusProcessing, NeedsEdit: needsEdit}); job.Kind == media.JobEdit {
-			job.Sizes = nil // the edit makes every size
-		}
-		return insertJob(ctx, tx, job, trace)
+		return err
 	})
 	if err != nil {
 		return nil, translate(err, "media")

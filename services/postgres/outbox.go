@@ -89,6 +89,40 @@ const OutboxChannel = "pixelmill_outbox"
 // their read caches.
 const MediaChannel = "pixelmill_media"
 
+// issueJob makes an item's next job in the caller's transaction, the one
+// way a job is issued to an existing item: when cond holds (SQL on the row
+// m, whose id is $1; args are $2 on) it moves the item's job sequence on,
+// so any older job in flight can no longer record, and sets it processing;
+// media.JobFor decides the kind from want and the item's state before; the
+// job goes to the outbox (insertJob) with the trace. touch also moves
+// updated_at, for a job someone asked for. It returns nil when cond does
+// not hold.
+func issueJob(ctx context.Context, tx pgx.Tx, want media.Job, trace map[string]string, touch bool, cond string, args ...any) (*media.Job, error) {
+	set := "job_seq = m.job_seq + 1, status = 'processing', status_error = ''"
+	if touch {
+		set += ", updated_at = now()"
+	}
+	job := want
+	var before media.Status
+	var needsEdit bool
+	err := tx.QueryRow(ctx, `
+		UPDATE media m SET `+set+`
+		FROM (SELECT id, status FROM media WHERE id = $1 FOR UPDATE) prior
+		WHERE m.id = prior.id `+cond+`
+		RETURNING m.key, m.job_seq, prior.status, m.edit IS NOT NULL AND m.original_filesize = 0`,
+		append([]any{want.MediaID}, args...)...).Scan(&job.MediaKey, &job.Seq, &before, &needsEdit)
+	if err == pgx.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if job.Kind, _ = media.JobFor(want.Kind, media.JobState{Status: before, NeedsEdit: needsEdit}); job.Kind == media.JobEdit {
+		job.Sizes = nil // the edit makes every size
+	}
+	return &job, insertJob(ctx, tx, &job, trace)
+}
+
 func insertOutbox(ctx context.Context, tx pgx.Tx, id uuid.UUID, subject string, payload []byte, headers map[string]string) error {
 	if headers == nil {
 		headers = map[string]string{}

@@ -397,14 +397,11 @@ func (s *MediaStore) UpdateNode(ctx context.Context, id int64, u media.NodeUpdat
 		if recrop && media.IsRenderable(mime) && status != media.StatusFailed {
 			// A ready item needs its crops only; JobFor says what one
 			// still processing or never edited needs instead.
-			job = &media.Job{Kind: media.JobCrops, MediaID: id}
-			var needsEdit bool
-			if err := tx.QueryRow(ctx, `UPDATE media SET job_seq = job_seq + 1, status = 'processing', status_error = ''
-				WHERE id = $1 RETURNING key, job_seq, edit IS NOT NULL AND original_filesize = 0`, id).Scan(&job.MediaKey, &job.Seq, &needsEdit); err != nil {
-				return err
+			var err error
+			if job, err = issueJob(ctx, tx, media.Job{Kind: media.JobCrops, MediaID: id}, trace, false, ""); err == nil && job == nil {
+				err = pgx.ErrNoRows
 			}
-			job.Kind, _ = media.JobFor(media.JobCrops, media.JobState{Status: status, NeedsEdit: needsEdit})
-			return insertJob(ctx, tx, job, trace)
+			return err
 		}
 		return nil
 	})
