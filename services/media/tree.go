@@ -240,8 +240,9 @@ type TreeInfo struct {
 type ChildQuery struct {
 	// MediaType keeps items of exactly this type alias.
 	MediaType string
-	// NameContains keeps items whose name contains it, ignoring case.
-	NameContains string
+	// NameContains keeps items whose name contains every one of these,
+	// ignoring case.
+	NameContains []string
 	// Sort orders by the keys in turn; after them comes the sort order.
 	Sort []SortKey
 	// PublicOnly leaves out private items (the Delivery API is public).

@@ -255,8 +255,10 @@ func (s *MediaStore) Children(ctx context.Context, parent *int64, q media.ChildQ
 	if q.MediaType != "" {
 		conds = append(conds, "media_type = "+arg(q.MediaType))
 	}
-	if q.NameContains != "" {
-		conds = append(conds, "title ILIKE "+arg("%"+likeEscape(q.NameContains)+"%"))
+	for _, n := range q.NameContains {
+		if n != "" {
+			conds = append(conds, "title ILIKE "+arg("%"+likeEscape(n)+"%"))
+		}
 	}
 	if q.PublicOnly {
 		conds = append(conds, "visibility = 'inherit'")

@@ -111,9 +111,15 @@ func TestTreeReadsAndOrder(t *testing.T) {
 	if !slices.Equal(names, []string{"sand", "Boat", "Beach"}) {
 		t.Fatalf("by name desc: %v", names)
 	}
-	names, total := childNames(t, store, &sub.ID, media.ChildQuery{NameContains: "B", MediaType: media.TypeImage, Skip: 1, Take: 1})
+	names, total := childNames(t, store, &sub.ID, media.ChildQuery{NameContains: []string{"B"}, MediaType: media.TypeImage, Skip: 1, Take: 1})
 	if !slices.Equal(names, []string{"Boat"}) || total != 2 {
 		t.Fatalf("filtered page %v of %d", names, total)
+	}
+	// Several names: every one must be in the name, in the store's query
+	// (the Delivery API's filter=name:a,name:b), paged and counted there.
+	names, total = childNames(t, store, &sub.ID, media.ChildQuery{NameContains: []string{"b", "OA"}})
+	if !slices.Equal(names, []string{"Boat"}) || total != 1 {
+		t.Fatalf("two names: %v of %d", names, total)
 	}
 	if _, total := childNames(t, store, &sub.ID, media.ChildQuery{Take: -1}); total != 3 {
 		t.Fatalf("an empty page still counts: %d", total)

@@ -216,77 +216,11 @@ func (h *Handler) runQuery(ctx context.Context, q *mediaQuery, skip, take int) (
 		}
 		parent = m.Key
 	}
-	cq := media.ChildQuery{MediaType: q.mediaType, Sort: q.sort, PublicOnly: true}
-	skip, take = page(skip, take)
-	if len(q.nameContains) > 1 {
-		return h.scanQuery(ctx, parent, cq, q.nameContains, skip, take)
-	}
-	if len(q.nameContains) == 1 {
-		cq.NameContains = q.nameContains[0]
-	}
-	cq.Skip, cq.Take = skip, take
+	cq := media.ChildQuery{MediaType: q.mediaType, Sort: q.sort, PublicOnly: true, NameContains: q.nameContains}
+	cq.Skip, cq.Take = page(skip, take)
 	items, total, err := h.core.Children(ctx, parent, cq)
 	if media.ErrorCode(err) == media.CodeNotFound {
 		return nil, 0, nil
 	}
 	return items, total, err
-}
-
-// Scanning bounds: see scanQuery.
-const (
-	scanBatch = 500
-	scanLimit = 10_000
-)
-
-// scanQuery serves several name filters, which the store's one
-// NameContains can't express: the store selects by the longest, in the
-// query's order, and the others are applied here before paging. A folder
-// is scanned up to scanLimit matches of the longest filter; a query
-// reaching further is answered from those and logged.
-func (h *Handler) scanQuery(ctx context.Context, parent string, cq media.ChildQuery, names []string, skip, take int) ([]*media.Media, int, error) {
-	cq.NameContains = names[0]
-	for _, n := range names[1:] {
-		if len(n) > len(cq.NameContains) {
-			cq.NameContains = n
-		}
-	}
-	var matched []*media.Media
-	for offset := 0; ; offset += scanBatch {
-		if offset >= scanLimit {
-			h.log.WarnContext(ctx, "delivery_scan_truncated", "parent", parent, "limit", scanLimit)
-			break
-		}
-		cq.Skip, cq.Take = offset, scanBatch
-		batch, total, err := h.core.Children(ctx, parent, cq)
-		if media.ErrorCode(err) == media.CodeNotFound {
-			return nil, 0, nil
-		}
-		if err != nil {
-			return nil, 0, err
-		}
-		for _, m := range batch {
-			if containsAll(m.Title, names) {
-				matched = append(matched, m)
-			}
-		}
-		if len(batch) < scanBatch || offset+len(batch) >= total {
-			break
-		}
-	}
-	total := len(matched)
-	if skip >= total {
-		return nil, total, nil
-	}
-	return matched[skip:min(skip+take, total)], total, nil
-}
-
-// containsAll reports whether name contains every one of subs, ignoring
-// case.
-func containsAll(name string, subs []string) bool {
-	for _, s := range subs {
-		if !hasFold(name, s) {
-			return false
-		}
-	}
-	return true
 }
