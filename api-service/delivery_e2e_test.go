@@ -250,6 +250,10 @@ func TestDeliveryAPI(t *testing.T) {
 		if page := query(t, in+"&filter=name:SIZE&filter=mediaType:Image", 200); !slices.Equal(itemNames(page.Items), []string{"size-small"}) {
 			t.Fatalf("both filters %v", itemNames(page.Items))
 		}
+		// Two names: each must be in the name (and the page counts only those).
+		if page := query(t, in+"&filter=name:SIZE&filter=name:doc", 200); !slices.Equal(itemNames(page.Items), []string{"Sizes doc"}) || page.Total != 1 {
+			t.Fatalf("two names %v of %d", itemNames(page.Items), page.Total)
+		}
 		for _, q := range []string{"&filter=foo:bar", "&filter=mediaType", "&filter=name:a:b"} {
 			var p problem
 			dGet(t, s.base, "?"+in+q, 400, &p)
