@@ -1,7 +1,10 @@
 // Package media is Pixelmill's domain: the media item, its renditions, its
 // processing status, the jobs that make renditions, and the one error type
-// every adapter translates into. It imports no adapter: Postgres, MinIO,
-// NATS and libvips live in their own packages and depend on this one.
+// every adapter translates into. Two decisions live here and nowhere else:
+// which job an item needs (JobFor, over the kinds jobKinds declares, see
+// job.go) and who may do what with an item (Can, see access.go). It
+// imports no adapter: Postgres, MinIO, NATS and libvips live in their own
+// packages and depend on this one.
 package media
 
 import (

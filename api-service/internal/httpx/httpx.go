@@ -1,6 +1,7 @@
-// Package httpx holds what Pixelmill's HTTP dialects share: middleware,
-// authentication, health endpoints and JSON helpers. It knows no dialect's
-// error format; each dialect writes its own.
+// Package httpx holds what Pixelmill's HTTP dialects share: the Dialect
+// contract main mounts them by (dialect.go), middleware, authentication,
+// rate limits, CORS, health endpoints and JSON helpers. It knows no
+// dialect's error format; each dialect writes its own.
 package httpx
 
 import (

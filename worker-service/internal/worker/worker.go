@@ -1,7 +1,8 @@
-// Package worker consumes rendition jobs from JetStream and runs them: it
-// fetches the original, has imaging make the renditions (or only the
-// media type's named crops, or one rendition for image URL parameters),
-// stores them, and records the result in Postgres. Its ack policy is the contract with the
+// Package worker consumes jobs from JetStream and runs them through its
+// table of handlers, one file a kind (kinds.go, kind_*.go): it fetches the
+// original, has imaging make the renditions (or only the media type's
+// named crops, or one rendition for image URL parameters), stores them,
+// and records the result in Postgres. Its ack policy is the contract with the
 // broker: ack only after the result is durable, terminate permanent
 // failures after recording them, nak the rest with back-off.
 package worker
