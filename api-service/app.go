@@ -94,6 +94,7 @@ type app struct {
 	keys        *postgres.APIKeyStore
 	auth        *httpx.Authenticator
 	keyAuth     *httpx.KeyAuthenticator
+	accounts    *core.Accounts
 	relay       *jobqueue.Relay
 	hub         *live.Hub
 	limiter     *httpx.RateLimiter
@@ -110,6 +111,8 @@ func buildCore(ctx context.Context, cfg Config, d *deps, log *slog.Logger, stdou
 		return nil, err
 	}
 	a.auth, a.keyAuth = httpx.NewAuthenticator(a.users), httpx.NewKeyAuthenticator(a.keys)
+	a.accounts = core.NewAccounts(a.users, a.keys, core.Credentials{HashPassword: httpx.HashPassword, NewAPIKey: httpx.NewAPIKey,
+		ForgetUsers: a.auth.Forget, ForgetKeys: a.keyAuth.Forget})
 	a.relay = jobqueue.NewRelay(postgres.NewOutboxStore(d.db), d.nc, log)
 	signingKey := []byte(cfg.URLSigningKey)
 	if len(signingKey) == 0 {
@@ -192,12 +195,12 @@ func startBackground(ctx context.Context, cfg Config, d *deps, a *app, log *slog
 // answers for requests no dialect owns (a 429 of the per-IP limit, say).
 // closing ends their long polls and event streams at shutdown.
 func mountDialects(closing context.Context, cfg Config, d *deps, a *app, log *slog.Logger) (httpx.Dialects, error) {
-	v1Handler, err := v1.New(closing, a.svc, a.keys, a.keyAuth, a.users, a.auth, a.limiter, a.hub, d.nc, log, cfg.V1)
+	v1Handler, err := v1.New(closing, a.svc, a.keys, a.keyAuth, a.accounts, a.users, a.auth, a.limiter, a.hub, d.nc, log, cfg.V1)
 	if err != nil {
 		return nil, err
 	}
 	return httpx.Dialects{
-		wp.New(a.svc, a.users, postgres.NewPostStore(d.db), a.auth, log, wp.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes,
+		wp.New(a.svc, a.users, a.accounts, postgres.NewPostStore(d.db), a.auth, log, wp.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes,
 			Location: cfg.SiteLocation, Views: cfg.ReadCacheItems}),
 		v1Handler,
 		heartcore.New(a.svc, a.types, a.keyAuth, a.users, log, heartcore.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes}),

@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
 	"github.com/pixelmill/pixelmill/api-service/internal/webhook"
 	"github.com/pixelmill/pixelmill/services/media"
 )
@@ -73,13 +72,9 @@ func (h *Handler) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, invalid("rate_limit", "rate_limit is requests per minute, from 1 to 1000000 (0 or absent: the default)."))
 		return
 	}
-	key, hash, prefix, err := httpx.NewAPIKey()
+	k := &media.APIKey{UserID: callerOf(r).user.ID, Name: req.Name, Scopes: req.Scopes, RateLimit: req.RateLimit}
+	key, err := h.accounts.CreateAPIKey(r.Context(), k)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	k := &media.APIKey{UserID: callerOf(r).user.ID, Name: req.Name, Prefix: prefix, Hash: hash, Scopes: req.Scopes, RateLimit: req.RateLimit}
-	if err := h.keys.CreateAPIKey(r.Context(), k); err != nil {
 		h.writeError(w, r, err)
 		return
 	}
@@ -108,7 +103,7 @@ func (h *Handler) handleAPIKeyDelete(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, apiErr(http.StatusNotFound, "not_found", "API key not found."))
 		return
 	}
-	k, err := h.keys.RevokeAPIKey(r.Context(), id)
+	k, err := h.accounts.RevokeAPIKey(r.Context(), id)
 	if media.ErrorCode(err) == media.CodeNotFound {
 		h.writeError(w, r, apiErr(http.StatusNotFound, "not_found", "API key not found."))
 		return
@@ -117,7 +112,6 @@ func (h *Handler) handleAPIKeyDelete(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	h.keyAuth.Forget()
 	h.write(w, r, http.StatusOK, map[string]any{"id": k.ID, "revoked": true})
 }
 

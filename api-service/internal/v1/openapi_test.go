@@ -325,7 +325,7 @@ func TestOpenAPIAnswers(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	serve := func(anonPerMinute int) *httptest.Server {
 		limiter := httpx.NewRateLimiter(httpx.RateLimitConfig{AnonPerMinute: anonPerMinute, AuthPerMinute: anonPerMinute})
-		h, err := New(context.Background(), nil, nil, nil, nil, nil, limiter, nil, nil, log, DefaultConfig())
+		h, err := New(context.Background(), nil, nil, nil, nil, nil, nil, limiter, nil, nil, log, DefaultConfig())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -67,9 +67,7 @@ func (c Config) Validate() error {
 // Keys is what the dialect needs of the API key store.
 type Keys interface {
 	httpx.KeyFinder
-	CreateAPIKey(ctx context.Context, k *media.APIKey) error
 	FindAPIKeys(ctx context.Context) ([]*media.APIKey, error)
-	RevokeAPIKey(ctx context.Context, id int64) (*media.APIKey, error)
 	CreateWebhook(ctx context.Context, w *media.Webhook) error
 	FindWebhooks(ctx context.Context, apiKeyID int64) ([]*media.Webhook, error)
 	DeleteWebhook(ctx context.Context, apiKeyID int64, id string) error
@@ -87,17 +85,18 @@ type Events interface {
 
 // Handler serves the /v1 dialect.
 type Handler struct {
-	core    *core.Service
-	keys    Keys
-	users   Users
-	keyAuth *httpx.KeyAuthenticator
-	auth    *httpx.Authenticator // WordPress credentials, for managing keys
-	limiter *httpx.RateLimiter
-	hub     *live.Hub
-	events  Events
-	log     *slog.Logger
-	cfg     Config
-	mux     *http.ServeMux
+	accounts *core.Accounts // key creation and revocation
+	core     *core.Service
+	keys     Keys
+	users    Users
+	keyAuth  *httpx.KeyAuthenticator
+	auth     *httpx.Authenticator // WordPress credentials, for managing keys
+	limiter  *httpx.RateLimiter
+	hub      *live.Hub
+	events   Events
+	log      *slog.Logger
+	cfg      Config
+	mux      *http.ServeMux
 	// closing ends long polls and event streams when the server shuts
 	// down, so they don't hold up a graceful shutdown.
 	closing context.Context
@@ -106,12 +105,12 @@ type Handler struct {
 // New returns the dialect. closing should end when the server begins to
 // shut down. keyAuth checks the keys of keys; the dialects that take the
 // same keys share it, so a revocation here is immediate there.
-func New(closing context.Context, c *core.Service, keys Keys, keyAuth *httpx.KeyAuthenticator, users Users, auth *httpx.Authenticator,
+func New(closing context.Context, c *core.Service, keys Keys, keyAuth *httpx.KeyAuthenticator, accounts *core.Accounts, users Users, auth *httpx.Authenticator,
 	limiter *httpx.RateLimiter, hub *live.Hub, events Events, log *slog.Logger, cfg Config) (*Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	h := &Handler{core: c, keys: keys, users: users, keyAuth: keyAuth, auth: auth, limiter: limiter,
+	h := &Handler{core: c, keys: keys, accounts: accounts, users: users, keyAuth: keyAuth, auth: auth, limiter: limiter,
 		hub: hub, events: events, log: log, cfg: cfg, mux: http.NewServeMux(), closing: closing}
 	h.routes()
 	return h, nil

@@ -20,7 +20,7 @@ import (
 func TestPanicAnswersInEnvelope(t *testing.T) {
 	t.Parallel()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h, err := New(context.Background(), nil, nil, nil, nil, nil, httpx.NewRateLimiter(httpx.RateLimitConfig{AnonPerMinute: 100, AuthPerMinute: 100}), nil, nil, log, DefaultConfig())
+	h, err := New(context.Background(), nil, nil, nil, nil, nil, nil, httpx.NewRateLimiter(httpx.RateLimitConfig{AnonPerMinute: 100, AuthPerMinute: 100}), nil, nil, log, DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

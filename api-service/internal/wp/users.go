@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/pixelmill/pixelmill/api-service/internal/core"
 	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
 	"github.com/pixelmill/pixelmill/services/media"
 )
@@ -23,12 +25,7 @@ type Users interface {
 	FindUsers(ctx context.Context, search string, publishedOnly bool, limit, offset int) ([]*media.User, int, error)
 	HasPublishedPosts(ctx context.Context, userID int64) (bool, error)
 	RenameAppPassword(ctx context.Context, userID int64, uuid, name string) error
-	CreateUser(ctx context.Context, u *media.User) error
-	UpdateUser(ctx context.Context, id int64, u media.UserUpdate) (*media.User, error)
-	DeleteUser(ctx context.Context, id, reassign int64) error
-	CreateAppPassword(ctx context.Context, p *media.AppPassword) error
 	FindAppPasswords(ctx context.Context, userID int64) ([]media.AppPassword, error)
-	DeleteAppPasswords(ctx context.Context, userID int64, uuid string) (int64, error)
 }
 
 // userJSON is WordPress's user object; edit context adds the private fields.
@@ -231,25 +228,14 @@ func (h *Handler) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 		if len(list) > 0 {
 			role = media.Role(strings.TrimSpace(list[0]))
 		}
-		if !media.ValidRole(role) {
-			h.writeError(w, r, errorf(http.StatusBadRequest, "rest_user_invalid_role", "The role specified is not valid."))
-			return
-		}
-	}
-	password := vals["password"].(string)
-	hash, err := httpx.HashPassword(password)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
 	}
 	name, _ := vals["name"].(string)
-	u := &media.User{Login: vals["username"].(string), Email: vals["email"].(string), DisplayName: name, Role: role, PasswordHash: hash}
-	if err := h.users.CreateUser(r.Context(), u); err != nil {
+	u := &media.User{Login: vals["username"].(string), Email: vals["email"].(string), DisplayName: name, Role: role}
+	if err := h.accounts.CreateUser(r.Context(), u, vals["password"].(string)); err != nil {
 		if media.ErrorCode(err) == media.CodeConflict {
-			h.writeError(w, r, errorf(http.StatusBadRequest, "existing_user_login", "Sorry, that username already exists!"))
-			return
+			err = errorf(http.StatusBadRequest, "existing_user_login", "Sorry, that username already exists!")
 		}
-		h.writeError(w, r, err)
+		h.writeError(w, r, accountError(err))
 		return
 	}
 	h.headers(w)
@@ -278,20 +264,15 @@ func (h *Handler) handleUserUpdate(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errorf(authRequired(caller), "rest_cannot_edit", "Sorry, you are not allowed to edit this user."))
 		return
 	}
-	var upd media.UserUpdate
+	var upd core.UserChange
 	if v, ok := vals["email"].(string); ok {
 		upd.Email = &v
 	}
 	if v, ok := vals["name"].(string); ok {
 		upd.DisplayName = &v
 	}
-	if v, ok := vals["password"].(string); ok && v != "" {
-		hash, err := httpx.HashPassword(v)
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		upd.PasswordHash = &hash
+	if v, ok := vals["password"].(string); ok {
+		upd.Password = v
 	}
 	if roles, ok := vals["roles"]; ok {
 		var role media.Role
@@ -303,18 +284,13 @@ func (h *Handler) handleUserUpdate(w http.ResponseWriter, r *http.Request) {
 				role = media.Role(fmt.Sprint(t[0]))
 			}
 		}
-		if !media.ValidRole(role) {
-			h.writeError(w, r, errorf(http.StatusBadRequest, "rest_user_invalid_role", "The role specified is not valid."))
-			return
-		}
 		upd.Role = &role
 	}
-	u, err = h.users.UpdateUser(r.Context(), u.ID, upd)
+	u, err = h.accounts.UpdateUser(r.Context(), u.ID, upd)
 	if err != nil {
-		h.writeError(w, r, err)
+		h.writeError(w, r, accountError(err))
 		return
 	}
-	h.auth.Forget()
 	h.headers(w)
 	httpx.WriteJSON(w, http.StatusOK, h.userJSON(u).filter("edit"))
 }
@@ -349,20 +325,11 @@ func (h *Handler) handleUserDelete(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errorf(http.StatusNotImplemented, "rest_trash_not_supported", "Users do not support trashing. Set 'force' to true to delete."))
 		return
 	}
-	if *reassign == u.ID {
-		h.writeError(w, r, errorf(http.StatusBadRequest, "rest_user_invalid_reassign", "Invalid user ID for reassignment."))
-		return
-	}
-	if _, err := h.users.FindUserByID(r.Context(), *reassign); err != nil {
-		h.writeError(w, r, errorf(http.StatusBadRequest, "rest_user_invalid_reassign", "Invalid user ID for reassignment."))
-		return
-	}
 	previous := h.userJSON(u).filter("edit")
-	if err := h.users.DeleteUser(r.Context(), u.ID, *reassign); err != nil {
-		h.writeError(w, r, err)
+	if err := h.accounts.DeleteUser(r.Context(), u.ID, *reassign); err != nil {
+		h.writeError(w, r, accountError(err))
 		return
 	}
-	h.auth.Forget()
 	h.headers(w)
 	httpx.WriteJSON(w, http.StatusOK, object{{"deleted", true, ""}, {"previous", previous, ""}})
 }
@@ -419,14 +386,9 @@ func (h *Handler) handleAppPasswordCreate(w http.ResponseWriter, r *http.Request
 		return
 	}
 	password := newAppPassword()
-	hash, err := httpx.HashPassword(password)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
 	appID, _ := vals["app_id"].(string)
-	p := media.AppPassword{UUID: uuid.NewString(), UserID: u.ID, AppID: appID, Name: sanitizeText(name), PasswordHash: hash}
-	if err := h.users.CreateAppPassword(r.Context(), &p); err != nil {
+	p := media.AppPassword{UUID: uuid.NewString(), UserID: u.ID, AppID: appID, Name: sanitizeText(name)}
+	if err := h.accounts.CreateAppPassword(r.Context(), &p, password); err != nil {
 		h.writeError(w, r, err)
 		return
 	}
@@ -479,12 +441,11 @@ func (h *Handler) handleAppPasswordDelete(w http.ResponseWriter, r *http.Request
 			}
 		}
 	}
-	n, err := h.users.DeleteAppPasswords(r.Context(), u.ID, id)
+	n, err := h.accounts.DeleteAppPasswords(r.Context(), u.ID, id)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	h.auth.Forget()
 	h.headers(w)
 	if id == "" {
 		httpx.WriteJSON(w, http.StatusOK, object{{"deleted", true, ""}, {"count", n, ""}})
@@ -601,4 +562,15 @@ func (h *Handler) handleAppPasswordIntrospect(w http.ResponseWriter, r *http.Req
 		}
 	}
 	h.writeError(w, r, errorf(http.StatusNotFound, "application_password_not_found", "The current request was not authenticated with an application password."))
+}
+
+// accountError words the core's account refusals as WordPress does.
+func accountError(err error) error {
+	switch {
+	case errors.Is(err, core.ErrInvalidRole):
+		return errorf(http.StatusBadRequest, "rest_user_invalid_role", "The role specified is not valid.")
+	case errors.Is(err, core.ErrInvalidReassign):
+		return errorf(http.StatusBadRequest, "rest_user_invalid_reassign", "Invalid user ID for reassignment.")
+	}
+	return err
 }

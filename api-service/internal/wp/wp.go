@@ -21,6 +21,7 @@ import (
 type Handler struct {
 	core      *core.Service
 	users     Users
+	accounts  *core.Accounts
 	posts     Posts
 	auth      *httpx.Authenticator
 	log       *slog.Logger
@@ -32,8 +33,8 @@ type Handler struct {
 }
 
 // New returns the WordPress dialect.
-func New(c *core.Service, users Users, posts Posts, auth *httpx.Authenticator, log *slog.Logger, cfg Config) *Handler {
-	return &Handler{core: c, users: users, posts: posts, auth: auth, log: log, publicURL: cfg.PublicURL, maxUpload: cfg.MaxUpload,
+func New(c *core.Service, users Users, accounts *core.Accounts, posts Posts, auth *httpx.Authenticator, log *slog.Logger, cfg Config) *Handler {
+	return &Handler{core: c, users: users, accounts: accounts, posts: posts, auth: auth, log: log, publicURL: cfg.PublicURL, maxUpload: cfg.MaxUpload,
 		sizes: media.DefaultSizes(), loc: cfg.Location, views: newViews(cfg.Views)}
 }
 
