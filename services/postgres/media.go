@@ -74,13 +74,7 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 		if titleFromStem {
 			m.Title = m.Stem
 		}
-		slug := media.Slugify(m.Slug)
-		if slug == "" {
-			slug = media.Slugify(m.Title)
-		}
-		if slug == "" {
-			slug = media.Slugify(m.Stem)
-		}
+		slug := media.SlugBase(m.Slug, m.Title, m.Stem)
 		takenSlugs, err := takenNames(ctx, tx, `SELECT slug FROM media WHERE slug LIKE $1 ESCAPE '\'`, likePrefix(media.SlugPrefix(slug)))
 		if err != nil {
 			return err
@@ -90,17 +84,9 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 		if m.Key == "" {
 			m.Key = uuid.NewString()
 		}
-		uploading := m.Status == media.StatusUploading
-		m.Status, m.JobSeq = media.StatusProcessing, 1
-		switch {
-		case uploading:
-			// A presigned upload: the bytes are not there yet; complete
-			// decides what comes next.
-			m.Status = media.StatusUploading
-		case !m.IsImage():
-			// Documents are stored, not rendered: nothing for a worker.
-			m.Status = media.StatusReady
-		}
+		var first media.JobKind
+		m.Status, first = media.FirstStatus(m)
+		m.JobSeq = 1
 		if m.Visibility == "" {
 			m.Visibility = media.VisibilityInherit
 		}
@@ -138,15 +124,13 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 			return err
 		}
 		m.Files = []media.File{original}
-		switch m.Status {
-		case media.StatusUploading:
-			return nil
-		case media.StatusReady:
+		switch {
+		case m.Status == media.StatusReady:
 			return insertEvent(ctx, tx, m.ID, media.StatusReady, "")
+		case first == "":
+			return nil // uploading: completing the upload decides what comes next
 		}
-		// An edit's original is made by its first job.
-		kind, _ := media.JobFor(media.JobRenditions, media.JobState{Status: m.Status, NeedsEdit: m.Edit != nil})
-		job = &media.Job{Kind: kind, MediaID: m.ID, MediaKey: m.Key, Seq: m.JobSeq, MetadataOnly: m.SizesDeferred}
+		job = &media.Job{Kind: first, MediaID: m.ID, MediaKey: m.Key, Seq: m.JobSeq, MetadataOnly: m.SizesDeferred}
 		return insertJob(ctx, tx, job, trace)
 	})
 	return job, err

@@ -1,0 +1,38 @@
+package media
+
+import "testing"
+
+// TestFirstStatus is the table of a new item's first status and job.
+func TestFirstStatus(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		m      Media
+		status Status
+		kind   JobKind
+	}{
+		{"an uploaded JPEG", Media{MIME: "image/jpeg"}, StatusProcessing, JobRenditions},
+		{"an edit of a JPEG", Media{MIME: "image/jpeg", Edit: &Edit{}}, StatusProcessing, JobEdit},
+		{"a PDF", Media{MIME: "application/pdf"}, StatusReady, ""},
+		{"an MP4", Media{MIME: "video/mp4"}, StatusReady, ""},
+		{"a folder", Media{}, StatusReady, ""},
+		{"a presigned upload", Media{MIME: "image/jpeg", Status: StatusUploading}, StatusUploading, ""},
+	} {
+		if status, kind := FirstStatus(&tc.m); status != tc.status || kind != tc.kind {
+			t.Errorf("%s: %s %q, want %s %q", tc.name, status, kind, tc.status, tc.kind)
+		}
+	}
+}
+
+// TestSlugBase: the slug asked for, else the title, else the stem.
+func TestSlugBase(t *testing.T) {
+	for _, tc := range [][4]string{
+		{"My Slug", "Title", "stem", "my-slug"},
+		{"", "Sunset over Sea", "img_01", "sunset-over-sea"},
+		{"", "!!!", "img_01", "img_01"},
+		{"", "", "", ""},
+	} {
+		if got := SlugBase(tc[0], tc[1], tc[2]); got != tc[3] {
+			t.Errorf("SlugBase(%q, %q, %q) = %q, want %q", tc[0], tc[1], tc[2], got, tc[3])
+		}
+	}
+}
