@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,6 +22,7 @@ import (
 	"github.com/pixelmill/pixelmill/api-service/internal/webhook"
 	"github.com/pixelmill/pixelmill/api-service/internal/wp"
 	"github.com/pixelmill/pixelmill/services/jobqueue"
+	"github.com/pixelmill/pixelmill/services/media"
 	"github.com/pixelmill/pixelmill/services/objstore"
 	"github.com/pixelmill/pixelmill/services/postgres"
 )
@@ -232,4 +236,53 @@ func newServer(cfg Config, d *deps, a *app, dialects httpx.Dialects, log *slog.L
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}, nil
+}
+
+// retry runs fn until it succeeds or ctx ends, so the service can start
+// before its dependencies are up.
+func retry(ctx context.Context, log *slog.Logger, what string, fn func() error) error {
+	delay := 200 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := fn()
+		if err == nil {
+			return nil
+		}
+		if attempt == 1 || attempt%10 == 0 {
+			log.WarnContext(ctx, "waiting_for_dependency", "step", what, "attempt", attempt, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w", what, errors.Join(err, ctx.Err()))
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 5*time.Second)
+	}
+}
+
+// ensureAdmin creates the first administrator. Without a configured
+// password it generates one and prints it once, at creation.
+func ensureAdmin(ctx context.Context, users *postgres.UserStore, cfg Config, log *slog.Logger, stdout io.Writer) error {
+	password, generated := cfg.AdminPassword, false
+	if password == "" {
+		var b [18]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return err
+		}
+		password, generated = base64.RawURLEncoding.EncodeToString(b[:]), true
+	}
+	hash, err := httpx.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	created, err := users.EnsureUser(ctx, &media.User{Login: cfg.AdminUser, DisplayName: cfg.AdminUser, Role: media.RoleAdministrator, PasswordHash: hash})
+	if err != nil {
+		return fmt.Errorf("ensure admin: %w", err)
+	}
+	if created {
+		log.InfoContext(ctx, "admin_created", "login", cfg.AdminUser)
+		if generated {
+			fmt.Fprintf(stdout, "Administrator %q created with password: %s\n", cfg.AdminUser, password)
+		}
+	}
+	return nil
 }

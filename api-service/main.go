@@ -5,8 +5,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -21,10 +19,7 @@ import (
 	"time"
 	_ "time/tzdata" // site timezones resolve in minimal containers too
 
-	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
 	"github.com/pixelmill/pixelmill/services/cli"
-	"github.com/pixelmill/pixelmill/services/media"
-	"github.com/pixelmill/pixelmill/services/postgres"
 	"github.com/pixelmill/pixelmill/services/telemetry"
 )
 
@@ -147,55 +142,6 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, ready chan<- 
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
-}
-
-// retry runs fn until it succeeds or ctx ends, so the service can start
-// before its dependencies are up.
-func retry(ctx context.Context, log *slog.Logger, what string, fn func() error) error {
-	delay := 200 * time.Millisecond
-	for attempt := 1; ; attempt++ {
-		err := fn()
-		if err == nil {
-			return nil
-		}
-		if attempt == 1 || attempt%10 == 0 {
-			log.WarnContext(ctx, "waiting_for_dependency", "step", what, "attempt", attempt, "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s: %w", what, errors.Join(err, ctx.Err()))
-		case <-time.After(delay):
-		}
-		delay = min(delay*2, 5*time.Second)
-	}
-}
-
-// ensureAdmin creates the first administrator. Without a configured
-// password it generates one and prints it once, at creation.
-func ensureAdmin(ctx context.Context, users *postgres.UserStore, cfg Config, log *slog.Logger, stdout io.Writer) error {
-	password, generated := cfg.AdminPassword, false
-	if password == "" {
-		var b [18]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return err
-		}
-		password, generated = base64.RawURLEncoding.EncodeToString(b[:]), true
-	}
-	hash, err := httpx.HashPassword(password)
-	if err != nil {
-		return err
-	}
-	created, err := users.EnsureUser(ctx, &media.User{Login: cfg.AdminUser, DisplayName: cfg.AdminUser, Role: media.RoleAdministrator, PasswordHash: hash})
-	if err != nil {
-		return fmt.Errorf("ensure admin: %w", err)
-	}
-	if created {
-		log.InfoContext(ctx, "admin_created", "login", cfg.AdminUser)
-		if generated {
-			fmt.Fprintf(stdout, "Administrator %q created with password: %s\n", cfg.AdminUser, password)
-		}
-	}
-	return nil
 }
 
 // servePprof serves the Go profiler on its own address until ctx ends.
