@@ -127,9 +127,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		ImageWait:          env.Duration("PIXELMILL_IMAGE_WAIT", 20*time.Second),
 		ImageMaxRenditions: env.Int("PIXELMILL_IMAGE_MAX_RENDITIONS", 100),
 		ReadCacheItems:     env.Int("PIXELMILL_READ_CACHE_ITEMS", 2000),
-		Postgres:           env.Postgres(),
-		ObjStore:           env.ObjStore(),
-		JobQueue:           env.JobQueue(),
+		Postgres:           postgres.ConfigFromEnv(env),
+		ObjStore:           objstore.ConfigFromEnv(env),
+		JobQueue:           jobqueue.ConfigFromEnv(env),
 	}
 	c.PublicURL = strings.TrimRight(env.String("PIXELMILL_PUBLIC_URL", "http://"+c.HTTPAddr), "/")
 	if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {

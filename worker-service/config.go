@@ -36,9 +36,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		LogFormat:    env.String("PIXELMILL_LOG_FORMAT", "json"),
 		LogLevel:     env.String("PIXELMILL_LOG_LEVEL", "info"),
 		OTLPEndpoint: env.String("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
-		Postgres:     env.Postgres(),
-		ObjStore:     env.ObjStore(),
-		JobQueue:     env.JobQueue(),
+		Postgres:     postgres.ConfigFromEnv(env),
+		ObjStore:     objstore.ConfigFromEnv(env),
+		JobQueue:     jobqueue.ConfigFromEnv(env),
 	}
 	c.Worker = worker.Config{
 		Concurrency:  env.Int("PIXELMILL_WORKER_CONCURRENCY", wd.Concurrency),

@@ -1,6 +1,7 @@
 // Package config reads Pixelmill's PIXELMILL_* environment variables. An Env
 // collects every bad variable instead of stopping at the first, so an
-// operator fixes them all in one go.
+// operator fixes them all in one go. It knows no adapter: each reads its
+// own variables through an Env (postgres.ConfigFromEnv, …).
 package config
 
 import (
@@ -10,10 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/pixelmill/pixelmill/services/jobqueue"
-	"github.com/pixelmill/pixelmill/services/objstore"
-	"github.com/pixelmill/pixelmill/services/postgres"
 )
 
 // Env reads variables through getenv and remembers what was wrong.
@@ -97,50 +94,6 @@ func (e *Env) Check(name string, err error) {
 	if err != nil {
 		e.errs = append(e.errs, fmt.Errorf("%s: %w", name, err))
 	}
-}
-
-// Postgres reads PIXELMILL_DATABASE_URL and PIXELMILL_DATABASE_MAX_CONNS.
-func (e *Env) Postgres() postgres.Config {
-	d := postgres.DefaultConfig()
-	c := postgres.Config{
-		URL:      e.String("PIXELMILL_DATABASE_URL", d.URL),
-		MaxConns: int32(e.Int("PIXELMILL_DATABASE_MAX_CONNS", int(d.MaxConns))),
-	}
-	e.Check("postgres", c.Validate())
-	return c
-}
-
-// ObjStore reads the PIXELMILL_S3_* variables.
-func (e *Env) ObjStore() objstore.Config {
-	d := objstore.DefaultConfig()
-	c := objstore.Config{
-		Endpoint:  e.String("PIXELMILL_S3_ENDPOINT", d.Endpoint),
-		AccessKey: e.String("PIXELMILL_S3_ACCESS_KEY", d.AccessKey),
-		SecretKey: e.String("PIXELMILL_S3_SECRET_KEY", d.SecretKey),
-		Bucket:    e.String("PIXELMILL_S3_BUCKET", d.Bucket),
-		UseTLS:    e.Bool("PIXELMILL_S3_USE_TLS", d.UseTLS),
-		Region:    e.String("PIXELMILL_S3_REGION", d.Region),
-		// Where clients reach storage for presigned uploads, when not the
-		// same address as the services use (a proxy, a public name).
-		PublicEndpoint: e.String("PIXELMILL_S3_PUBLIC_ENDPOINT", ""),
-		PublicUseTLS:   e.Bool("PIXELMILL_S3_PUBLIC_USE_TLS", false),
-	}
-	e.Check("objstore", c.Validate())
-	return c
-}
-
-// JobQueue reads PIXELMILL_NATS_URL and the delivery policy variables.
-func (e *Env) JobQueue() jobqueue.Config {
-	d := jobqueue.DefaultConfig()
-	c := jobqueue.Config{
-		URL:           e.String("PIXELMILL_NATS_URL", d.URL),
-		AckWait:       e.Duration("PIXELMILL_JOB_ACK_WAIT", d.AckWait),
-		MaxDeliver:    e.Int("PIXELMILL_JOB_MAX_DELIVER", d.MaxDeliver),
-		MaxAckPending: e.Int("PIXELMILL_JOB_MAX_ACK_PENDING", d.MaxAckPending),
-		Replicas:      e.Int("PIXELMILL_NATS_REPLICAS", d.Replicas),
-	}
-	e.Check("jobqueue", c.Validate())
-	return c
 }
 
 // Masked returns a log value that shows whether a secret is set, never the

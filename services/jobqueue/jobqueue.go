@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/propagation"
 
+	"github.com/pixelmill/pixelmill/services/config"
 	"github.com/pixelmill/pixelmill/services/media"
 )
 
@@ -225,4 +226,19 @@ func ExtractTrace(ctx context.Context, h nats.Header) context.Context {
 		carrier[k] = h.Get(k)
 	}
 	return otel.GetTextMapPropagator().Extract(ctx, carrier)
+}
+
+// ConfigFromEnv reads PIXELMILL_NATS_URL and the delivery policy
+// variables; a bad value is remembered by e.
+func ConfigFromEnv(e *config.Env) Config {
+	d := DefaultConfig()
+	c := Config{
+		URL:           e.String("PIXELMILL_NATS_URL", d.URL),
+		AckWait:       e.Duration("PIXELMILL_JOB_ACK_WAIT", d.AckWait),
+		MaxDeliver:    e.Int("PIXELMILL_JOB_MAX_DELIVER", d.MaxDeliver),
+		MaxAckPending: e.Int("PIXELMILL_JOB_MAX_ACK_PENDING", d.MaxAckPending),
+		Replicas:      e.Int("PIXELMILL_NATS_REPLICAS", d.Replicas),
+	}
+	e.Check("jobqueue", c.Validate())
+	return c
 }

@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/pixelmill/pixelmill/services/config"
 	"github.com/pixelmill/pixelmill/services/media"
 )
 
@@ -317,4 +318,24 @@ func MediaKeyOf(key string) (string, bool) {
 	}
 	k, _, ok := strings.Cut(rest, "/")
 	return k, ok && k != ""
+}
+
+// ConfigFromEnv reads the PIXELMILL_S3_* variables; a bad value is
+// remembered by e.
+func ConfigFromEnv(e *config.Env) Config {
+	d := DefaultConfig()
+	c := Config{
+		Endpoint:  e.String("PIXELMILL_S3_ENDPOINT", d.Endpoint),
+		AccessKey: e.String("PIXELMILL_S3_ACCESS_KEY", d.AccessKey),
+		SecretKey: e.String("PIXELMILL_S3_SECRET_KEY", d.SecretKey),
+		Bucket:    e.String("PIXELMILL_S3_BUCKET", d.Bucket),
+		UseTLS:    e.Bool("PIXELMILL_S3_USE_TLS", d.UseTLS),
+		Region:    e.String("PIXELMILL_S3_REGION", d.Region),
+		// Where clients reach storage for presigned uploads, when not the
+		// same address as the services use (a proxy, a public name).
+		PublicEndpoint: e.String("PIXELMILL_S3_PUBLIC_ENDPOINT", ""),
+		PublicUseTLS:   e.Bool("PIXELMILL_S3_PUBLIC_USE_TLS", false),
+	}
+	e.Check("objstore", c.Validate())
+	return c
 }

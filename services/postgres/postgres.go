@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/tern/v2/migrate"
 
+	"github.com/pixelmill/pixelmill/services/config"
 	"github.com/pixelmill/pixelmill/services/media"
 )
 
@@ -140,4 +141,16 @@ func isConnError(err error) bool {
 func isUniqueViolation(err error, constraint string) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23505" && (constraint == "" || pgErr.ConstraintName == constraint)
+}
+
+// ConfigFromEnv reads PIXELMILL_DATABASE_URL and
+// PIXELMILL_DATABASE_MAX_CONNS; a bad value is remembered by e.
+func ConfigFromEnv(e *config.Env) Config {
+	d := DefaultConfig()
+	c := Config{
+		URL:      e.String("PIXELMILL_DATABASE_URL", d.URL),
+		MaxConns: int32(e.Int("PIXELMILL_DATABASE_MAX_CONNS", int(d.MaxConns))),
+	}
+	e.Check("postgres", c.Validate())
+	return c
 }
