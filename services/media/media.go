@@ -1,9 +1,6 @@
 package media
 
-import (
-	"encoding/json"
-	"time"
-)
+import "time"
 
 // Status is where an item is in the rendition pipeline. It is separate from
 // Visibility (WordPress's post status) because an item can be private and
@@ -105,23 +102,15 @@ type Media struct {
 	// Duration is a video's length in seconds; nil for everything else.
 	Duration *float64
 
-	// MediaType is the Umbraco media type alias (Folder, Image, File or a
-	// configured one); see TypeAlias.
+	// MediaType is the item's type alias (Folder, Image, File or a
+	// configured one); see TypeAlias. It decides which named crops the
+	// workers cut.
 	MediaType string
-	// NodeParentID is the folder the item is in; nil at the root. Folders
-	// are items too, without a file.
-	NodeParentID *int64
-	// SortOrder places the item among its siblings, from 0.
-	SortOrder int
 	// Focal is where the crops are centred; nil until set.
 	Focal *Point
 	// CropCoords are crops an editor placed by hand, by alias; a crop
 	// without coordinates is cut around Focal.
 	CropCoords map[string]Coords
-	// Properties are the values of the type's custom properties, by alias.
-	Properties map[string]json.RawMessage
-	// Tree is filled by tree reads only (the Umbraco dialects).
-	Tree *TreeInfo
 
 	// Files are the stored objects: the original, the main copy and every
 	// rendition, in creation order.

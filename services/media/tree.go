@@ -225,6 +225,22 @@ func (m *Media) IsFolder() bool { return m.MIME == "" }
 // one, so it can't collide with another item's sub-size in the same folder.
 func CropFileName(stem, alias, ext string) string { return stem + "~" + alias + "." + ext }
 
+// Node is an item as Umbraco's media tree holds it: the asset, and its
+// place and property values, which the tree keeps in a table of its own
+// (media_nodes). Folders are nodes too, assets without a file. Items of a
+// /v1 key's library are not in the tree.
+type Node struct {
+	*Media
+	// ParentID is the folder the item is in; nil at the root.
+	ParentID *int64
+	// SortOrder places the item among its siblings, from 0.
+	SortOrder int
+	// Properties are the values of the type's custom properties, by alias.
+	Properties map[string]json.RawMessage
+	// Tree is where the node is seen from the root.
+	Tree TreeInfo
+}
+
 // TreeInfo is an item's place in the folder tree.
 type TreeInfo struct {
 	// ParentKey is the folder's key; "" at the root.
@@ -272,7 +288,9 @@ type NodeUpdate struct {
 	Properties map[string]json.RawMessage
 }
 
-// Placement puts a new item into the tree with Umbraco's fields.
+// Placement puts a new item into the tree with Umbraco's fields: the type,
+// focal point and crops are the asset's; the parent and properties are the
+// node's.
 type Placement struct {
 	MediaType  string
 	ParentID   *int64

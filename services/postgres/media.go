@@ -38,6 +38,13 @@ const maxNameAttempts = 20
 // the item has them from its first moment (a private upload is never
 // public, not even between two writes). m is updated with what was stored.
 func (s *MediaStore) CreateMedia(ctx context.Context, m *media.Media, original media.File, trace map[string]string) (*media.Job, error) {
+	return s.CreateMediaAt(ctx, m, original, nil, trace)
+}
+
+// CreateMediaAt is CreateMedia for an item the tree places: under
+// at.ParentID (nil: at the root) with at.Properties. Its sort order is
+// after its last sibling. Items of a /v1 library take no place.
+func (s *MediaStore) CreateMediaAt(ctx context.Context, m *media.Media, original media.File, at *media.Placement, trace map[string]string) (*media.Job, error) {
 	titleFromStem := m.Title == ""
 	baseStem := m.Stem
 	// What was asked for: a failed attempt overwrites m with what it
@@ -45,7 +52,7 @@ func (s *MediaStore) CreateMedia(ctx context.Context, m *media.Media, original m
 	slug, date, comments, pings := m.Slug, m.CreatedAt, m.CommentStatus, m.PingStatus
 	for attempt := 1; ; attempt++ {
 		m.Slug, m.CreatedAt, m.CommentStatus, m.PingStatus = slug, date, comments, pings
-		job, err := s.createMediaOnce(ctx, m, original, baseStem, titleFromStem, trace)
+		job, err := s.createMediaOnce(ctx, m, original, at, baseStem, titleFromStem, trace)
 		if err == nil {
 			return job, nil
 		}
@@ -56,7 +63,7 @@ func (s *MediaStore) CreateMedia(ctx context.Context, m *media.Media, original m
 	}
 }
 
-func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, original media.File, baseStem string, titleFromStem bool, trace map[string]string) (*media.Job, error) {
+func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, original media.File, at *media.Placement, baseStem string, titleFromStem bool, trace map[string]string) (*media.Job, error) {
 	var job *media.Job
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		if m.APIKeyID == nil && m.Status != media.StatusUploading {
@@ -99,20 +106,25 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 			INSERT INTO media (key, author_id, post_id, title, caption, description, alt_text, slug, visibility,
 			                   mime, dir, stem, ext, client_filename, file, width, height, filesize, original_filesize,
 			                   status, job_seq, parent_media_id, parent_file, edit, api_key_id, upload_size, upload_expires_at, duration,
-			                   media_type, node_parent_id, sort_order, focal_left, focal_top, crop_coords, properties,
+			                   media_type, focal_left, focal_top, crop_coords,
 			                   created_at, comment_status, ping_status)
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,
-			        $28,$29,`+nextSortOrder("$29")+`,$30,$31,$32,$33,
-			        COALESCE($34, now()), COALESCE(NULLIF($35, ''), 'open'), COALESCE(NULLIF($36, ''), 'closed'))
-			RETURNING id, created_at, updated_at, comment_status, ping_status, template, sort_order`,
+			        $28,$29,$30,$31,
+			        COALESCE($32, now()), COALESCE(NULLIF($33, ''), 'open'), COALESCE(NULLIF($34, ''), 'closed'))
+			RETURNING id, created_at, updated_at, comment_status, ping_status, template`,
 			m.Key, m.AuthorID, m.PostID, m.Title, m.Caption, m.Description, m.AltText, m.Slug, m.Visibility,
 			m.MIME, m.Dir, m.Stem, m.Ext, m.ClientFilename, m.File, m.Width, m.Height, m.OriginalFilesize,
 			m.Status, m.JobSeq, m.ParentID, m.ParentFile, m.Edit, m.APIKeyID, m.UploadSize, m.UploadExpires, m.Duration,
-			m.TypeAlias(), m.NodeParentID, focalLeft(m.Focal), focalTop(m.Focal), coordsArg(m.CropCoords), propsArg(m.Properties),
+			m.TypeAlias(), focalLeft(m.Focal), focalTop(m.Focal), coordsArg(m.CropCoords),
 			createdAt, m.CommentStatus, m.PingStatus).
-			Scan(&m.ID, &m.CreatedAt, &m.UpdatedAt, &m.CommentStatus, &m.PingStatus, &m.Template, &m.SortOrder)
+			Scan(&m.ID, &m.CreatedAt, &m.UpdatedAt, &m.CommentStatus, &m.PingStatus, &m.Template)
 		if err != nil {
 			return fmt.Errorf("insert media: %w", err)
+		}
+		if m.APIKeyID == nil {
+			if err := insertNode(ctx, tx, m.ID, at); err != nil {
+				return err
+			}
 		}
 		m.MediaType = m.TypeAlias()
 		if m.IsFolder() {
@@ -314,7 +326,7 @@ const mediaColumns = `id, key, author_id, post_id, title, caption, description, 
 	mime, dir, stem, ext, client_filename, file, width, height, filesize, original_filesize, image_meta,
 	status, status_error, job_seq, created_at, updated_at, parent_media_id, parent_file, edit,
 	comment_status, ping_status, template, api_key_id, upload_size, upload_expires_at, duration,
-	media_type, node_parent_id, sort_order, focal_left, focal_top, crop_coords, properties`
+	media_type, focal_left, focal_top, crop_coords`
 
 // scanMediaWith scans mediaColumns and then any extra columns into extra.
 func scanMediaWith(row pgx.Row, extra ...any) (*media.Media, error) {
@@ -326,7 +338,7 @@ func scanMediaWith(row pgx.Row, extra ...any) (*media.Media, error) {
 		&m.Filesize, &m.OriginalFilesize, &meta, &m.Status, &m.StatusError, &m.JobSeq, &m.CreatedAt, &m.UpdatedAt,
 		&m.ParentID, &m.ParentFile, &m.Edit, &m.CommentStatus, &m.PingStatus, &m.Template,
 		&m.APIKeyID, &m.UploadSize, &m.UploadExpires, &m.Duration,
-		&m.MediaType, &m.NodeParentID, &m.SortOrder, &focalLeft, &focalTop, &m.CropCoords, &m.Properties}, extra...)...)
+		&m.MediaType, &focalLeft, &focalTop, &m.CropCoords}, extra...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,10 @@ import (
 // it: the library is that key's own tenant.
 const inTree = `api_key_id IS NULL AND status <> 'uploading'`
 
+// fromTree joins each item to its node, the tree's own row (012): reads
+// name the node's columns through n.
+const fromTree = `media JOIN media_nodes n ON n.media_id = media.id`
+
 // treeLock is the key of the advisory lock that serialises changes to the
 // tree's shape: creates in it, moves, reorders and deletes. Each takes it
 // first in its transaction, before any row lock, so two moves can't pass
@@ -37,8 +41,24 @@ func lockTree(ctx context.Context, tx pgx.Tx) error {
 // the tree index. Items outside the tree take no place.
 func nextSortOrder(param string) string {
 	return fmt.Sprintf(`(CASE WHEN %[1]s::bigint IS NULL
-		THEN (SELECT COALESCE(max(sort_order) + 1, 0) FROM media WHERE node_parent_id IS NULL AND `+inTree+`)
-		ELSE (SELECT COALESCE(max(sort_order) + 1, 0) FROM media WHERE node_parent_id = %[1]s::bigint AND `+inTree+`) END)`, param)
+		THEN (SELECT COALESCE(max(n.sort_order) + 1, 0) FROM `+fromTree+` WHERE n.parent_id IS NULL AND `+inTree+`)
+		ELSE (SELECT COALESCE(max(n.sort_order) + 1, 0) FROM `+fromTree+` WHERE n.parent_id = %[1]s::bigint AND `+inTree+`) END)`, param)
+}
+
+// insertNode gives a new item its node: under at's parent (nil at: the
+// root), after its last sibling, with at's property values.
+func insertNode(ctx context.Context, tx pgx.Tx, id int64, at *media.Placement) error {
+	var parent *int64
+	var props map[string]json.RawMessage
+	if at != nil {
+		parent, props = at.ParentID, at.Properties
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO media_nodes (media_id, parent_id, sort_order, properties)
+		VALUES ($1, $2, `+nextSortOrder("$2")+`, $3)`, id, parent, propsArg(props))
+	if err != nil {
+		return fmt.Errorf("insert node: %w", err)
+	}
+	return nil
 }
 
 func focalLeft(p *media.Point) *float64 {
@@ -69,15 +89,18 @@ func propsArg(p map[string]json.RawMessage) map[string]json.RawMessage {
 	return p
 }
 
-// treeColumns are selected after mediaColumns and filesJSON by tree reads:
-// the parent's key and whether the item has children.
-const treeColumns = `(SELECT p.key::text FROM media p WHERE p.id = media.node_parent_id),
-	EXISTS (SELECT 1 FROM media c WHERE c.node_parent_id = media.id AND c.` + inTree + `)`
+// treeColumns are selected after mediaColumns and filesJSON by tree reads,
+// from fromTree: the node's own columns, the parent's key and whether the
+// item has children.
+const treeColumns = `n.parent_id, n.sort_order, n.properties,
+	(SELECT p.key::text FROM media p WHERE p.id = n.parent_id),
+	EXISTS (SELECT 1 FROM media_nodes cn JOIN media c ON c.id = cn.media_id
+		WHERE cn.parent_id = media.id AND c.api_key_id IS NULL AND c.status <> 'uploading')`
 
 // FindNode returns an item of the tree by key, with its files and its
 // place: level, names from the root, parent, children. Items outside the
 // tree are not found.
-func (s *MediaStore) FindNode(ctx context.Context, key string) (*media.Media, error) {
+func (s *MediaStore) FindNode(ctx context.Context, key string) (*media.Node, error) {
 	k, err := uuid.Parse(key)
 	if err != nil {
 		return nil, media.Errorf(media.CodeNotFound, "media not found")
@@ -86,7 +109,7 @@ func (s *MediaStore) FindNode(ctx context.Context, key string) (*media.Media, er
 }
 
 // findNode returns the one tree item where selects.
-func (s *MediaStore) findNode(ctx context.Context, where string, args ...any) (*media.Media, error) {
+func (s *MediaStore) findNode(ctx context.Context, where string, args ...any) (*media.Node, error) {
 	items, err := s.findNodes(ctx, where, args...)
 	if err != nil {
 		return nil, err
@@ -99,7 +122,7 @@ func (s *MediaStore) findNode(ctx context.Context, where string, args ...any) (*
 
 // FindNodes returns the tree's items of the keys that exist, in the order
 // of keys, each once.
-func (s *MediaStore) FindNodes(ctx context.Context, keys []string) ([]*media.Media, error) {
+func (s *MediaStore) FindNodes(ctx context.Context, keys []string) ([]*media.Node, error) {
 	var ids []uuid.UUID
 	for _, k := range keys {
 		if u, err := uuid.Parse(k); err == nil {
@@ -107,17 +130,17 @@ func (s *MediaStore) FindNodes(ctx context.Context, keys []string) ([]*media.Med
 		}
 	}
 	if len(ids) == 0 {
-		return []*media.Media{}, nil
+		return []*media.Node{}, nil
 	}
 	found, err := s.findNodes(ctx, `key = ANY($1)`, ids)
 	if err != nil {
 		return nil, err
 	}
-	byKey := make(map[string]*media.Media, len(found))
+	byKey := make(map[string]*media.Node, len(found))
 	for _, m := range found {
 		byKey[m.Key] = m
 	}
-	out := make([]*media.Media, 0, len(found))
+	out := make([]*media.Node, 0, len(found))
 	for _, k := range ids {
 		if m, ok := byKey[k.String()]; ok {
 			out = append(out, m)
@@ -127,9 +150,9 @@ func (s *MediaStore) FindNodes(ctx context.Context, keys []string) ([]*media.Med
 	return out, nil
 }
 
-func (s *MediaStore) findNodes(ctx context.Context, where string, args ...any) ([]*media.Media, error) {
+func (s *MediaStore) findNodes(ctx context.Context, where string, args ...any) ([]*media.Node, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT `+mediaColumns+`, `+filesJSON+`, `+treeColumns+`
-		FROM media WHERE `+inTree+` AND `+where, args...)
+		FROM `+fromTree+` WHERE `+inTree+` AND `+where, args...)
 	if err != nil {
 		return nil, translate(err, "media")
 	}
@@ -142,13 +165,13 @@ func (s *MediaStore) findNodes(ctx context.Context, where string, args ...any) (
 	byParent := map[int64][]string{}
 	for _, m := range items {
 		var names []string
-		if m.NodeParentID != nil {
+		if m.ParentID != nil {
 			var ok bool
-			if names, ok = byParent[*m.NodeParentID]; !ok {
-				if names, err = s.ancestorNames(ctx, m.NodeParentID); err != nil {
+			if names, ok = byParent[*m.ParentID]; !ok {
+				if names, err = s.ancestorNames(ctx, m.ParentID); err != nil {
 					return nil, err
 				}
-				byParent[*m.NodeParentID] = names
+				byParent[*m.ParentID] = names
 			}
 		}
 		m.Tree.Names = append(slices.Clone(names), m.Title)
@@ -158,22 +181,22 @@ func (s *MediaStore) findNodes(ctx context.Context, where string, args ...any) (
 }
 
 // scanNode scans mediaColumns, filesJSON and treeColumns.
-func scanNode(r pgx.CollectableRow) (*media.Media, error) { return scanNodeWith(r) }
+func scanNode(r pgx.CollectableRow) (*media.Node, error) { return scanNodeWith(r) }
 
 // scanNodeWith scans mediaColumns, filesJSON, treeColumns and then extra.
-func scanNodeWith(r pgx.CollectableRow, extra ...any) (*media.Media, error) {
+func scanNodeWith(r pgx.CollectableRow, extra ...any) (*media.Node, error) {
 	var files []byte
 	var parentKey *string
-	t := &media.TreeInfo{}
-	m, err := scanMediaWith(r, append([]any{&files, &parentKey, &t.HasChildren}, extra...)...)
+	n := &media.Node{}
+	m, err := scanMediaWith(r, append([]any{&files, &n.ParentID, &n.SortOrder, &n.Properties, &parentKey, &n.Tree.HasChildren}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
 	if parentKey != nil {
-		t.ParentKey = *parentKey
+		n.Tree.ParentKey = *parentKey
 	}
-	m.Tree = t
-	return m, decodeFiles(m, files)
+	n.Media = m
+	return n, decodeFiles(m, files)
 }
 
 // ancestorNames returns the names from the root down to the folder id
@@ -185,9 +208,10 @@ func (s *MediaStore) ancestorNames(ctx context.Context, id *int64) ([]string, er
 	}
 	rows, err := s.db.Pool.Query(ctx, `
 		WITH RECURSIVE up(id, parent, title, depth) AS (
-			SELECT id, node_parent_id, title, 0 FROM media WHERE id = $1
+			SELECT media.id, n.parent_id, media.title, 0 FROM `+fromTree+` WHERE media.id = $1
 			UNION ALL
-			SELECT m.id, m.node_parent_id, m.title, up.depth + 1 FROM media m JOIN up ON m.id = up.parent WHERE up.depth < 1000)
+			SELECT m.id, n.parent_id, m.title, up.depth + 1 FROM media m JOIN media_nodes n ON n.media_id = m.id JOIN up ON m.id = up.parent
+			WHERE up.depth < 1000)
 		SELECT title FROM up ORDER BY depth DESC`, *id)
 	if err != nil {
 		return nil, translate(err, "media")
@@ -203,7 +227,7 @@ func (s *MediaStore) NodeID(ctx context.Context, key string) (int64, error) {
 		return 0, media.Errorf(media.CodeNotFound, "media not found")
 	}
 	var id int64
-	err = s.db.Pool.QueryRow(ctx, `SELECT id FROM media WHERE key = $1 AND `+inTree, k).Scan(&id)
+	err = s.db.Pool.QueryRow(ctx, `SELECT media.id FROM `+fromTree+` WHERE key = $1 AND `+inTree, k).Scan(&id)
 	return id, translate(err, "media")
 }
 
@@ -211,16 +235,16 @@ func (s *MediaStore) NodeID(ctx context.Context, key string) (int64, error) {
 // name ignoring case (the first in sort order when siblings share one).
 // Paths are the public Delivery API's: private items are not matched, so
 // they neither show nor hide a public sibling of the same name.
-func (s *MediaStore) FindNodeByPath(ctx context.Context, names []string) (*media.Media, error) {
+func (s *MediaStore) FindNodeByPath(ctx context.Context, names []string) (*media.Node, error) {
 	if len(names) == 0 {
 		return nil, media.Errorf(media.CodeNotFound, "media not found")
 	}
 	var parent *int64
 	var id int64
 	for _, name := range names {
-		err := s.db.Pool.QueryRow(ctx, `SELECT id FROM media
-			WHERE node_parent_id IS NOT DISTINCT FROM $1 AND lower(title) = lower($2) AND visibility = 'inherit' AND `+inTree+`
-			ORDER BY sort_order, id LIMIT 1`, parent, name).Scan(&id)
+		err := s.db.Pool.QueryRow(ctx, `SELECT media.id FROM `+fromTree+`
+			WHERE n.parent_id IS NOT DISTINCT FROM $1 AND lower(title) = lower($2) AND visibility = 'inherit' AND `+inTree+`
+			ORDER BY n.sort_order, media.id LIMIT 1`, parent, name).Scan(&id)
 		if err != nil {
 			return nil, translate(err, "media")
 		}
@@ -234,13 +258,13 @@ var sortColumns = map[string]string{
 	"createDate": "created_at",
 	"updateDate": "updated_at",
 	"name":       "lower(title)",
-	"sortOrder":  "sort_order",
+	"sortOrder":  "n.sort_order",
 }
 
 // Children returns a page of the children of parent (nil: the root) that q
 // selects, and how many it selects in all. Sort keys apply in the order
 // given, then the sort order, then the id.
-func (s *MediaStore) Children(ctx context.Context, parent *int64, q media.ChildQuery) ([]*media.Media, int, error) {
+func (s *MediaStore) Children(ctx context.Context, parent *int64, q media.ChildQuery) ([]*media.Node, int, error) {
 	args := []any{}
 	arg := func(v any) string {
 		args = append(args, v)
@@ -248,9 +272,9 @@ func (s *MediaStore) Children(ctx context.Context, parent *int64, q media.ChildQ
 	}
 	conds := []string{inTree}
 	if parent == nil {
-		conds = append(conds, "node_parent_id IS NULL")
+		conds = append(conds, "n.parent_id IS NULL")
 	} else {
-		conds = append(conds, "node_parent_id = "+arg(*parent))
+		conds = append(conds, "n.parent_id = "+arg(*parent))
 	}
 	if q.MediaType != "" {
 		conds = append(conds, "media_type = "+arg(q.MediaType))
@@ -274,19 +298,19 @@ func (s *MediaStore) Children(ctx context.Context, parent *int64, q media.ChildQ
 		}
 		order = append(order, col)
 	}
-	order = append(order, "sort_order", "id")
+	order = append(order, "n.sort_order", "media.id")
 	where := strings.Join(conds, " AND ")
 	take := max(q.Take, 0)
 	skip := max(q.Skip, 0)
 	query := `SELECT ` + mediaColumns + `, ` + filesJSON + `, ` + treeColumns + `, count(*) OVER ()
-		FROM media WHERE ` + where + ` ORDER BY ` + strings.Join(order, ", ") +
+		FROM ` + fromTree + ` WHERE ` + where + ` ORDER BY ` + strings.Join(order, ", ") +
 		` LIMIT ` + arg(take) + ` OFFSET ` + arg(skip)
 	rows, err := s.db.Pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, 0, translate(err, "media")
 	}
 	total := 0
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*media.Media, error) {
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*media.Node, error) {
 		return scanNodeWith(r, &total)
 	})
 	if err != nil {
@@ -294,7 +318,7 @@ func (s *MediaStore) Children(ctx context.Context, parent *int64, q media.ChildQ
 	}
 	if len(items) == 0 {
 		// An empty page (take 0, or past the end) counted nothing.
-		if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM media WHERE `+where, args[:len(args)-2]...).Scan(&total); err != nil {
+		if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM `+fromTree+` WHERE `+where, args[:len(args)-2]...).Scan(&total); err != nil {
 			return nil, 0, translate(err, "media")
 		}
 		return items, total, nil
@@ -328,15 +352,21 @@ func (s *MediaStore) UpdateNode(ctx context.Context, id int64, u media.NodeUpdat
 		var parent *int64
 		var mime string
 		var status media.Status
-		if err := tx.QueryRow(ctx, `SELECT node_parent_id, mime, status FROM media WHERE id = $1 AND `+inTree+` FOR UPDATE`, id).
+		if err := tx.QueryRow(ctx, `SELECT n.parent_id, mime, status FROM `+fromTree+` WHERE media.id = $1 AND `+inTree+` FOR UPDATE`, id).
 			Scan(&parent, &mime, &status); err != nil {
 			return err
 		}
-		var sets []string
-		var args []any
+		// The asset's columns and the node's are set apart, each in its
+		// own table.
+		var sets, nodeSets []string
+		var args, nodeArgs []any
 		set := func(col string, v any) {
 			args = append(args, v)
 			sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
+		}
+		setNode := func(col string, v any) {
+			nodeArgs = append(nodeArgs, v)
+			nodeSets = append(nodeSets, fmt.Sprintf("%s = $%d", col, len(nodeArgs)))
 		}
 		if u.Name != nil {
 			set("title", *u.Name)
@@ -348,13 +378,13 @@ func (s *MediaStore) UpdateNode(ctx context.Context, id int64, u media.NodeUpdat
 				}
 			}
 			parent = u.ParentID
-			set("node_parent_id", parent)
+			setNode("parent_id", parent)
 			if u.SortOrder == nil {
 				var next int
 				if err := tx.QueryRow(ctx, `SELECT `+nextSortOrder("$1"), parent).Scan(&next); err != nil {
 					return err
 				}
-				set("sort_order", next)
+				setNode("sort_order", next)
 			}
 		}
 		recrop := false
@@ -382,12 +412,20 @@ func (s *MediaStore) UpdateNode(ctx context.Context, id int64, u media.NodeUpdat
 					merge[k] = v
 				}
 			}
-			args = append(args, merge, drop)
-			sets = append(sets, fmt.Sprintf("properties = (properties || $%d) - $%d::text[]", len(args)-1, len(args)))
+			nodeArgs = append(nodeArgs, merge, drop)
+			nodeSets = append(nodeSets, fmt.Sprintf("properties = (properties || $%d) - $%d::text[]", len(nodeArgs)-1, len(nodeArgs)))
 		}
-		if len(sets) > 0 {
+		if len(nodeSets) > 0 {
+			nodeArgs = append(nodeArgs, id)
+			if _, err := tx.Exec(ctx, "UPDATE media_nodes SET "+strings.Join(nodeSets, ", ")+fmt.Sprintf(" WHERE media_id = $%d", len(nodeArgs)), nodeArgs...); err != nil {
+				return err
+			}
+		}
+		if len(sets)+len(nodeSets) > 0 {
+			// The item changed, as a whole: its date moves and the API
+			// replicas hear of it (009), whichever table changed.
 			args = append(args, id)
-			if _, err := tx.Exec(ctx, "UPDATE media SET "+strings.Join(sets, ", ")+fmt.Sprintf(", updated_at = now() WHERE id = $%d", len(args)), args...); err != nil {
+			if _, err := tx.Exec(ctx, "UPDATE media SET "+strings.Join(append(sets, "updated_at = now()"), ", ")+fmt.Sprintf(" WHERE id = $%d", len(args)), args...); err != nil {
 				return err
 			}
 		}
@@ -423,10 +461,10 @@ func checkMove(ctx context.Context, tx pgx.Tx, id, parent int64) error {
 	var isFolder, inside bool
 	err := tx.QueryRow(ctx, `
 		WITH RECURSIVE up(id, parent, depth) AS (
-			SELECT id, node_parent_id, 0 FROM media WHERE id = $2
+			SELECT media_id, parent_id, 0 FROM media_nodes WHERE media_id = $2
 			UNION ALL
-			SELECT m.id, m.node_parent_id, up.depth + 1 FROM media m JOIN up ON m.id = up.parent WHERE up.depth < 1000)
-		SELECT COALESCE((SELECT mime = '' FROM media WHERE id = $2 AND `+inTree+`), false), EXISTS (SELECT 1 FROM up WHERE id = $1)`, id, parent).
+			SELECT n.media_id, n.parent_id, up.depth + 1 FROM media_nodes n JOIN up ON n.media_id = up.parent WHERE up.depth < 1000)
+		SELECT COALESCE((SELECT mime = '' FROM `+fromTree+` WHERE media.id = $2 AND `+inTree+`), false), EXISTS (SELECT 1 FROM up WHERE id = $1)`, id, parent).
 		Scan(&isFolder, &inside)
 	if err != nil {
 		return err
@@ -445,12 +483,12 @@ func checkMove(ctx context.Context, tx pgx.Tx, id, parent int64) error {
 func placeAmongSiblings(ctx context.Context, tx pgx.Tx, id int64, parent *int64, pos int) error {
 	_, err := tx.Exec(ctx, `
 		WITH sib AS (
-			SELECT id, row_number() OVER (ORDER BY sort_order, id) - 1 AS rn
-			FROM media WHERE node_parent_id IS NOT DISTINCT FROM $2 AND id <> $1 AND `+inTree+`),
+			SELECT media.id, row_number() OVER (ORDER BY n.sort_order, media.id) - 1 AS rn
+			FROM `+fromTree+` WHERE n.parent_id IS NOT DISTINCT FROM $2 AND media.id <> $1 AND `+inTree+`),
 		placed AS (
 			SELECT id, CASE WHEN rn < $3 THEN rn ELSE rn + 1 END AS pos FROM sib
 			UNION ALL SELECT $1, LEAST(GREATEST($3, 0), (SELECT count(*) FROM sib)))
-		UPDATE media m SET sort_order = placed.pos FROM placed WHERE m.id = placed.id AND m.sort_order <> placed.pos`,
+		UPDATE media_nodes m SET sort_order = placed.pos FROM placed WHERE m.media_id = placed.id AND m.sort_order <> placed.pos`,
 		id, parent, pos)
 	return err
 }
@@ -482,9 +520,9 @@ func (s *MediaStore) DeleteNode(ctx context.Context, id int64) ([]*media.Media, 
 func deleteSubtree(ctx context.Context, tx pgx.Tx, id int64) ([]*media.Media, error) {
 	rows, err := tx.Query(ctx, `
 		WITH RECURSIVE down(id, depth) AS (
-			SELECT id, 0 FROM media WHERE id = $1 AND `+inTree+`
+			SELECT media.id, 0 FROM `+fromTree+` WHERE media.id = $1 AND `+inTree+`
 			UNION ALL
-			SELECT m.id, down.depth + 1 FROM media m JOIN down ON m.node_parent_id = down.id WHERE down.depth < 1000)
+			SELECT n.media_id, down.depth + 1 FROM media_nodes n JOIN down ON n.parent_id = down.id WHERE down.depth < 1000)
 		DELETE FROM media WHERE id IN (SELECT id FROM down) RETURNING id, key::text, mime`, id)
 	if err != nil {
 		return nil, err
@@ -536,7 +574,7 @@ func (s *MediaStore) ReplaceFile(ctx context.Context, id int64, r *media.Media, 
 	var old []string
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		m := &media.Media{ID: id}
-		if err := tx.QueryRow(ctx, `SELECT key, dir, mime, job_seq FROM media WHERE id = $1 AND `+inTree+` FOR UPDATE`, id).
+		if err := tx.QueryRow(ctx, `SELECT key, dir, mime, job_seq FROM `+fromTree+` WHERE media.id = $1 AND `+inTree+` FOR UPDATE OF media`, id).
 			Scan(&m.Key, &m.Dir, &m.MIME, &m.JobSeq); err != nil {
 			return err
 		}

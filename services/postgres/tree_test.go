@@ -12,24 +12,34 @@ import (
 )
 
 // folder creates a folder under parent (nil: the root).
-func folder(t *testing.T, store *postgres.MediaStore, u *media.User, name string, parent *int64) *media.Media {
+func folder(t *testing.T, store *postgres.MediaStore, u *media.User, name string, parent *int64) *media.Node {
 	t.Helper()
-	m := &media.Media{AuthorID: u.ID, Title: name, MediaType: media.TypeFolder, Stem: "folder-" + name, NodeParentID: parent}
-	if job, err := store.CreateMedia(context.Background(), m, media.File{}, nil); err != nil || job != nil {
+	m := &media.Media{AuthorID: u.ID, Title: name, MediaType: media.TypeFolder, Stem: "folder-" + name}
+	if job, err := store.CreateMediaAt(context.Background(), m, media.File{}, &media.Placement{ParentID: parent}, nil); err != nil || job != nil {
 		t.Fatalf("create folder %s: job %v, %v", name, job, err)
 	}
-	return m
+	return node(t, store, m.Key)
+}
+
+// node reads an item of the tree.
+func node(t *testing.T, store *postgres.MediaStore, key string) *media.Node {
+	t.Helper()
+	n, err := store.FindNode(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // fileIn creates a JPEG item under parent.
-func fileIn(t *testing.T, store *postgres.MediaStore, u *media.User, name string, parent *int64) *media.Media {
+func fileIn(t *testing.T, store *postgres.MediaStore, u *media.User, name string, parent *int64) *media.Node {
 	t.Helper()
 	m := newItem(u, name, name)
-	m.Dir, m.NodeParentID = "abcd1234", parent
-	if _, err := store.CreateMedia(context.Background(), m, media.File{Key: "k-" + name, MIME: "image/jpeg"}, nil); err != nil {
+	m.Dir = "abcd1234"
+	if _, err := store.CreateMediaAt(context.Background(), m, media.File{Key: "k-" + name, MIME: "image/jpeg"}, &media.Placement{ParentID: parent}, nil); err != nil {
 		t.Fatal(err)
 	}
-	return m
+	return node(t, store, m.Key)
 }
 
 func childNames(t *testing.T, store *postgres.MediaStore, parent *int64, q media.ChildQuery) ([]string, int) {
@@ -319,7 +329,7 @@ func TestConcurrentMovesKeepATree(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store, _, u := newStores(t)
-	folders := []*media.Media{folder(t, store, u, "A", nil), folder(t, store, u, "B", nil), folder(t, store, u, "C", nil)}
+	folders := []*media.Node{folder(t, store, u, "A", nil), folder(t, store, u, "B", nil), folder(t, store, u, "C", nil)}
 	var wg sync.WaitGroup
 	errs := make(chan error, 60)
 	for i := range 60 {
@@ -352,7 +362,7 @@ func TestConcurrentMovesKeepATree(t *testing.T) {
 	}
 	// Sort orders stay dense under concurrent reorders of one folder.
 	parent := folder(t, store, u, "P", nil)
-	var kids []*media.Media
+	var kids []*media.Node
 	for i := range 6 {
 		kids = append(kids, fileIn(t, store, u, "kid"+string(rune('a'+i)), &parent.ID))
 	}

@@ -35,7 +35,9 @@ import (
 
 // MediaStore is what the core needs of the Postgres store.
 type MediaStore interface {
-	CreateMedia(ctx context.Context, m *media.Media, original media.File, trace map[string]string) (*media.Job, error)
+	// CreateMediaAt records a new item with its first job; at places it
+	// in the tree (nil: at the root).
+	CreateMediaAt(ctx context.Context, m *media.Media, original media.File, at *media.Placement, trace map[string]string) (*media.Job, error)
 	FindMediaByID(ctx context.Context, id int64) (*media.Media, error)
 	FindFileByPath(ctx context.Context, path string) (media.File, media.Visibility, int64, error)
 	RequeueMedia(ctx context.Context, id int64, sizes []string, trace map[string]string) (*media.Job, error)
@@ -197,7 +199,7 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*media.Media, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.store.CreateMedia(ctx, m, original, jobqueue.InjectTrace(ctx)); err != nil {
+	if _, err := s.store.CreateMediaAt(ctx, m, original, up.Placement, jobqueue.InjectTrace(ctx)); err != nil {
 		s.removeObject(original.Key)
 		return nil, err
 	}
@@ -298,7 +300,7 @@ func (s *Service) item(up Upload, ft media.FileType, stem, ext string) *media.Me
 		m.Visibility = media.VisibilityPrivate
 	}
 	if p := up.Placement; p != nil {
-		m.MediaType, m.NodeParentID, m.Focal, m.CropCoords, m.Properties = p.MediaType, p.ParentID, p.Focal, p.CropCoords, p.Properties
+		m.MediaType, m.Focal, m.CropCoords = p.MediaType, p.Focal, p.CropCoords
 		if p.Dir != "" {
 			m.Dir = p.Dir
 		}
@@ -475,7 +477,7 @@ func (s *Service) EditMedia(ctx context.Context, parent *media.Media, author *me
 		m.Title = stem
 	}
 	original := media.File{Key: objstore.OriginalKey(m.Key), MIME: m.MIME}
-	if _, err := s.store.CreateMedia(ctx, m, original, jobqueue.InjectTrace(ctx)); err != nil {
+	if _, err := s.store.CreateMediaAt(ctx, m, original, nil, jobqueue.InjectTrace(ctx)); err != nil {
 		return nil, err
 	}
 	s.relay.Kick()

@@ -13,11 +13,11 @@ import (
 // TreeStore is what the Umbraco dialects need of the media store: the
 // folder tree, its moves and the renditions made for image URLs.
 type TreeStore interface {
-	FindNode(ctx context.Context, key string) (*media.Media, error)
-	FindNodes(ctx context.Context, keys []string) ([]*media.Media, error)
-	FindNodeByPath(ctx context.Context, names []string) (*media.Media, error)
+	FindNode(ctx context.Context, key string) (*media.Node, error)
+	FindNodes(ctx context.Context, keys []string) ([]*media.Node, error)
+	FindNodeByPath(ctx context.Context, names []string) (*media.Node, error)
 	NodeID(ctx context.Context, key string) (int64, error)
-	Children(ctx context.Context, parent *int64, q media.ChildQuery) ([]*media.Media, int, error)
+	Children(ctx context.Context, parent *int64, q media.ChildQuery) ([]*media.Node, int, error)
 	UpdateNode(ctx context.Context, id int64, u media.NodeUpdate, trace map[string]string) (*media.Job, error)
 	ReplaceFile(ctx context.Context, id int64, r *media.Media, original media.File, trace map[string]string) (*media.Job, []string, error)
 	DeleteNode(ctx context.Context, id int64) ([]*media.Media, error)
@@ -54,13 +54,13 @@ func (s *Service) SaveMediaTypes(ctx context.Context, types []media.MediaType) e
 
 // CreateFolder makes a folder of the tree (or an item of any type without
 // a file) under p.ParentID.
-func (s *Service) CreateFolder(ctx context.Context, author *media.User, name string, p media.Placement) (*media.Media, error) {
+func (s *Service) CreateFolder(ctx context.Context, author *media.User, name string, p media.Placement) (*media.Node, error) {
 	key := newKey()
 	m := &media.Media{
 		Key: key, AuthorID: author.ID, Title: name, Dir: "", Stem: "folder-" + key,
-		MediaType: p.MediaType, NodeParentID: p.ParentID, Properties: p.Properties,
+		MediaType: p.MediaType,
 	}
-	if _, err := s.store.CreateMedia(ctx, m, media.File{}, nil); err != nil {
+	if _, err := s.store.CreateMediaAt(ctx, m, media.File{}, &p, nil); err != nil {
 		return nil, err
 	}
 	if p.SortOrder != nil {
@@ -73,7 +73,7 @@ func (s *Service) CreateFolder(ctx context.Context, author *media.User, name str
 
 // CreateNode uploads a file into the tree and returns the item as the tree
 // shows it.
-func (s *Service) CreateNode(ctx context.Context, up Upload) (*media.Media, error) {
+func (s *Service) CreateNode(ctx context.Context, up Upload) (*media.Node, error) {
 	m, err := s.Upload(ctx, up)
 	if err != nil {
 		return nil, err
@@ -87,25 +87,25 @@ func (s *Service) CreateNode(ctx context.Context, up Upload) (*media.Media, erro
 }
 
 // FindNode returns an item of the tree by key.
-func (s *Service) FindNode(ctx context.Context, key string) (*media.Media, error) {
+func (s *Service) FindNode(ctx context.Context, key string) (*media.Node, error) {
 	return s.tree.FindNode(ctx, key)
 }
 
 // FindNodes returns the tree's items of the keys that exist, in the order
 // given, each once.
-func (s *Service) FindNodes(ctx context.Context, keys []string) ([]*media.Media, error) {
+func (s *Service) FindNodes(ctx context.Context, keys []string) ([]*media.Node, error) {
 	return s.tree.FindNodes(ctx, keys)
 }
 
 // FindNodeByPath resolves names from the root, ignoring case, among the
 // public items (the Delivery API's paths).
-func (s *Service) FindNodeByPath(ctx context.Context, names []string) (*media.Media, error) {
+func (s *Service) FindNodeByPath(ctx context.Context, names []string) (*media.Node, error) {
 	return s.tree.FindNodeByPath(ctx, names)
 }
 
 // Children returns a page of a folder's children (parentKey "" is the
 // root) and how many q selects in all. An unknown parent is CodeNotFound.
-func (s *Service) Children(ctx context.Context, parentKey string, q media.ChildQuery) ([]*media.Media, int, error) {
+func (s *Service) Children(ctx context.Context, parentKey string, q media.ChildQuery) ([]*media.Node, int, error) {
 	var parent *int64
 	if parentKey != "" {
 		id, err := s.tree.NodeID(ctx, parentKey)
@@ -125,7 +125,7 @@ func (s *Service) NodeID(ctx context.Context, key string) (int64, error) {
 // UpdateNode changes an item's name, place, focal point, crops or
 // properties, and returns it as stored. A new focal point or new crop
 // coordinates have the crops cut again by a job.
-func (s *Service) UpdateNode(ctx context.Context, key string, u media.NodeUpdate) (*media.Media, error) {
+func (s *Service) UpdateNode(ctx context.Context, key string, u media.NodeUpdate) (*media.Node, error) {
 	id, err := s.tree.NodeID(ctx, key)
 	if err != nil {
 		return nil, err
@@ -145,7 +145,7 @@ func (s *Service) UpdateNode(ctx context.Context, key string, u media.NodeUpdate
 // beside the old one, the item switches to it with a new job in one
 // transaction, and then the old objects are removed, so a failure on the
 // way leaves the item whole, old or new.
-func (s *Service) ReplaceFile(ctx context.Context, key string, up Upload) (*media.Media, error) {
+func (s *Service) ReplaceFile(ctx context.Context, key string, up Upload) (*media.Node, error) {
 	id, err := s.tree.NodeID(ctx, key)
 	if err != nil {
 		return nil, err
@@ -175,7 +175,7 @@ func (s *Service) ReplaceFile(ctx context.Context, key string, up Upload) (*medi
 // DeleteNode removes an item and, for a folder, everything under it, rows
 // first and then their objects. It returns the item as it was, with the
 // time of its deletion.
-func (s *Service) DeleteNode(ctx context.Context, key string) (*media.Media, time.Time, error) {
+func (s *Service) DeleteNode(ctx context.Context, key string) (*media.Node, time.Time, error) {
 	m, err := s.tree.FindNode(ctx, key)
 	if err != nil {
 		return nil, time.Time{}, err

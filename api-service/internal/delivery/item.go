@@ -42,7 +42,7 @@ type pagedItems struct {
 // not images. The focal point and crops come from the image cropper, so
 // they are null for files and folders; an image's focal point is null
 // until one is set.
-func toItem(mt media.MediaType, m *media.Media, s shaping) item {
+func toItem(mt media.MediaType, m *media.Node, s shaping) item {
 	it := item{
 		Path:       umbraco.Path(m),
 		CreateDate: umbraco.DeliveryDate(m.CreatedAt),
@@ -50,19 +50,19 @@ func toItem(mt media.MediaType, m *media.Media, s shaping) item {
 		ID:         m.Key,
 		Name:       m.Title,
 		MediaType:  m.TypeAlias(),
-		URL:        umbraco.FileURL(m),
+		URL:        umbraco.FileURL(m.Media),
 		Properties: orderedProperties(mt, umbraco.Properties(mt, m), s),
-		Crops:      umbraco.Crops(mt, m),
+		Crops:      umbraco.Crops(mt, m.Media),
 	}
 	if !m.IsFolder() {
 		if m.Ext != "" {
 			ext := m.Ext
 			it.Extension = &ext
 		}
-		if w, h := umbraco.Size(m); w > 0 && h > 0 {
+		if w, h := umbraco.Size(m.Media); w > 0 && h > 0 {
 			it.Width, it.Height = &w, &h
 		}
-		b := umbraco.Bytes(m)
+		b := umbraco.Bytes(m.Media)
 		it.Bytes = &b
 		if mt.FileEditor == media.EditorImageCropper && m.Focal != nil {
 			fp := *m.Focal

@@ -25,27 +25,29 @@ func testTypes() *umbraco.Types {
 
 var testDate = time.Date(2026, 7, 6, 11, 34, 6, 624841800, time.UTC)
 
-func testImage() *media.Media {
-	return &media.Media{
-		Key: "e6a7a0b4-1c2d-4e5f-8a9b-0c1d2e3f4a5b", Title: "Media Item Name", MediaType: media.TypeImage,
-		MIME: "image/jpeg", Dir: "cpnpcua5", Stem: "unicorn", Ext: "jpg", Width: 4692, Height: 3128,
-		OriginalFilesize: 1234567, Visibility: media.VisibilityInherit,
+func testImage() *media.Node {
+	return &media.Node{
+		Media: &media.Media{
+			Key: "e6a7a0b4-1c2d-4e5f-8a9b-0c1d2e3f4a5b", Title: "Media Item Name", MediaType: media.TypeImage,
+			MIME: "image/jpeg", Dir: "cpnpcua5", Stem: "unicorn", Ext: "jpg", Width: 4692, Height: 3128,
+			OriginalFilesize: 1234567, Visibility: media.VisibilityInherit,
+			CreatedAt: testDate, UpdatedAt: testDate,
+		},
 		Properties: map[string]json.RawMessage{"altText": json.RawMessage(`"A unicorn"`), "umbracoWidth": json.RawMessage(`1`)},
-		Tree:       &media.TreeInfo{Names: []string{"Root Level Folder", "Child Folder", "Media Item Name"}},
-		CreatedAt:  testDate, UpdatedAt: testDate,
+		Tree:       media.TreeInfo{Names: []string{"Root Level Folder", "Child Folder", "Media Item Name"}},
 	}
 }
 
 func TestItemJSON(t *testing.T) {
 	t.Parallel()
 	types := testTypes()
-	folder := &media.Media{Key: "0f0f0f0f-0000-4000-8000-000000000001", Title: "Child Folder", MediaType: media.TypeFolder,
-		Visibility: media.VisibilityInherit, Tree: &media.TreeInfo{Names: []string{"Root Level Folder", "Child Folder"}},
-		CreatedAt: testDate, UpdatedAt: testDate}
-	pdf := &media.Media{Key: "0f0f0f0f-0000-4000-8000-000000000002", Title: "Sizes doc", MediaType: media.TypeFile,
+	folder := &media.Node{Media: &media.Media{Key: "0f0f0f0f-0000-4000-8000-000000000001", Title: "Child Folder", MediaType: media.TypeFolder,
+		Visibility: media.VisibilityInherit, CreatedAt: testDate, UpdatedAt: testDate},
+		Tree: media.TreeInfo{Names: []string{"Root Level Folder", "Child Folder"}}}
+	pdf := &media.Node{Media: &media.Media{Key: "0f0f0f0f-0000-4000-8000-000000000002", Title: "Sizes doc", MediaType: media.TypeFile,
 		MIME: "application/pdf", Dir: "ab12cd34", Stem: "sizes", Ext: "pdf", OriginalFilesize: 2048,
-		Visibility: media.VisibilityInherit, Tree: &media.TreeInfo{Names: []string{"Sizes doc"}},
-		CreatedAt: testDate, UpdatedAt: testDate}
+		Visibility: media.VisibilityInherit, CreatedAt: testDate, UpdatedAt: testDate},
+		Tree: media.TreeInfo{Names: []string{"Sizes doc"}}}
 	focal := testImage()
 	focal.Focal = &media.Point{Left: 0.3, Top: 0.7}
 	focal.CropCoords = map[string]media.Coords{"thumb": {X1: 0.1, Y1: 0.2, X2: 0.3, Y2: 0.4}}
@@ -53,7 +55,7 @@ func TestItemJSON(t *testing.T) {
 	const dates = `"createDate":"2026-07-06T11:34:06.6248418Z","updateDate":"2026-07-06T11:34:06.6248418Z",`
 	tests := []struct {
 		name   string
-		m      *media.Media
+		m      *media.Node
 		fields string
 		want   string
 	}{
@@ -84,7 +86,7 @@ func TestItemJSON(t *testing.T) {
 		if p != nil {
 			t.Fatalf("%s: %s", tt.name, p.Detail)
 		}
-		b, err := encode(toItem(types.Of(tt.m), tt.m, s))
+		b, err := encode(toItem(types.Of(tt.m.Media), tt.m, s))
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}

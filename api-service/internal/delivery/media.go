@@ -32,7 +32,7 @@ func (h *Handler) handleMediaGet(w http.ResponseWriter, r *http.Request, c *call
 		h.writeError(w, r, err)
 		return
 	}
-	h.writeOK(w, r, toItem(h.types.Of(m), m, s))
+	h.writeOK(w, r, toItem(h.types.Of(m.Media), m, s))
 }
 
 // admit runs the access check and reads fields and expand; it has
@@ -85,9 +85,9 @@ func parseItemRef(escaped string) itemRef {
 }
 
 // findItem resolves what follows item/ to a visible item.
-func (h *Handler) findItem(ctx context.Context, escaped string) (*media.Media, error) {
+func (h *Handler) findItem(ctx context.Context, escaped string) (*media.Node, error) {
 	ref := parseItemRef(escaped)
-	var m *media.Media
+	var m *media.Node
 	var err error
 	switch {
 	case ref.key != "":
@@ -100,7 +100,7 @@ func (h *Handler) findItem(ctx context.Context, escaped string) (*media.Media, e
 	if err != nil {
 		return nil, err
 	}
-	if !visible(m) {
+	if !visible(m.Media) {
 		return nil, media.Errorf(media.CodeNotFound, "media not found")
 	}
 	return m, nil
@@ -142,8 +142,8 @@ func (h *Handler) handleMediaGetMany(w http.ResponseWriter, r *http.Request, c *
 			return
 		}
 		for _, m := range found {
-			if visible(m) {
-				out = append(out, toItem(h.types.Of(m), m, s))
+			if visible(m.Media) {
+				out = append(out, toItem(h.types.Of(m.Media), m, s))
 			}
 		}
 	}
@@ -188,14 +188,14 @@ func (h *Handler) handleMediaQuery(w http.ResponseWriter, r *http.Request, c *ca
 	}
 	out := pagedItems{Total: int64(total), Items: make([]item, 0, len(found))}
 	for _, m := range found {
-		out.Items = append(out.Items, toItem(h.types.Of(m), m, s))
+		out.Items = append(out.Items, toItem(h.types.Of(m.Media), m, s))
 	}
 	h.writeOK(w, r, out)
 }
 
 // runQuery returns a page of the children q selects and how many it
 // selects in all. A parent that doesn't resolve has no children.
-func (h *Handler) runQuery(ctx context.Context, q *mediaQuery, skip, take int) ([]*media.Media, int, error) {
+func (h *Handler) runQuery(ctx context.Context, q *mediaQuery, skip, take int) ([]*media.Node, int, error) {
 	if q.source == sourceNone || q.noMatch {
 		return nil, 0, nil
 	}
@@ -211,7 +211,7 @@ func (h *Handler) runQuery(ctx context.Context, q *mediaQuery, skip, take int) (
 		if err != nil {
 			return nil, 0, err
 		}
-		if !visible(m) {
+		if !visible(m.Media) {
 			return nil, 0, nil
 		}
 		parent = m.Key

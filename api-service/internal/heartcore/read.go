@@ -25,8 +25,8 @@ type link struct {
 // item is an item as the management API shows it: system fields with an
 // underscore, then one key per property. Go's encoder writes map keys in
 // sorted order, which puts the system fields first as Heartcore does.
-func (h *Handler) item(m *media.Media) map[string]any {
-	mt := h.types.Of(m)
+func (h *Handler) item(m *media.Node) map[string]any {
+	mt := h.types.Of(m.Media)
 	self := h.base + "/media/" + m.Key
 	out := map[string]any{
 		"_createDate": umbraco.HeartcoreDate(m.CreatedAt),
@@ -42,28 +42,25 @@ func (h *Handler) item(m *media.Media) map[string]any {
 		"name":           m.Title,
 		"sortOrder":      m.SortOrder,
 	}
-	out["_hasChildren"], out["_level"] = false, 1
-	if t := m.Tree; t != nil {
-		out["_hasChildren"], out["_level"] = t.HasChildren, t.Level
-		if t.ParentKey != "" {
-			out["parentId"] = t.ParentKey
-		}
+	out["_hasChildren"], out["_level"] = m.Tree.HasChildren, max(m.Tree.Level, 1)
+	if m.Tree.ParentKey != "" {
+		out["parentId"] = m.Tree.ParentKey
 	}
 	if !m.IsFolder() {
 		ext := m.Ext
-		bytes := strconv.FormatInt(umbraco.Bytes(m), 10)
+		bytes := strconv.FormatInt(umbraco.Bytes(m.Media), 10)
 		switch mt.FileEditor {
 		case media.EditorImageCropper:
 			focal := media.Point{Left: 0.5, Top: 0.5}
 			if m.Focal != nil {
 				focal = *m.Focal
 			}
-			out["umbracoFile"] = map[string]any{"src": umbraco.FileURL(m), "focalPoint": focal, "crops": nullable(umbraco.Crops(mt, m))}
-			if w, hgt := umbraco.Size(m); w > 0 {
+			out["umbracoFile"] = map[string]any{"src": umbraco.FileURL(m.Media), "focalPoint": focal, "crops": nullable(umbraco.Crops(mt, m.Media))}
+			if w, hgt := umbraco.Size(m.Media); w > 0 {
 				out["umbracoWidth"], out["umbracoHeight"] = strconv.Itoa(w), strconv.Itoa(hgt)
 			}
 		default:
-			out["umbracoFile"] = umbraco.FileURL(m)
+			out["umbracoFile"] = umbraco.FileURL(m.Media)
 		}
 		out["umbracoBytes"], out["umbracoExtension"] = bytes, ext
 	}
@@ -82,7 +79,7 @@ func nullable(crops []umbraco.Crop) any {
 	return crops
 }
 
-func (h *Handler) items(ms []*media.Media) []map[string]any {
+func (h *Handler) items(ms []*media.Node) []map[string]any {
 	out := make([]map[string]any, len(ms))
 	for i, m := range ms {
 		out[i] = h.item(m)
@@ -91,7 +88,7 @@ func (h *Handler) items(ms []*media.Media) []map[string]any {
 }
 
 // mediaLinks lists the templated item link and then one per item.
-func (h *Handler) mediaLinks(ms []*media.Media) []link {
+func (h *Handler) mediaLinks(ms []*media.Node) []link {
 	links := []link{{Href: h.base + "/media/{id}", Templated: true}}
 	for _, m := range ms {
 		links = append(links, link{Href: h.base + "/media/" + m.Key})

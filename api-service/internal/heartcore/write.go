@@ -358,7 +358,7 @@ func (h *Handler) handleCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	p := media.Placement{MediaType: e.alias, ParentID: parentID, SortOrder: e.sortOrder, Focal: e.focal, CropCoords: e.coords,
 		Properties: e.props, Dir: core.NewMediaDir()}
-	var m *media.Media
+	var m *media.Node
 	switch {
 	case e.typ.IsFolder():
 		if req.file != nil || e.fileGiven {

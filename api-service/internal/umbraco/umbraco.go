@@ -106,7 +106,7 @@ func Crops(mt media.MediaType, m *media.Media) []Crop {
 // Properties are the values of the type's custom properties (aliases not
 // starting with "umbraco"), null where unset, plus any value stored for
 // an alias the type no longer declares.
-func Properties(mt media.MediaType, m *media.Media) map[string]json.RawMessage {
+func Properties(mt media.MediaType, m *media.Node) map[string]json.RawMessage {
 	out := map[string]json.RawMessage{}
 	for _, p := range mt.Properties {
 		out[p.Alias] = json.RawMessage("null")
@@ -121,8 +121,8 @@ func Properties(mt media.MediaType, m *media.Media) map[string]json.RawMessage {
 
 // Path is the Delivery API's path: the lower-cased names from the root to
 // the item, each followed by "/".
-func Path(m *media.Media) string {
-	if m.Tree == nil {
+func Path(m *media.Node) string {
+	if len(m.Tree.Names) == 0 {
 		return "/" + strings.ToLower(m.Title) + "/"
 	}
 	var b strings.Builder

@@ -40,6 +40,19 @@ func URL(t testing.TB) string {
 // drops it at cleanup. It returns the database's URL.
 func NewDatabase(t testing.TB) string {
 	t.Helper()
+	dbURL := NewEmptyDatabase(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := Open(t, dbURL).Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return dbURL
+}
+
+// NewEmptyDatabase creates a fresh database without any schema, dropped
+// at cleanup, for a test that migrates it step by step.
+func NewEmptyDatabase(t testing.TB) string {
+	t.Helper()
 	base := URL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -79,10 +92,6 @@ func NewDatabase(t testing.TB) string {
 		}
 		t.Logf("drop database %s: %v (left for the stack's teardown)", name, err)
 	})
-	db := Open(t, dbURL)
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
 	return dbURL
 }
 
