@@ -29,26 +29,22 @@ const (
 	VisibilityTrash   Visibility = "trash"
 )
 
-// Media is one uploaded file and everything derived from it. One row serves
-// every dialect: ID is WordPress's integer id, Key is the UUID that Umbraco
-// and /v1 show.
+// Media is one uploaded file and everything derived from it: the asset,
+// as every dialect shares it. ID is WordPress's integer id, Key is the
+// UUID that Umbraco and /v1 show. What a dialect keeps beside the asset is
+// a type and a table of its own: WordPress's attachment post is
+// Attachment, Umbraco's place in the tree is Node.
 type Media struct {
 	ID       int64
 	Key      string // UUID, lower-case, hyphenated
 	AuthorID int64
-	PostID   *int64 // WordPress parent post; nil when unattached
 
-	Title       string
-	Caption     string
-	Description string
-	AltText     string
-	Slug        string
-	Visibility  Visibility
-	// CommentStatus, PingStatus and Template are WordPress's discussion
-	// settings and page template, kept as given.
-	CommentStatus string
-	PingStatus    string
-	Template      string
+	// Title is the item's name in every dialect (WordPress's title,
+	// Umbraco's name, /v1's title).
+	Title string
+	// Visibility says who may see the item (Can): everyone, the owner
+	// and editors, or nobody (trashed).
+	Visibility Visibility
 
 	MIME string
 	// Dir is the uploads sub-directory ("2026/11"); every file of the item
@@ -203,17 +199,10 @@ type ImageMeta struct {
 
 // Update is a change to an item's fields; nil fields stay as they are.
 type Update struct {
-	Title       *string
-	Caption     *string
-	Description *string
-	AltText     *string
-	Slug        *string
-	AuthorID    *int64
-	// PostID sets the attached post; a pointer to 0 detaches.
-	PostID        *int64
-	Visibility    *Visibility
-	Date          *time.Time
-	CommentStatus *string
-	PingStatus    *string
-	Template      *string
+	Title      *string
+	AuthorID   *int64
+	Visibility *Visibility
+	Date       *time.Time
+	// Post changes WordPress's attachment fields.
+	Post AttachmentUpdate
 }

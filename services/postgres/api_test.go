@@ -130,10 +130,10 @@ func TestPresignedUploadLifecycleAndEvents(t *testing.T) {
 	}
 	// Lists hide it unless asked; the key's library shows it.
 	all := []media.Visibility{media.VisibilityInherit, media.VisibilityPrivate}
-	if items, _, _ := store.FindMedia(ctx, media.Filter{Visibilities: all, Limit: 10}); len(items) != 0 {
+	if items, _, _ := store.FindAttachments(ctx, media.Filter{Visibilities: all, Limit: 10}); len(items) != 0 {
 		t.Fatalf("listed while uploading: %d", len(items))
 	}
-	if items, _, _ := store.FindMedia(ctx, media.Filter{Visibilities: all, APIKeyID: &keyID, IncludeUploading: true, Limit: 10}); len(items) != 1 || items[0].UploadSize != 1234 {
+	if items, _, _ := store.FindAttachments(ctx, media.Filter{Visibilities: all, APIKeyID: &keyID, IncludeUploading: true, Limit: 10}); len(items) != 1 || items[0].UploadSize != 1234 {
 		t.Fatalf("key library: %+v", items)
 	}
 	// Post-process can't start an item that has no file yet.

@@ -11,39 +11,43 @@ import (
 	"github.com/pixelmill/pixelmill/services/media"
 )
 
-// FindMedia returns one page of the items f selects, with their files, and
-// the total number of items f selects without paging. The page, its files
-// and the total come in one round trip; only a page past the end costs a
-// second query for the total.
-func (s *MediaStore) FindMedia(ctx context.Context, f media.Filter) ([]*media.Media, int, error) {
+// FindAttachments returns one page of the items f selects, with their
+// files and attachments, and the total number of items f selects without
+// paging. The page, its files and the total come in one round trip; only a
+// page past the end costs a second query for the total. The filter's
+// words are WordPress's (its slugs, parents, search columns), which /v1's
+// lists use a part of.
+func (s *MediaStore) FindAttachments(ctx context.Context, f media.Filter) ([]*media.Attachment, int, error) {
 	if f.MatchNothing {
-		return []*media.Media{}, 0, nil
+		return []*media.Attachment{}, 0, nil
 	}
 	where, args := filterSQL(f)
 	whereArgs := slices.Clone(args)
 	order := orderSQL(f, &args)
 	args = append(args, f.Limit, f.Offset)
-	q := fmt.Sprintf(`SELECT %s, %s, count(*) OVER () FROM media WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d`,
-		mediaColumns, filesJSON, where, order, len(args)-1, len(args))
+	q := fmt.Sprintf(`SELECT %s, %s, %s, count(*) OVER () FROM %s WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d`,
+		mediaColumns, attachmentColumns, filesJSON, fromAttachments, where, order, len(args)-1, len(args))
 	rows, err := s.db.Pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, 0, translate(err, "media")
 	}
 	total := 0
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*media.Media, error) {
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*media.Attachment, error) {
 		var files []byte
-		m, err := scanMediaWith(r, &files, &total)
+		a := &media.Attachment{}
+		m, err := scanMediaWith(r, append(attachmentDest(&a.AttachmentFields), &files, &total)...)
 		if err != nil {
 			return nil, err
 		}
-		return m, decodeFiles(m, files)
+		a.Media = m
+		return a, decodeFiles(m, files)
 	})
 	if err != nil {
 		return nil, 0, translate(err, "media")
 	}
 	if len(items) == 0 && f.Offset > 0 {
 		// Past the end: the window counted nothing, so count apart.
-		if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM media WHERE `+where, whereArgs...).Scan(&total); err != nil {
+		if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM `+fromAttachments+` WHERE `+where, whereArgs...).Scan(&total); err != nil {
 			return nil, 0, translate(err, "media")
 		}
 	}

@@ -30,40 +30,51 @@ const maxNameAttempts = 20
 // CreateMedia inserts an uploaded item, its original file and its first
 // rendition job in one transaction, so an item never exists without the job
 // that will finish it. A document (not a raster image) is ready at once and
-// gets no job; the returned job is then nil. It picks the unique stem and slug (WordPress's "-1",
-// "-2" suffixes), and when m.Title is empty it uses the stored stem, as
-// WordPress does for raw uploads. The slug is m.Slug when set (a slug a
-// client asked for), else made from the title; m.Visibility, m.CreatedAt,
-// m.CommentStatus and m.PingStatus, when set, are stored with the row, so
-// the item has them from its first moment (a private upload is never
-// public, not even between two writes). m is updated with what was stored.
+// gets no job; the returned job is then nil. It picks the unique stem
+// (WordPress's "-1", "-2" suffixes), and when m.Title is empty it uses the
+// stored stem, as WordPress does for raw uploads. m.Visibility and
+// m.CreatedAt, when set, are stored with the row, so the item has them
+// from its first moment (a private upload is never public, not even
+// between two writes). m is updated with what was stored. The item gets
+// WordPress's attachment and Umbraco's node with their defaults; see
+// CreateMediaWith.
 func (s *MediaStore) CreateMedia(ctx context.Context, m *media.Media, original media.File, trace map[string]string) (*media.Job, error) {
-	return s.CreateMediaAt(ctx, m, original, nil, trace)
+	return s.CreateMediaWith(ctx, m, original, media.Facets{}, trace)
 }
 
-// CreateMediaAt is CreateMedia for an item the tree places: under
-// at.ParentID (nil: at the root) with at.Properties. Its sort order is
-// after its last sibling. Items of a /v1 library take no place.
-func (s *MediaStore) CreateMediaAt(ctx context.Context, m *media.Media, original media.File, at *media.Placement, trace map[string]string) (*media.Job, error) {
+// CreateMediaWith is CreateMedia with what the dialects keep beside the
+// asset, written in the same transaction: WordPress's attachment fields
+// (insertAttachment) and Umbraco's place in the tree (insertNode; items of
+// a /v1 library take none). f.Post, when set, is updated with what was
+// stored.
+func (s *MediaStore) CreateMediaWith(ctx context.Context, m *media.Media, original media.File, f media.Facets, trace map[string]string) (*media.Job, error) {
 	titleFromStem := m.Title == ""
 	baseStem := m.Stem
-	// What was asked for: a failed attempt overwrites m with what it
-	// stored, and the next one starts from the request again.
-	slug, date, comments, pings := m.Slug, m.CreatedAt, m.CommentStatus, m.PingStatus
+	// What was asked for: a failed attempt overwrites m and f.Post with
+	// what it stored, and the next one starts from the request again.
+	date := m.CreatedAt
+	var post media.AttachmentFields
+	if f.Post != nil {
+		post = *f.Post
+	}
 	for attempt := 1; ; attempt++ {
-		m.Slug, m.CreatedAt, m.CommentStatus, m.PingStatus = slug, date, comments, pings
-		job, err := s.createMediaOnce(ctx, m, original, at, baseStem, titleFromStem, trace)
+		m.CreatedAt = date
+		asked := post
+		job, err := s.createMediaOnce(ctx, m, original, &asked, f.Place, baseStem, titleFromStem, trace)
 		if err == nil {
+			if f.Post != nil {
+				*f.Post = asked
+			}
 			return job, nil
 		}
-		if attempt < maxNameAttempts && (isUniqueViolation(err, "media_dir_stem_idx") || isUniqueViolation(err, "media_slug_key") || isUniqueViolation(err, "media_files_path_key")) {
+		if attempt < maxNameAttempts && (isUniqueViolation(err, "media_dir_stem_idx") || isUniqueViolation(err, "wp_attachments_slug_key") || isUniqueViolation(err, "media_files_path_key")) {
 			continue
 		}
 		return nil, translate(err, "media")
 	}
 }
 
-func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, original media.File, at *media.Placement, baseStem string, titleFromStem bool, trace map[string]string) (*media.Job, error) {
+func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, original media.File, post *media.AttachmentFields, at *media.Placement, baseStem string, titleFromStem bool, trace map[string]string) (*media.Job, error) {
 	var job *media.Job
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		if m.APIKeyID == nil && m.Status != media.StatusUploading {
@@ -81,12 +92,6 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 		if titleFromStem {
 			m.Title = m.Stem
 		}
-		slug := media.SlugBase(m.Slug, m.Title, m.Stem)
-		takenSlugs, err := takenNames(ctx, tx, `SELECT slug FROM media WHERE slug LIKE $1 ESCAPE '\'`, likePrefix(media.SlugPrefix(slug)))
-		if err != nil {
-			return err
-		}
-		m.Slug = media.UniqueSlug(slug, takenSlugs)
 		m.File = m.OriginalName()
 		if m.Key == "" {
 			m.Key = uuid.NewString()
@@ -101,25 +106,24 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 		if !m.CreatedAt.IsZero() {
 			createdAt = &m.CreatedAt
 		}
-		// Unset discussion settings take the columns' defaults (004).
 		err = tx.QueryRow(ctx, `
-			INSERT INTO media (key, author_id, post_id, title, caption, description, alt_text, slug, visibility,
+			INSERT INTO media (key, author_id, title, visibility,
 			                   mime, dir, stem, ext, client_filename, file, width, height, filesize, original_filesize,
 			                   status, job_seq, parent_media_id, parent_file, edit, api_key_id, upload_size, upload_expires_at, duration,
-			                   media_type, focal_left, focal_top, crop_coords,
-			                   created_at, comment_status, ping_status)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,
-			        $28,$29,$30,$31,
-			        COALESCE($32, now()), COALESCE(NULLIF($33, ''), 'open'), COALESCE(NULLIF($34, ''), 'closed'))
-			RETURNING id, created_at, updated_at, comment_status, ping_status, template`,
-			m.Key, m.AuthorID, m.PostID, m.Title, m.Caption, m.Description, m.AltText, m.Slug, m.Visibility,
+			                   media_type, focal_left, focal_top, crop_coords, created_at)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,
+			        $23,$24,$25,$26, COALESCE($27, now()))
+			RETURNING id, created_at, updated_at`,
+			m.Key, m.AuthorID, m.Title, m.Visibility,
 			m.MIME, m.Dir, m.Stem, m.Ext, m.ClientFilename, m.File, m.Width, m.Height, m.OriginalFilesize,
 			m.Status, m.JobSeq, m.ParentID, m.ParentFile, m.Edit, m.APIKeyID, m.UploadSize, m.UploadExpires, m.Duration,
-			m.TypeAlias(), focalLeft(m.Focal), focalTop(m.Focal), coordsArg(m.CropCoords),
-			createdAt, m.CommentStatus, m.PingStatus).
-			Scan(&m.ID, &m.CreatedAt, &m.UpdatedAt, &m.CommentStatus, &m.PingStatus, &m.Template)
+			m.TypeAlias(), focalLeft(m.Focal), focalTop(m.Focal), coordsArg(m.CropCoords), createdAt).
+			Scan(&m.ID, &m.CreatedAt, &m.UpdatedAt)
 		if err != nil {
 			return fmt.Errorf("insert media: %w", err)
+		}
+		if err := insertAttachment(ctx, tx, m, post); err != nil {
+			return err
 		}
 		if m.APIKeyID == nil {
 			if err := insertNode(ctx, tx, m.ID, at); err != nil {
@@ -322,10 +326,10 @@ func (s *MediaStore) FindFileByPath(ctx context.Context, path string) (media.Fil
 	return f, vis, author, nil
 }
 
-const mediaColumns = `id, key, author_id, post_id, title, caption, description, alt_text, slug, visibility,
+const mediaColumns = `id, key, author_id, title, visibility,
 	mime, dir, stem, ext, client_filename, file, width, height, filesize, original_filesize, image_meta,
 	status, status_error, job_seq, created_at, updated_at, parent_media_id, parent_file, edit,
-	comment_status, ping_status, template, api_key_id, upload_size, upload_expires_at, duration,
+	api_key_id, upload_size, upload_expires_at, duration,
 	media_type, focal_left, focal_top, crop_coords`
 
 // scanMediaWith scans mediaColumns and then any extra columns into extra.
@@ -333,10 +337,10 @@ func scanMediaWith(row pgx.Row, extra ...any) (*media.Media, error) {
 	var m media.Media
 	var meta []byte
 	var focalLeft, focalTop *float64
-	err := row.Scan(append([]any{&m.ID, &m.Key, &m.AuthorID, &m.PostID, &m.Title, &m.Caption, &m.Description, &m.AltText,
-		&m.Slug, &m.Visibility, &m.MIME, &m.Dir, &m.Stem, &m.Ext, &m.ClientFilename, &m.File, &m.Width, &m.Height,
+	err := row.Scan(append([]any{&m.ID, &m.Key, &m.AuthorID, &m.Title,
+		&m.Visibility, &m.MIME, &m.Dir, &m.Stem, &m.Ext, &m.ClientFilename, &m.File, &m.Width, &m.Height,
 		&m.Filesize, &m.OriginalFilesize, &meta, &m.Status, &m.StatusError, &m.JobSeq, &m.CreatedAt, &m.UpdatedAt,
-		&m.ParentID, &m.ParentFile, &m.Edit, &m.CommentStatus, &m.PingStatus, &m.Template,
+		&m.ParentID, &m.ParentFile, &m.Edit,
 		&m.APIKeyID, &m.UploadSize, &m.UploadExpires, &m.Duration,
 		&m.MediaType, &focalLeft, &focalTop, &m.CropCoords}, extra...)...)
 	if err != nil {

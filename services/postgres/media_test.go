@@ -38,30 +38,33 @@ func TestCreateMediaUniqueNamesAndJob(t *testing.T) {
 
 	// Raw uploads are titled from the stored stem: canola, canola-1.
 	var got []*media.Media
+	var slugs []string
 	for range 2 {
 		m := newItem(u, "canola", "")
-		job, err := store.CreateMedia(ctx, m, media.File{Key: "k", MIME: "image/jpeg"}, nil)
+		post := &media.AttachmentFields{}
+		job, err := store.CreateMediaWith(ctx, m, media.File{Key: "k", MIME: "image/jpeg"}, media.Facets{Post: post}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if job.MediaID != m.ID || job.Seq != 1 || job.Kind != media.JobRenditions {
 			t.Fatalf("job = %+v", job)
 		}
-		got = append(got, m)
+		got, slugs = append(got, m), append(slugs, post.Slug)
 	}
 	if got[0].Stem != "canola" || got[1].Stem != "canola-1" || got[1].Title != "canola-1" || got[1].File != "canola-1.jpg" {
 		t.Fatalf("stems %q %q title %q file %q", got[0].Stem, got[1].Stem, got[1].Title, got[1].File)
 	}
-	if got[0].Slug == got[1].Slug {
-		t.Fatalf("slugs not unique: %q", got[0].Slug)
+	if slugs[0] == slugs[1] {
+		t.Fatalf("slugs not unique: %q", slugs[0])
 	}
 	// Multipart uploads keep the client title; the slug gets WordPress's -2.
 	m := newItem(u, "canola", "canola")
 	if _, err := store.CreateMedia(ctx, m, media.File{Key: "k3", MIME: "image/jpeg"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if m.Title != "canola" || m.Slug != "canola-2" || m.Stem != "canola-2" {
-		t.Fatalf("title %q slug %q stem %q", m.Title, m.Slug, m.Stem)
+	a, err := store.FindAttachment(ctx, m.ID)
+	if err != nil || m.Title != "canola" || a.Slug != "canola-2" || m.Stem != "canola-2" {
+		t.Fatalf("title %q slug %q stem %q (%v)", m.Title, a.Slug, m.Stem, err)
 	}
 
 	// Every create left exactly one job in the outbox, with the trace headers.

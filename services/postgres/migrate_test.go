@@ -10,11 +10,12 @@ import (
 	"github.com/pixelmill/pixelmill/services/postgres/postgrestest"
 )
 
-// TestMigrationMovesNodes writes a tree as the schema before 012 held it,
-// in the media row, and checks that after 012 every item is where it was,
-// in its order, with its properties, and that a /v1 library's item took
-// no place.
-func TestMigrationMovesNodes(t *testing.T) {
+// TestMigrationsMoveDialectFields writes items as the schema before 012
+// held them, every dialect's fields in the media row, and checks that
+// after 012 and 013 every item is where it was in the tree, in its order,
+// with its properties, that a /v1 library's item took no place, and that
+// every item kept WordPress's fields.
+func TestMigrationsMoveDialectFields(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.Open(t, postgrestest.NewEmptyDatabase(t))
@@ -30,8 +31,9 @@ func TestMigrationMovesNodes(t *testing.T) {
 	exec(`INSERT INTO users (id, login, role, password_hash) VALUES (1, 'root', 'administrator', 'x')`)
 	exec(`INSERT INTO api_keys (id, user_id, prefix, hash, scopes) VALUES (1, 1, 'pm_x', '\x00', '{read}')`)
 	const insert = `INSERT INTO media (id, key, author_id, title, slug, mime, dir, stem, ext, file, status,
-		media_type, node_parent_id, sort_order, properties, api_key_id)
-		VALUES ($1, $2, 1, $3, $3, $4, 'd', $3, 'jpg', $3, 'ready', $5, $6, $7, $8, $9)`
+		media_type, node_parent_id, sort_order, properties, api_key_id, caption, alt_text, comment_status, template)
+		VALUES ($1, $2, 1, $3, $3, $4, 'd', $3, 'jpg', $3, 'ready', $5, $6, $7, $8, $9,
+		        'caption of ' || $3, 'alt of ' || $3, 'closed', 'page.php')`
 	folderKey := "00000000-0000-4000-8000-000000000001"
 	exec(insert, 1, folderKey, "photos", "", media.TypeFolder, nil, 0, `{}`, nil)
 	exec(insert, 2, "00000000-0000-4000-8000-000000000002", "boat", "image/jpeg", media.TypeImage, 1, 1, `{"altText":"A boat"}`, nil)
@@ -63,5 +65,15 @@ func TestMigrationMovesNodes(t *testing.T) {
 	var nodes int
 	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM media_nodes`).Scan(&nodes); err != nil || nodes != 3 {
 		t.Fatalf("%d nodes, want 3: %v", nodes, err)
+	}
+	for id, name := range map[int64]string{2: "boat", 4: "library"} {
+		a, err := store.FindAttachment(ctx, id)
+		if err != nil || a.Slug != name || a.Caption != "caption of "+name || a.AltText != "alt of "+name ||
+			a.CommentStatus != "closed" || a.PingStatus != "closed" || a.Template != "page.php" || a.Title != name {
+			t.Fatalf("%s after 013: %+v %v", name, a, err)
+		}
+	}
+	if _, err := db.Pool.Exec(ctx, `SELECT slug FROM media`); err == nil {
+		t.Fatal("media still has WordPress's slug after 013")
 	}
 }

@@ -15,7 +15,7 @@ import (
 func folder(t *testing.T, store *postgres.MediaStore, u *media.User, name string, parent *int64) *media.Node {
 	t.Helper()
 	m := &media.Media{AuthorID: u.ID, Title: name, MediaType: media.TypeFolder, Stem: "folder-" + name}
-	if job, err := store.CreateMediaAt(context.Background(), m, media.File{}, &media.Placement{ParentID: parent}, nil); err != nil || job != nil {
+	if job, err := store.CreateMediaWith(context.Background(), m, media.File{}, media.Facets{Place: &media.Placement{ParentID: parent}}, nil); err != nil || job != nil {
 		t.Fatalf("create folder %s: job %v, %v", name, job, err)
 	}
 	return node(t, store, m.Key)
@@ -36,7 +36,7 @@ func fileIn(t *testing.T, store *postgres.MediaStore, u *media.User, name string
 	t.Helper()
 	m := newItem(u, name, name)
 	m.Dir = "abcd1234"
-	if _, err := store.CreateMediaAt(context.Background(), m, media.File{Key: "k-" + name, MIME: "image/jpeg"}, &media.Placement{ParentID: parent}, nil); err != nil {
+	if _, err := store.CreateMediaWith(context.Background(), m, media.File{Key: "k-" + name, MIME: "image/jpeg"}, media.Facets{Place: &media.Placement{ParentID: parent}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	return node(t, store, m.Key)
@@ -138,7 +138,7 @@ func TestTreeReadsAndOrder(t *testing.T) {
 		t.Fatalf("type matches exactly: %v", names)
 	}
 	// Folders are not WordPress items.
-	list, _, err := store.FindMedia(ctx, media.Filter{Limit: 100})
+	list, _, err := store.FindAttachments(ctx, media.Filter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

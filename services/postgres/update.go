@@ -10,9 +10,10 @@ import (
 	"github.com/pixelmill/pixelmill/services/media"
 )
 
-// UpdateMedia applies u to the item and returns it as stored. A requested
-// slug that is taken gets WordPress's numeric suffix.
-func (s *MediaStore) UpdateMedia(ctx context.Context, id int64, u media.Update) (*media.Media, error) {
+// UpdateMedia applies u to the item, its attachment's fields too, and
+// returns it as WordPress holds it. A requested slug that is taken gets
+// WordPress's numeric suffix.
+func (s *MediaStore) UpdateMedia(ctx context.Context, id int64, u media.Update) (*media.Attachment, error) {
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		var sets []string
 		var args []any
@@ -23,53 +24,26 @@ func (s *MediaStore) UpdateMedia(ctx context.Context, id int64, u media.Update) 
 		if u.Title != nil {
 			set("title", *u.Title)
 		}
-		if u.Caption != nil {
-			set("caption", *u.Caption)
-		}
-		if u.Description != nil {
-			set("description", *u.Description)
-		}
-		if u.AltText != nil {
-			set("alt_text", *u.AltText)
-		}
 		if u.AuthorID != nil {
 			set("author_id", *u.AuthorID)
-		}
-		if u.PostID != nil {
-			var post *int64
-			if *u.PostID > 0 {
-				post = u.PostID
-			}
-			set("post_id", post)
 		}
 		if u.Visibility != nil {
 			set("visibility", string(*u.Visibility))
 		}
-		if u.CommentStatus != nil {
-			set("comment_status", *u.CommentStatus)
-		}
-		if u.PingStatus != nil {
-			set("ping_status", *u.PingStatus)
-		}
-		if u.Template != nil {
-			set("template", *u.Template)
-		}
 		if u.Date != nil {
 			set("created_at", *u.Date)
 		}
-		if u.Slug != nil {
-			slug := media.Slugify(*u.Slug)
-			taken, err := takenNames(ctx, tx, `SELECT slug FROM media WHERE slug LIKE $1 ESCAPE '\' AND id <> $2`, likePrefix(media.SlugPrefix(slug)), id)
-			if err != nil {
-				return err
-			}
-			set("slug", media.UniqueSlug(slug, taken))
+		post, err := updateAttachment(ctx, tx, id, u.Post)
+		if err != nil {
+			return err
 		}
-		if len(sets) == 0 {
+		if len(sets) == 0 && !post {
 			return nil
 		}
+		// The item changed, as a whole: its date moves and the API
+		// replicas hear of it (009), whichever table changed.
 		args = append(args, id)
-		tag, err := tx.Exec(ctx, "UPDATE media SET "+strings.Join(sets, ", ")+fmt.Sprintf(", updated_at = now() WHERE id = $%d", len(args)), args...)
+		tag, err := tx.Exec(ctx, "UPDATE media SET "+strings.Join(append(sets, "updated_at = now()"), ", ")+fmt.Sprintf(" WHERE id = $%d", len(args)), args...)
 		if err != nil {
 			return err
 		}
@@ -81,7 +55,7 @@ func (s *MediaStore) UpdateMedia(ctx context.Context, id int64, u media.Update) 
 	if err != nil {
 		return nil, translate(err, "media")
 	}
-	return s.FindMediaByID(ctx, id)
+	return s.FindAttachment(ctx, id)
 }
 
 // DeleteMedia removes the item and its file rows and returns it as it was,

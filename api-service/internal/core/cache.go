@@ -32,7 +32,7 @@ type ItemCache struct {
 }
 
 type cached struct {
-	m       *media.Media
+	m       *media.Attachment
 	expires time.Time
 }
 
@@ -68,7 +68,7 @@ func (c *ItemCache) OnListen(ev postgres.ListenEvent, payload string) {
 
 // get returns the cached item, if any. Items are shared: callers must not
 // modify them.
-func (c *ItemCache) get(id int64) (*media.Media, bool) {
+func (c *ItemCache) get(id int64) (*media.Attachment, bool) {
 	if c == nil {
 		return nil, false
 	}
@@ -94,7 +94,7 @@ func (c *ItemCache) begin() (uint64, bool) {
 }
 
 // put keeps m if nothing was invalidated since version.
-func (c *ItemCache) put(m *media.Media, version uint64) {
+func (c *ItemCache) put(m *media.Attachment, version uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.live || c.version != version {

@@ -10,7 +10,7 @@ import (
 
 func TestItemCache(t *testing.T) {
 	c := NewItemCache(2, time.Minute)
-	item := func(id int64) *media.Media { return &media.Media{ID: id, Title: "x"} }
+	item := func(id int64) *media.Attachment { return &media.Attachment{Media: &media.Media{ID: id, Title: "x"}} }
 
 	// Off until the LISTEN is in place: nothing is kept.
 	v, keep := c.begin()

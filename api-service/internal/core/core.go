@@ -35,14 +35,15 @@ import (
 
 // MediaStore is what the core needs of the Postgres store.
 type MediaStore interface {
-	// CreateMediaAt records a new item with its first job; at places it
-	// in the tree (nil: at the root).
-	CreateMediaAt(ctx context.Context, m *media.Media, original media.File, at *media.Placement, trace map[string]string) (*media.Job, error)
+	// CreateMediaWith records a new item with its first job, and what the
+	// dialects keep beside it.
+	CreateMediaWith(ctx context.Context, m *media.Media, original media.File, f media.Facets, trace map[string]string) (*media.Job, error)
 	FindMediaByID(ctx context.Context, id int64) (*media.Media, error)
+	FindAttachment(ctx context.Context, id int64) (*media.Attachment, error)
 	FindFileByPath(ctx context.Context, path string) (media.File, media.Visibility, int64, error)
 	RequeueMedia(ctx context.Context, id int64, sizes []string, trace map[string]string) (*media.Job, error)
-	FindMedia(ctx context.Context, f media.Filter) ([]*media.Media, int, error)
-	UpdateMedia(ctx context.Context, id int64, u media.Update) (*media.Media, error)
+	FindAttachments(ctx context.Context, f media.Filter) ([]*media.Attachment, int, error)
+	UpdateMedia(ctx context.Context, id int64, u media.Update) (*media.Attachment, error)
 	DeleteMedia(ctx context.Context, id int64) (*media.Media, error)
 	RequeueStuck(ctx context.Context, cutoff time.Time, limit, maxReissues int, trace map[string]string) (jobs []*media.Job, failed []int64, err error)
 	KnownKeys(ctx context.Context, keys []string) (map[string]bool, error)
@@ -117,14 +118,14 @@ type Upload struct {
 	// ContentMD5, when set, must equal the hex MD5 of the body.
 	ContentMD5 string
 	Author     *media.User
-	// Title empty means WordPress's default (see media store).
-	Title, Caption, Description, AltText string
-	PostID                               *int64
+	// Title empty means the stored stem, as WordPress names raw uploads.
+	Title string
+	// Post, when set, are WordPress's attachment fields asked for (the
+	// slug, caption, post, discussion settings…); the store fills it
+	// with what it recorded. Nil takes WordPress's defaults.
+	Post *media.AttachmentFields
 	// SizesDeferred asks for metadata only; sizes wait for a post-process.
 	SizesDeferred bool
-	// Slug, when set, is the slug asked for instead of the title's; a taken
-	// one gets WordPress's numeric suffix.
-	Slug string
 	// Visibility, when set, is the item's from its first moment: it is
 	// written with the row, so a private upload is never public.
 	Visibility media.Visibility
@@ -134,9 +135,6 @@ type Upload struct {
 	// AuthorID, when set, makes another user the item's author (an editor
 	// uploading on someone's behalf); Author is still who uploads.
 	AuthorID int64
-	// CommentStatus and PingStatus, when set, replace WordPress's defaults
-	// (open, closed).
-	CommentStatus, PingStatus string
 	// Folder, when set, dates the uploads folder (YYYY/MM) instead of now:
 	// WordPress files an upload to a post under the post's month.
 	Folder time.Time
@@ -199,7 +197,7 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*media.Media, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.store.CreateMediaAt(ctx, m, original, up.Placement, jobqueue.InjectTrace(ctx)); err != nil {
+	if _, err := s.store.CreateMediaWith(ctx, m, original, media.Facets{Post: up.Post, Place: up.Placement}, jobqueue.InjectTrace(ctx)); err != nil {
 		s.removeObject(original.Key)
 		return nil, err
 	}
@@ -285,10 +283,7 @@ func (s *Service) receive(ctx context.Context, up Upload, mediaKey, key string) 
 // its trailer left it.
 func (s *Service) item(up Upload, ft media.FileType, stem, ext string) *media.Media {
 	m := &media.Media{
-		AuthorID: up.Author.ID, PostID: up.PostID,
-		Title: up.Title, Caption: up.Caption, Description: up.Description, AltText: up.AltText,
-		Slug: up.Slug, Visibility: up.Visibility, CreatedAt: up.Date,
-		CommentStatus: up.CommentStatus, PingStatus: up.PingStatus,
+		AuthorID: up.Author.ID, Title: up.Title, Visibility: up.Visibility, CreatedAt: up.Date,
 		MIME: ft.MIME, Dir: folder(up.Folder, s.now()), Stem: stem, Ext: ext,
 		ClientFilename: up.ClientFilename, SizesDeferred: up.SizesDeferred,
 		APIKeyID: up.APIKeyID,
@@ -322,21 +317,31 @@ func (s *Service) removeObject(key string) {
 // holds it. Folders of the Umbraco tree are not found: WordPress knows
 // only files. The item may be shared: callers must not modify it.
 func (s *Service) FindMedia(ctx context.Context, id int64) (*media.Media, error) {
-	m, ok := s.Cache.get(id)
+	a, err := s.FindAttachment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return a.Media, nil
+}
+
+// FindAttachment is FindMedia with the item's WordPress attachment, which
+// the read cache keeps with it: the store reads both in one round trip.
+func (s *Service) FindAttachment(ctx context.Context, id int64) (*media.Attachment, error) {
+	a, ok := s.Cache.get(id)
 	if !ok {
 		version, keep := s.Cache.begin()
 		var err error
-		if m, err = s.store.FindMediaByID(ctx, id); err != nil {
+		if a, err = s.store.FindAttachment(ctx, id); err != nil {
 			return nil, err
 		}
 		if keep {
-			s.Cache.put(m, version)
+			s.Cache.put(a, version)
 		}
 	}
-	if m.IsFolder() {
+	if a.IsFolder() {
 		return nil, media.Errorf(media.CodeNotFound, "media not found")
 	}
-	return m, nil
+	return a, nil
 }
 
 // Requeue asks the workers to make the listed sizes (all missing when
@@ -417,12 +422,12 @@ func (c *capped) Write(p []byte) (int, error) {
 }
 
 // ListMedia returns one page of the items f selects and the total.
-func (s *Service) ListMedia(ctx context.Context, f media.Filter) ([]*media.Media, int, error) {
-	return s.store.FindMedia(ctx, f)
+func (s *Service) ListMedia(ctx context.Context, f media.Filter) ([]*media.Attachment, int, error) {
+	return s.store.FindAttachments(ctx, f)
 }
 
 // UpdateMedia changes an item's fields.
-func (s *Service) UpdateMedia(ctx context.Context, id int64, u media.Update) (*media.Media, error) {
+func (s *Service) UpdateMedia(ctx context.Context, id int64, u media.Update) (*media.Attachment, error) {
 	m, err := s.store.UpdateMedia(ctx, id, u)
 	// This replica reads its own write at once, before Postgres's notice.
 	s.Cache.drop(id)
@@ -450,34 +455,31 @@ var editedSuffix = regexp.MustCompile(`-edited(-\d+)?$`)
 
 // EditMedia creates a new item whose original a worker makes by applying
 // ops to parent's original (WordPress's /edit). The parent is not changed.
-// Fields left nil are taken from the parent, as WordPress does.
-func (s *Service) EditMedia(ctx context.Context, parent *media.Media, author *media.User, ops []media.EditOp, title, caption, description, alt *string, post *int64) (*media.Media, error) {
+// A nil title takes the parent's, as WordPress does; post are the new
+// item's attachment fields (the dialect takes them from the parent's), and
+// are filled with what was recorded.
+func (s *Service) EditMedia(ctx context.Context, parent *media.Media, author *media.User, ops []media.EditOp, title *string, post *media.AttachmentFields) (*media.Media, error) {
 	orig, ok := parent.FileByRole(media.RoleOriginal)
 	if !ok {
 		return nil, media.Errorf(media.CodeNotFound, "the item has no original file")
 	}
-	pick := func(v *string, def string) string {
-		if v != nil {
-			return *v
-		}
-		return def
-	}
 	stem := editedSuffix.ReplaceAllString(parent.Stem, "") + "-edited"
 	parentID := parent.ID
 	m := &media.Media{
-		Key: newKey(), AuthorID: author.ID, PostID: post,
-		Title: pick(title, parent.Title), Caption: pick(caption, parent.Caption),
-		Description: pick(description, parent.Description), AltText: pick(alt, parent.AltText),
+		Key: newKey(), AuthorID: author.ID, Title: parent.Title,
 		MIME: parent.MIME, Dir: s.now().UTC().Format("2006/01"), Stem: stem, Ext: parent.Ext,
 		ClientFilename: parent.ClientFilename,
 		ParentID:       &parentID, ParentFile: parent.Dir + "/" + parent.OriginalName(),
 		Edit: &media.Edit{SourceKey: orig.Key, Ops: ops},
 	}
+	if title != nil {
+		m.Title = *title
+	}
 	if m.Title == "" {
 		m.Title = stem
 	}
 	original := media.File{Key: objstore.OriginalKey(m.Key), MIME: m.MIME}
-	if _, err := s.store.CreateMediaAt(ctx, m, original, nil, jobqueue.InjectTrace(ctx)); err != nil {
+	if _, err := s.store.CreateMediaWith(ctx, m, original, media.Facets{Post: post}, jobqueue.InjectTrace(ctx)); err != nil {
 		return nil, err
 	}
 	s.relay.Kick()

@@ -68,7 +68,7 @@ func (s *Service) BeginUpload(ctx context.Context, us UploadSession) (*media.Med
 	if err != nil {
 		return nil, "", err
 	}
-	if _, err := s.store.CreateMediaAt(ctx, m, media.File{Key: key, MIME: m.MIME}, nil, nil); err != nil {
+	if _, err := s.store.CreateMediaWith(ctx, m, media.File{Key: key, MIME: m.MIME}, media.Facets{}, nil); err != nil {
 		return nil, "", err
 	}
 	return m, url, nil

@@ -60,7 +60,7 @@ func (s *Service) CreateFolder(ctx context.Context, author *media.User, name str
 		Key: key, AuthorID: author.ID, Title: name, Dir: "", Stem: "folder-" + key,
 		MediaType: p.MediaType,
 	}
-	if _, err := s.store.CreateMediaAt(ctx, m, media.File{}, &p, nil); err != nil {
+	if _, err := s.store.CreateMediaWith(ctx, m, media.File{}, media.Facets{Place: &p}, nil); err != nil {
 		return nil, err
 	}
 	if p.SortOrder != nil {

@@ -144,7 +144,7 @@ func (h *Handler) handleMediaList(w http.ResponseWriter, r *http.Request) {
 	}{Items: []item{}, MediaIDs: []string{}}
 	out.Pagination.Limit, out.Pagination.Offset = limit, offset
 	for _, m := range items {
-		out.Items = append(out.Items, toItem(m))
+		out.Items = append(out.Items, toItem(m.Media))
 		out.MediaIDs = append(out.MediaIDs, m.Key)
 	}
 	h.write(w, r, http.StatusOK, out)

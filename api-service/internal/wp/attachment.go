@@ -126,7 +126,7 @@ func (h *Handler) localDate(t time.Time) string { return t.In(h.loc).Format("200
 
 // fileURL is a file's public URL; a private item's carries an expiring
 // signature, so whoever may read the item can hand the URL to a browser.
-func (h *Handler) fileURL(m *media.Media, name string) string {
+func (h *Handler) fileURL(m *media.Attachment, name string) string {
 	u := h.publicURL + "/wp-content/uploads/" + m.Dir + "/" + name
 	if m.Visibility != media.VisibilityInherit {
 		u += "?" + h.core.SignedQuery(m.Dir+"/"+name)
@@ -136,7 +136,7 @@ func (h *Handler) fileURL(m *media.Media, name string) string {
 
 // attachment renders an item as WordPress's attachment object, all
 // contexts; call filter to narrow it.
-func (h *Handler) attachment(m *media.Media) object {
+func (h *Handler) attachment(m *media.Attachment) object {
 	source := h.fileURL(m, m.File)
 	rendered := func(raw string) object {
 		return object{{"raw", raw, "e"}, {"rendered", html.EscapeString(raw), ""}}
@@ -225,7 +225,7 @@ func quality(mime string) int {
 	return 82
 }
 
-func (h *Handler) descriptionHTML(m *media.Media) string {
+func (h *Handler) descriptionHTML(m *media.Attachment) string {
 	inner := html.EscapeString(m.Title)
 	if m.IsImage() {
 		inner = fmt.Sprintf(`<img src="%s" alt="%s" />`, html.EscapeString(h.fileURL(m, m.File)), html.EscapeString(m.AltText))
@@ -238,7 +238,7 @@ func (h *Handler) descriptionHTML(m *media.Media) string {
 }
 
 // mediaDetails is WordPress's media_details (spec §5.2).
-func (h *Handler) mediaDetails(m *media.Media) object {
+func (h *Handler) mediaDetails(m *media.Attachment) object {
 	if !m.IsImage() {
 		return object{{"filesize", m.Filesize, ""}, {"sizes", object{}, ""}}
 	}
@@ -291,7 +291,7 @@ func (h *Handler) mediaDetails(m *media.Media) object {
 
 // missingSizes is missing_image_sizes: the sizes WordPress's maths gives for
 // the upright original that no worker has stored yet.
-func (h *Handler) missingSizes(m *media.Media) []string {
+func (h *Handler) missingSizes(m *media.Attachment) []string {
 	made := map[string]bool{}
 	for _, f := range m.Renditions() {
 		made[f.SizeName] = true
@@ -307,7 +307,7 @@ func (h *Handler) missingSizes(m *media.Media) []string {
 // _links, and cut to fields (fieldsParam's ?_fields=, nil for all; spec
 // §1.6). The caller parses fields once per request: a list renders many
 // items, and the query is the client's to make expensive.
-func (h *Handler) render(r *http.Request, m *media.Media, ctx string, fields map[string]bool) object {
+func (h *Handler) render(r *http.Request, m *media.Attachment, ctx string, fields map[string]bool) object {
 	o := h.attachment(m).filter(ctx)
 	if fields == nil || fields["_links"] {
 		o = append(o, field{"_links", h.links(m), ""})
@@ -371,7 +371,7 @@ func (o object) pick(want map[string]bool, prefix string) object {
 }
 
 // links is WordPress's _links for an attachment (spec §5.4).
-func (h *Handler) links(m *media.Media) object {
+func (h *Handler) links(m *media.Attachment) object {
 	href := func(path string) []object { return []object{{{"href", h.publicURL + "/wp-json/wp/v2/" + path, ""}}} }
 	l := object{
 		{"self", href(fmt.Sprintf("media/%d", m.ID)), ""},

@@ -66,7 +66,7 @@ func argsObject(args []arg) object {
 // dialect emits so the two can't drift apart.
 func (h *Handler) itemSchema() object {
 	props := object{}
-	sample := h.attachment(&media.Media{MIME: "image/jpeg", Visibility: media.VisibilityInherit})
+	sample := h.attachment(&media.Attachment{Media: &media.Media{MIME: "image/jpeg", Visibility: media.VisibilityInherit}})
 	contexts := func(c string) []string {
 		var out []string
 		for _, pair := range [][2]string{{"v", "view"}, {"e", "edit"}, {"m", "embed"}} {
@@ -137,7 +137,7 @@ func (h *Handler) handleMediaOptions(w http.ResponseWriter, r *http.Request) {
 		// Only a caller who logged in may edit: an anonymous one (a
 		// browser's CORS preflight, never rate limited) costs no lookup.
 		if id, ok := mediaID(r); ok && u != nil {
-			if m, err := h.core.FindMedia(r.Context(), id); err == nil && canEdit(u, m) {
+			if m, err := h.core.FindAttachment(r.Context(), id); err == nil && canEdit(u, m) {
 				allow = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
 			}
 		}

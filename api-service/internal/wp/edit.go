@@ -136,7 +136,7 @@ func modifier(item any) (media.EditOp, bool) {
 
 // srcMatches reports whether src names one of the item's files: the
 // attached file, the original, or a sub-size (spec §10.3 step 1).
-func srcMatches(src string, m *media.Media) bool {
+func srcMatches(src string, m *media.Attachment) bool {
 	if i := strings.IndexAny(src, "?#"); i >= 0 {
 		src = src[:i]
 	}
@@ -217,11 +217,23 @@ func (h *Handler) handleMediaEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ksesFields(u, &title, &caption, &description)
-	m, err := h.core.EditMedia(r.Context(), parent, u, ops, title, caption, description, alt, post)
+	// Fields left out are the parent's, as WordPress copies them.
+	pick := func(v *string, def string) string {
+		if v != nil {
+			return *v
+		}
+		return def
+	}
+	fields := &media.AttachmentFields{
+		PostID: post, Caption: pick(caption, parent.Caption),
+		Description: pick(description, parent.Description), AltText: pick(alt, parent.AltText),
+	}
+	edited, err := h.core.EditMedia(r.Context(), parent.Media, u, ops, title, fields)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
+	m := &media.Attachment{Media: edited, AttachmentFields: *fields}
 	// Edit declares no context argument: one sent shapes the answer, and
 	// anything else is view.
 	ctx, _ := vals["context"].(string)

@@ -40,7 +40,7 @@ var attachmentStatuses = []string{"publish", "future", "draft", "pending", "priv
 // does, recording failures in p. current is the item an update changes
 // (nil on create, or when it does not exist): its own status and template
 // are always accepted, as check_status and check_template accept them.
-func (h *Handler) readFields(p *params, vals map[string]any, current *media.Media) *attachmentFields {
+func (h *Handler) readFields(p *params, vals map[string]any, current *media.Attachment) *attachmentFields {
 	f := &attachmentFields{
 		title:       textField(vals, "title", true),
 		caption:     textField(vals, "caption", false),
@@ -201,7 +201,7 @@ func canPublish(u *media.User) bool { return u.CanUpload() }
 // author must exist (rest_invalid_author). It sets f.visibility: private
 // for private, inherit for every other status, as wp_insert_post stores an
 // attachment's. current is nil on create.
-func (h *Handler) prepare(ctx context.Context, u *media.User, f *attachmentFields, current *media.Media) error {
+func (h *Handler) prepare(ctx context.Context, u *media.User, f *attachmentFields, current *media.Attachment) error {
 	if f.status != nil && (current == nil || *f.status != string(current.Visibility)) {
 		switch *f.status {
 		case "private":
@@ -243,17 +243,22 @@ func (f *attachmentFields) upload(up *core.Upload) {
 	if f.title != nil && *f.title != "" {
 		up.Title = text(f.title, true)
 	}
-	up.Caption, up.Description = text(f.caption, false), text(f.description, false)
+	// The fields are written into the Post the caller gave (newUpload):
+	// it reads back from it what the store recorded.
+	if up.Post == nil {
+		up.Post = &media.AttachmentFields{}
+	}
+	p := up.Post
+	*p = media.AttachmentFields{Caption: text(f.caption, false), Description: text(f.description, false)}
 	if f.altText != nil {
-		up.AltText = *f.altText
+		p.AltText = *f.altText
 	}
-	up.PostID = nil
 	if f.post != nil && *f.post > 0 {
-		up.PostID = f.post
+		p.PostID = f.post
 	}
-	up.Slug, up.Visibility, up.Date, up.AuthorID, up.CommentStatus, up.PingStatus = "", "", time.Time{}, 0, "", ""
+	up.Visibility, up.Date, up.AuthorID = "", time.Time{}, 0
 	if f.slug != nil {
-		up.Slug = *f.slug
+		p.Slug = *f.slug
 	}
 	if f.visibility != nil {
 		up.Visibility = *f.visibility
@@ -265,23 +270,25 @@ func (f *attachmentFields) upload(up *core.Upload) {
 		up.AuthorID = *f.author
 	}
 	if f.commentStatus != nil {
-		up.CommentStatus = *f.commentStatus
+		p.CommentStatus = *f.commentStatus
 	}
 	if f.pingStatus != nil {
-		up.PingStatus = *f.pingStatus
+		p.PingStatus = *f.pingStatus
 	}
 }
 
 // update is the change the fields make to m, for u. A slug that sanitizes
 // to nothing is the title's again, as wp_insert_post makes it; now is the
 // date a JSON null date resets to.
-func (f *attachmentFields) update(u *media.User, m *media.Media, now time.Time) media.Update {
+func (f *attachmentFields) update(u *media.User, m *media.Attachment, now time.Time) media.Update {
 	upd := media.Update{
-		Title: f.title, Caption: f.caption, Description: f.description, AltText: f.altText,
-		PostID: f.post, Visibility: f.visibility, Date: f.date,
-		CommentStatus: f.commentStatus, PingStatus: f.pingStatus, Template: f.template,
+		Title: f.title, Visibility: f.visibility, Date: f.date,
+		Post: media.AttachmentUpdate{
+			Caption: f.caption, Description: f.description, AltText: f.altText, PostID: f.post,
+			CommentStatus: f.commentStatus, PingStatus: f.pingStatus, Template: f.template,
+		},
 	}
-	ksesFields(u, &upd.Title, &upd.Caption, &upd.Description)
+	ksesFields(u, &upd.Title, &upd.Post.Caption, &upd.Post.Description)
 	if f.author != nil && *f.author != 0 {
 		upd.AuthorID = f.author
 	}
@@ -298,7 +305,7 @@ func (f *attachmentFields) update(u *media.User, m *media.Media, now time.Time) 
 			slug = media.Slugify(title)
 		}
 		if slug != "" && slug != m.Slug {
-			upd.Slug = &slug
+			upd.Post.Slug = &slug
 		}
 	}
 	return upd

@@ -65,12 +65,12 @@ func TestParseDate(t *testing.T) {
 func TestReadFields(t *testing.T) {
 	t.Parallel()
 	h := &Handler{loc: time.UTC}
-	private := &media.Media{Visibility: media.VisibilityPrivate, Template: "old.php"}
+	private := &media.Attachment{Media: &media.Media{Visibility: media.VisibilityPrivate}, AttachmentFields: media.AttachmentFields{Template: "old.php"}}
 	type failure struct{ code, reason string }
 	for _, tt := range []struct {
 		name    string
 		vals    map[string]any
-		current *media.Media
+		current *media.Attachment
 		fails   map[string]failure // name → detail code ("" none) and reason
 	}{
 		{name: "every field valid", vals: map[string]any{
@@ -202,13 +202,13 @@ func TestCheckAuthor(t *testing.T) {
 func TestUpdateSlug(t *testing.T) {
 	t.Parallel()
 	u := &media.User{ID: 1, Role: media.RoleAdministrator}
-	m := &media.Media{Title: "Old Title", Slug: "old"}
+	m := &media.Attachment{Media: &media.Media{Title: "Old Title"}, AttachmentFields: media.AttachmentFields{Slug: "old"}}
 	empty, title := "", "New Title"
-	if upd := (&attachmentFields{slug: &empty}).update(u, m, time.Now()); upd.Slug == nil || *upd.Slug != "old-title" {
-		t.Errorf("empty slug: %v", upd.Slug)
+	if upd := (&attachmentFields{slug: &empty}).update(u, m, time.Now()); upd.Post.Slug == nil || *upd.Post.Slug != "old-title" {
+		t.Errorf("empty slug: %v", upd.Post.Slug)
 	}
-	if upd := (&attachmentFields{slug: &empty, title: &title}).update(u, m, time.Now()); upd.Slug == nil || *upd.Slug != "new-title" {
-		t.Errorf("empty slug, new title: %v", upd.Slug)
+	if upd := (&attachmentFields{slug: &empty, title: &title}).update(u, m, time.Now()); upd.Post.Slug == nil || *upd.Post.Slug != "new-title" {
+		t.Errorf("empty slug, new title: %v", upd.Post.Slug)
 	}
 	now := time.Now()
 	if upd := (&attachmentFields{resetDate: true}).update(u, m, now); upd.Date == nil || !upd.Date.Equal(now) {

@@ -96,7 +96,7 @@ func (h *Handler) handleMediaCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, h.maxUpload)
-	var m *media.Media
+	var m *media.Attachment
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "multipart/form-data" {
 		m, err = h.createMultipart(r, u, q)
 	} else {
@@ -173,7 +173,7 @@ func (c *createFields) apply(up *core.Upload) {
 }
 
 // createRaw stores a raw body whose fields createAllowed passed.
-func (h *Handler) createRaw(r *http.Request, u *media.User, c *createFields, folder time.Time) (*media.Media, error) {
+func (h *Handler) createRaw(r *http.Request, u *media.User, c *createFields, folder time.Time) (*media.Attachment, error) {
 	if r.ContentLength == 0 {
 		return nil, errorf(http.StatusBadRequest, "rest_upload_no_data", "No data supplied.")
 	}
@@ -194,14 +194,27 @@ func (h *Handler) createRaw(r *http.Request, u *media.User, c *createFields, fol
 	}
 	up := core.Upload{Body: r.Body, ClientFilename: name, ContentMD5: r.Header.Get("Content-MD5"), Author: u, Folder: folder}
 	c.apply(&up)
-	m, err := h.core.Upload(r.Context(), up)
+	m, err := h.upload(r.Context(), up)
 	return m, uploadError(err, "rest_upload_sideload_error")
+}
+
+// upload stores an upload with its attachment fields (up.Post, which the
+// fields were written into) and returns the item as WordPress holds it.
+func (h *Handler) upload(ctx context.Context, up core.Upload) (*media.Attachment, error) {
+	if up.Post == nil {
+		up.Post = &media.AttachmentFields{}
+	}
+	m, err := h.core.Upload(ctx, up)
+	if err != nil {
+		return nil, err
+	}
+	return &media.Attachment{Media: m, AttachmentFields: *up.Post}, nil
 }
 
 // createMultipart streams the "file" part straight to storage. The fields
 // sent before it, over those of the query string, are checked before it
 // is stored; those sent after it once it is read (see uploadPart).
-func (h *Handler) createMultipart(r *http.Request, u *media.User, q map[string]any) (*media.Media, error) {
+func (h *Handler) createMultipart(r *http.Request, u *media.User, q map[string]any) (*media.Attachment, error) {
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, "rest_upload_no_data", "No data supplied.")
@@ -240,7 +253,7 @@ func (h *Handler) createMultipart(r *http.Request, u *media.User, q map[string]a
 // uploadPart stores the file part once the fields sent so far (form, over
 // q) pass every check. Fields that follow the part are read after it, and
 // checked again with the others before the item is recorded.
-func (h *Handler) uploadPart(r *http.Request, u *media.User, part *multipart.Part, mr *multipart.Reader, q map[string]any, form []bracket.Pair) (*media.Media, error) {
+func (h *Handler) uploadPart(r *http.Request, u *media.User, part *multipart.Part, mr *multipart.Reader, q map[string]any, form []bracket.Pair) (*media.Attachment, error) {
 	ctx := r.Context()
 	check := func(form []bracket.Pair) (*createFields, time.Time, error) {
 		c, folder, err := h.createAllowed(ctx, u, merged(q, bracket.Parse(form).Map()))
@@ -285,7 +298,7 @@ func (h *Handler) uploadPart(r *http.Request, u *media.User, part *multipart.Par
 		c.apply(up)
 		return nil
 	}
-	m, err := h.core.Upload(ctx, up)
+	m, err := h.upload(ctx, up)
 	return m, uploadError(err, "rest_upload_unknown_error")
 }
 
@@ -439,7 +452,7 @@ func (h *Handler) handleMediaPostProcess(w http.ResponseWriter, r *http.Request)
 			h.writeError(w, r, err)
 			return
 		}
-		if m, err = h.core.FindMedia(r.Context(), id); err != nil {
+		if m, err = h.core.FindAttachment(r.Context(), id); err != nil {
 			h.writeError(w, r, err)
 			return
 		}
@@ -475,7 +488,7 @@ func (h *Handler) checkParent(ctx context.Context, u *media.User, post *int64) (
 	if post == nil || *post == 0 {
 		return time.Time{}, nil
 	}
-	if m, err := h.core.FindMedia(ctx, *post); err == nil {
+	if m, err := h.core.FindAttachment(ctx, *post); err == nil {
 		if !canEdit(u, m) {
 			return time.Time{}, errorf(authRequired(u), "rest_cannot_edit", "Sorry, you are not allowed to upload media to this post.")
 		}

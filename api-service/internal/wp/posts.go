@@ -166,16 +166,16 @@ func (h *Handler) handlePostDelete(typ string) http.HandlerFunc {
 // readableMedia reports whether u may read m in view or embed context: an
 // attachment is as readable as its post; one without a post, or whose post
 // is gone, is readable; a private one needs edit rights (spec §3, §4).
-func (h *Handler) readableMedia(u *media.User, m *media.Media, parents map[int64]*media.Post) bool {
+func (h *Handler) readableMedia(u *media.User, m *media.Attachment, parents map[int64]*media.Post) bool {
 	var parent *media.Post
 	if m.PostID != nil {
 		parent = parents[*m.PostID]
 	}
-	return media.Can(media.Caller{User: u}, m, parent).Read
+	return media.Can(media.Caller{User: u}, m.Media, parent).Read
 }
 
 // parentsOf loads the posts the items are attached to.
-func (h *Handler) parentsOf(ctx context.Context, items ...*media.Media) (map[int64]*media.Post, error) {
+func (h *Handler) parentsOf(ctx context.Context, items ...*media.Attachment) (map[int64]*media.Post, error) {
 	var ids []int64
 	for _, m := range items {
 		if m.PostID != nil {

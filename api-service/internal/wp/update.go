@@ -73,7 +73,7 @@ func (h *Handler) handleMediaUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	// check_status and check_template read the item before any
 	// permission check: its own status and template are always valid.
-	current, _ := h.core.FindMedia(r.Context(), id)
+	current, _ := h.core.FindAttachment(r.Context(), id)
 	p := newParams(vals)
 	f := h.readFields(p, vals, current)
 	if err := p.err(); err != nil {
@@ -97,7 +97,7 @@ func (h *Handler) handleMediaUpdate(w http.ResponseWriter, r *http.Request) {
 	// On update WordPress checks only the parent's type, not the right to
 	// edit it (spec §7).
 	if f.post != nil && *f.post > 0 {
-		if _, err := h.core.FindMedia(r.Context(), *f.post); err == nil {
+		if _, err := h.core.FindAttachment(r.Context(), *f.post); err == nil {
 			h.writeError(w, r, &restError{status: http.StatusBadRequest, code: "rest_invalid_param", message: "Invalid parent type.",
 				params: map[string]string{"post": "Invalid parent type."}})
 			return

@@ -9,14 +9,14 @@ import (
 
 func TestViews(t *testing.T) {
 	v := newViews(2)
-	a := &media.Media{ID: 1}
+	a := &media.Attachment{Media: &media.Media{ID: 1}}
 	v.put(a, "", []byte("a"))
 	if got, ok := v.get(a, ""); !ok || string(got) != "a" {
 		t.Fatalf("get(a) = %q, %v", got, ok)
 	}
 	// The same item read again from Postgres is another pointer: a change
 	// may be in it, so the kept view is not served.
-	if _, ok := v.get(&media.Media{ID: 1}, ""); ok {
+	if _, ok := v.get(&media.Attachment{Media: &media.Media{ID: 1}}, ""); ok {
 		t.Fatal("a view served for another read of the item")
 	}
 	if _, ok := v.get(a, "_fields=id"); ok {
@@ -26,7 +26,7 @@ func TestViews(t *testing.T) {
 	if _, ok := v.get(a, ""); ok {
 		t.Fatal("the replaced view is still served")
 	}
-	b, c := &media.Media{ID: 2}, &media.Media{ID: 3}
+	b, c := &media.Attachment{Media: &media.Media{ID: 2}}, &media.Attachment{Media: &media.Media{ID: 3}}
 	v.put(b, "", []byte("b"))
 	v.put(c, "", []byte("c"))
 	if len(v.byID) != 2 {
@@ -49,12 +49,12 @@ func TestViews(t *testing.T) {
 }
 
 func TestMemoizable(t *testing.T) {
-	public := &media.Media{ID: 1, Visibility: media.VisibilityInherit}
-	private := &media.Media{ID: 1, Visibility: media.VisibilityPrivate}
+	public := &media.Attachment{Media: &media.Media{ID: 1, Visibility: media.VisibilityInherit}}
+	private := &media.Attachment{Media: &media.Media{ID: 1, Visibility: media.VisibilityPrivate}}
 	for _, c := range []struct {
 		target string
 		u      *media.User
-		m      *media.Media
+		m      *media.Attachment
 		ctx    string
 		want   bool
 	}{

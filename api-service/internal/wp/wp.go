@@ -204,8 +204,8 @@ func mediaID(r *http.Request) (int64, bool) {
 }
 
 // findReadable loads an item the user may read, with WordPress's errors.
-func (h *Handler) findReadable(ctx context.Context, id int64, u *media.User, edit bool) (*media.Media, error) {
-	m, err := h.core.FindMedia(ctx, id)
+func (h *Handler) findReadable(ctx context.Context, id int64, u *media.User, edit bool) (*media.Attachment, error) {
+	m, err := h.core.FindAttachment(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -225,8 +225,8 @@ func (h *Handler) findReadable(ctx context.Context, id int64, u *media.User, edi
 // editable loads an item the user may change (WordPress's edit_post and
 // delete_post, which agree for attachments); code and message are the
 // route's own refusal.
-func (h *Handler) editable(ctx context.Context, u *media.User, id int64, code, message string) (*media.Media, error) {
-	m, err := h.core.FindMedia(ctx, id)
+func (h *Handler) editable(ctx context.Context, u *media.User, id int64, code, message string) (*media.Attachment, error) {
+	m, err := h.core.FindAttachment(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -237,6 +237,6 @@ func (h *Handler) editable(ctx context.Context, u *media.User, id int64, code, m
 }
 
 // canEdit is WordPress's edit_post on an attachment.
-func canEdit(u *media.User, m *media.Media) bool {
-	return media.Can(media.Caller{User: u}, m, nil).Edit
+func canEdit(u *media.User, m *media.Attachment) bool {
+	return media.Can(media.Caller{User: u}, m.Media, nil).Edit
 }
