@@ -98,23 +98,31 @@ func SniffSVG(head []byte) bool {
 // extension is not one of them is corrected, as WordPress does (PNG bytes
 // named x.jpg are stored as x.png).
 var extAliases = map[string][]string{
-	"image/jpeg":      {"jpg", "jpeg", "jpe"},
-	"image/png":       {"png"},
-	"image/gif":       {"gif"},
-	"image/webp":      {"webp"},
-	"image/avif":      {"avif"},
-	"image/heic":      {"heic", "heif"},
-	"application/pdf": {"pdf"},
-	"image/svg+xml":   {"svg"},
-	"video/mp4":       {"mp4", "m4v"},
+	"image/jpeg":    {"jpg", "jpeg", "jpe"},
+	"image/png":     {"png"},
+	"image/gif":     {"gif"},
+	"image/webp":    {"webp"},
+	"image/avif":    {"avif"},
+	"image/heic":    {"heic", "heif"},
+	"image/svg+xml": {"svg"},
 }
 
-// allowedExts are the extensions WordPress's stock list allows; a client
-// name with any other extension is refused before the bytes are looked at.
+func init() {
+	// The other accepted types' extensions are theirs (mediaTypes).
+	for _, t := range mediaTypes {
+		extAliases[t.mime] = t.exts
+		for _, e := range t.exts {
+			allowedExts[e] = true
+		}
+	}
+}
+
+// allowedExts are the extensions WordPress's stock list allows (the
+// images here, the other types' from mediaTypes); a client name with any
+// other extension is refused before the bytes are looked at.
 var allowedExts = map[string]bool{
 	"jpg": true, "jpeg": true, "jpe": true, "png": true, "gif": true, "webp": true, "avif": true,
-	"bmp": true, "tif": true, "tiff": true, "ico": true, "heic": true, "heif": true, "pdf": true,
-	"mp4": true, "m4v": true,
+	"bmp": true, "tif": true, "tiff": true, "ico": true, "heic": true, "heif": true,
 }
 
 // DecideName returns the stored stem and extension for a client file name

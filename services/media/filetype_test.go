@@ -196,3 +196,74 @@ func TestSniffSVG(t *testing.T) {
 		t.Error("PNG bytes named .svg accepted")
 	}
 }
+
+// zipWith is the start of a ZIP file whose first entry is name, stored
+// with body: how Office Open XML and OpenDocument files begin.
+func zipWith(name, body string) string {
+	h := "PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+	n := len(body)
+	h += string([]byte{byte(n), byte(n >> 8), 0, 0, byte(n), byte(n >> 8), 0, 0})
+	h += string([]byte{byte(len(name)), 0, 0, 0})
+	return h + name + body
+}
+
+// TestDecideType: every type WordPress accepts by default is decided from
+// the bytes; the name only picks among what a container can hold; anything
+// else is refused, however it is named.
+func TestDecideType(t *testing.T) {
+	t.Parallel()
+	ole := "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + strings.Repeat("\x00", 512)
+	docx := zipWith("[Content_Types].xml", "<Types/>") + zipWith("word/document.xml", "<w/>")
+	odt := zipWith("mimetype", "application/vnd.oasis.opendocument.text")
+	for _, tt := range []struct {
+		name, head, want string // want "" = refused
+	}{
+		{"song.mp3", "ID3\x04\x00\x00\x00\x00\x01\x00TIT2\x00\x00\x00\x06\x00\x00\x03Hello" + strings.Repeat("\x00", 100), "audio/mpeg"},
+		{"song.m4a", "\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00M4A isom", "audio/mpeg"},
+		{"song.flac", "fLaC\x00\x00\x00\x22", "audio/flac"},
+		{"song.wav", "RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00", "audio/wav"},
+		{"bell.oga", "OggS\x00\x02" + strings.Repeat("\x00", 22) + "\x01vorbis", "audio/ogg"},
+		{"clip.mov", "\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  ", "video/quicktime"},
+		{"clip.webm", "\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2\x81\x04\x42\xf3\x81\x08\x42\x82\x84webm", "video/webm"},
+		{"clip.avi", "RIFF\x00\x00\x00\x00AVI LIST\x00\x00\x00\x00hdrl", "video/avi"},
+		{"clip.3gp", "\x00\x00\x00\x14ftyp3gp4\x00\x00\x00\x003gp4", "video/3gpp"},
+		{"doc.pdf", "%PDF-1.7\n", "application/pdf"},
+		{"letter.docx", docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+		{"letter.odt", odt, "application/vnd.oasis.opendocument.text"},
+		{"sheet.xlsx", zipWith("a.txt", "x"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+		{"photos.zip", zipWith("a.txt", "x"), "application/zip"},
+		{"photos.bin", zipWith("a.txt", "x"), "application/zip"}, // refused later by its name
+		{"old.doc", ole, "application/msword"},
+		{"old.xls", ole, "application/vnd.ms-excel"},
+		{"old.ppt", ole, "application/vnd.ms-powerpoint"},
+		{"note.rtf", `{\rtf1\ansi hello}`, "application/rtf"},
+		{"notes.txt", "Plain words, ünïcode too.\n", "text/plain"},
+		{"data.csv", "a,b,c\n1,2,3\n4,5,6\n", "text/csv"},
+		{"data.csv", "one column only\n", "text/csv"},
+		{"page.txt", "<!DOCTYPE html><html><script>alert(1)</script></html>", ""},
+		{"setup.doc", "MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff", ""},
+		{"tool.txt", "\x7fELF\x02\x01\x01\x00" + strings.Repeat("\x00", 56), ""},
+		{"script.txt", "<?php system($_GET['c']); ?>", ""},
+	} {
+		ft, ok := DecideType([]byte(tt.head), tt.name)
+		if ok != (tt.want != "") || ft.MIME != tt.want {
+			t.Errorf("DecideType(%s) = %+v %v, want %q", tt.name, ft, ok, tt.want)
+		}
+		if ok && FamilyOf(ft.MIME) == "" {
+			t.Errorf("%s: %s has no family", tt.name, ft.MIME)
+		}
+	}
+	// Names: a document keeps its own extension; bytes of one type under
+	// another's name are stored under their own.
+	for _, tt := range []struct{ name, mime, stem, ext string }{
+		{"Report.DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Report", "docx"},
+		{"speech.mp3", "audio/flac", "speech", "flac"},
+		{"clip.mp4", "video/quicktime", "clip", "mov"},
+		{"notes.asc", "text/plain", "notes", "asc"},
+	} {
+		stem, ext, ok := DecideName(tt.name, fileTypeOf(tt.mime))
+		if !ok || stem != tt.stem || ext != tt.ext {
+			t.Errorf("DecideName(%s, %s) = %q %q %v", tt.name, tt.mime, stem, ext, ok)
+		}
+	}
+}

@@ -244,7 +244,7 @@ func TestSniffTypeMP4(t *testing.T) {
 		{"clip.mp4", "clip", "mp4", true},
 		{"clip.M4V", "clip", "m4v", true},
 		{"clip.jpg", "clip", "mp4", true}, // MP4 bytes named .jpg are stored as .mp4
-		{"clip.mov", "", "", false},
+		{"clip.mov", "clip", "mp4", true}, // a .mov is accepted, and MP4 bytes named so are stored as .mp4
 	} {
 		stem, ext, ok := DecideName(tt.name, mp4)
 		if stem != tt.stem || ext != tt.ext || ok != tt.ok {

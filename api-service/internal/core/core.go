@@ -210,14 +210,14 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*media.Media, error) {
 // left in storage.
 func (s *Service) receive(ctx context.Context, up Upload, mediaKey, key string) (*media.Media, media.File, error) {
 	br := bufio.NewReaderSize(up.Body, 64<<10)
-	head, err := br.Peek(512)
+	head, err := br.Peek(media.DetectHead)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, media.File{}, readError(err)
 	}
 	if len(head) == 0 {
 		return nil, media.File{}, media.WrapError(media.CodeInvalid, "The file is empty.", ErrEmptyFile)
 	}
-	ft, ok := media.SniffType(head)
+	ft, ok := media.DecideType(head, up.ClientFilename)
 	if !ok && s.AllowSVG && media.SniffSVG(head) {
 		ft, ok = media.SVG, true
 	}

@@ -101,7 +101,7 @@ func (s *Service) CompleteUpload(ctx context.Context, m *media.Media) (*media.Me
 	if err != nil {
 		return nil, err
 	}
-	ft, ok := media.SniffType(head)
+	ft, ok := media.DecideType(head, m.OriginalName())
 	if !ok || ft.MIME != m.MIME {
 		return nil, media.WrapError(media.CodeInvalid, "The uploaded file is not a "+m.MIME+" file.", ErrTypeMismatch)
 	}
