@@ -41,6 +41,7 @@
 #   exif/canon-eos-rebel-t4i.jpg  goexif EXIF-only stub (no decodable pixels)
 #   exif/corrupt/*.jpg        goexif's corrupt-EXIF files (huge_tag, infinite_loop, max_uint32)
 #   orientation/orientation_0..8.jpg  50x70 upright "F", stored with EXIF orientation 0..8
+#   media/                    audio, video, documents and hostile files: see mediadata.sh
 #   corpus/                   real-world upload shapes cut from the photographs above (12 and 48 MP
 #                             phone photos both ways, 16:9, 9:16, panoramas, square, EXIF
 #                             orientations 1-8, progressive, CMYK, grey, 16-bit/palette/alpha PNG,
@@ -76,7 +77,12 @@ list() {
 	(cd "$DIR" && find . -type f ! -name '.lock' ! -name '.complete' | sed 's|^\./||' | sort)
 }
 
+# media/ (audio, video, documents, hostile files) is mediadata.sh's, with
+# its own version, made from the photos below.
+media() { "$(dirname "${BASH_SOURCE[0]}")/mediadata.sh" "$DIR/media" "$DIR"; }
+
 if [[ -f "$DIR/.complete" && "$(cat "$DIR/.complete")" == "$FIXTURE_VERSION" ]]; then
+	media
 	echo "testdata.sh: $DIR is complete (fixtures v$FIXTURE_VERSION)" >&2
 	list
 	exit 0
@@ -364,6 +370,7 @@ ln -f "$DIR/gnome-pixels-l.webp" "$C/gnome-pixels.webp" # same file; a link save
 manifest gnome-pixels.webp webp 4096 4096 0 "4096x4096 lossy WebP wallpaper as GNOME ships it"
 echo "testdata.sh: corpus/ made in $((SECONDS - corpus_start)) s: $(($(wc -l <"$C/manifest.tsv") - 1)) files, $(du -sh "$C" | cut -f1)" >&2
 
+media
 echo "$FIXTURE_VERSION" >"$DIR/.complete"
 echo "testdata.sh: made $DIR (fixtures v$FIXTURE_VERSION)" >&2
 list

@@ -35,8 +35,11 @@ PM_PG_MIN_MAJOR=15
 # libvips-tools is Debian's own libvips 8.14 with its `vips` command, which
 # deploy/local/testdata.sh uses; the worker links the libvips of
 # pm_tools_libvips instead (PM_VIPS_DEBS). util-linux (flock, runuser,
-# setsid) is essential on Debian, so it is always there.
-PM_DEB_PACKAGES=(postgresql libvips-tools curl ca-certificates)
+# setsid, prlimit, unshare) is essential on Debian, so it is always there.
+# The workers run FFmpeg (ffmpeg, ffprobe) and poppler's PDF tools
+# (poppler-utils: pdfinfo, pdftoppm) as child processes; mediadata.sh makes
+# fixtures with them, espeak-ng and zip.
+PM_DEB_PACKAGES=(postgresql libvips-tools curl ca-certificates ffmpeg poppler-utils espeak-ng zip)
 
 # libvips 8.16 with Highway SIMD, which halves the rendition time of
 # Debian 12's 8.14 (its resize is scalar; see shared NOTES), built from
