@@ -8,6 +8,7 @@ import (
 	"github.com/pixelmill/pixelmill/services/objstore"
 	"github.com/pixelmill/pixelmill/services/postgres"
 	"github.com/pixelmill/pixelmill/worker-service/internal/imaging"
+	"github.com/pixelmill/pixelmill/worker-service/internal/sandbox"
 	"github.com/pixelmill/pixelmill/worker-service/internal/worker"
 )
 
@@ -49,6 +50,16 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DrainTimeout: env.Duration("PIXELMILL_DRAIN_TIMEOUT", wd.DrainTimeout),
 		RetryBase:    env.Duration("PIXELMILL_JOB_RETRY_BASE", wd.RetryBase),
 		RetryMax:     env.Duration("PIXELMILL_JOB_RETRY_MAX", wd.RetryMax),
+		PDF: imaging.PDFLimits{
+			MaxPages:      env.Int("PIXELMILL_PDF_MAX_PAGES", wd.PDF.MaxPages),
+			MaxPagePoints: wd.PDF.MaxPagePoints,
+			Tool: sandbox.Limits{
+				Wall:   env.Duration("PIXELMILL_DECODER_TIMEOUT", wd.PDF.Tool.Wall),
+				CPU:    env.Duration("PIXELMILL_DECODER_TIMEOUT", wd.PDF.Tool.CPU),
+				Memory: env.Int64("PIXELMILL_DECODER_MAX_MEMORY", wd.PDF.Tool.Memory),
+				Output: wd.PDF.Tool.Output,
+			},
+		},
 	}
 	c.Imaging = imaging.Config{
 		Concurrency:       env.Int("PIXELMILL_VIPS_CONCURRENCY", id.Concurrency),

@@ -24,6 +24,7 @@ import (
 	"github.com/pixelmill/pixelmill/services/postgres"
 	"github.com/pixelmill/pixelmill/services/telemetry"
 	"github.com/pixelmill/pixelmill/worker-service/internal/imaging"
+	"github.com/pixelmill/pixelmill/worker-service/internal/sandbox"
 	"github.com/pixelmill/pixelmill/worker-service/internal/worker"
 )
 
@@ -91,6 +92,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	// Which libvips runs matters: 8.16 with Highway renders in half the
 	// time of Debian 12's 8.14, and a build can silently link either.
 	log.InfoContext(ctx, "libvips", "library", imaging.DescribeLibrary())
+	// The decoders outside libvips run as sandboxed child processes.
+	iso := sandbox.Probe()
+	log.InfoContext(ctx, "decoders",
+		"pdfinfo", sandbox.Version("pdfinfo", "-v"), "pdftoppm", sandbox.Version("pdftoppm", "-v"),
+		"network_namespace", iso.Network, "network_namespace_refused", iso.Reason)
 	db, err := postgres.Open(ctx, cfg.Postgres)
 	if err != nil {
 		return err

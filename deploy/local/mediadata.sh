@@ -13,13 +13,14 @@
 # DIR/manifest.tsv lists every file with what the workers must find in it:
 #   file  mime  family  duration_s  width  height  pages  outcome  what
 # duration, width and height are the displayed ones (a phone video's
-# rotation applied), "-" where they don't apply; outcome is "ready" or
-# "failed" (a hostile file).
+# rotation applied), "-" where they don't apply; outcome is "ready",
+# "failed" (a hostile file a worker fails) or "refused" (one the API turns
+# away at upload, storing nothing).
 #
 # Needs: apt-get (download only), dpkg-deb, ffmpeg, ffprobe, pdfinfo, espeak-ng, zip, gzip.
 set -euo pipefail
 
-MEDIA_VERSION=1
+MEDIA_VERSION=3
 PACKAGES=(sound-theme-freedesktop debian-faq python3-docx)
 
 if [[ $# -ne 2 ]]; then
@@ -154,7 +155,7 @@ entry truncated.mp3 audio/mpeg audio - - - - failed "the first 20,000 bytes of s
 	head -c 4096 "$DIR/clip.mp4"
 	head -c 200000 /dev/urandom
 } >"$DIR/corrupt.mp4"
-entry corrupt.mp4 video/mp4 video - - - - failed "clip.mp4's first 4 KiB, then random bytes"
+entry corrupt.mp4 video/mp4 video - - - - refused "clip.mp4's first 4 KiB, then random bytes: the API reads an MP4's moov box at upload"
 # A PDF of 10,000 pages, and one whose page is 100,000 points square:
 # both valid, both over the limits.
 {
@@ -175,7 +176,7 @@ entry jpeg-zip.zip image/jpeg image - 640 480 - ready "a JPEG with a ZIP appende
 	head -c 2000 "$PHOTOS/photo-640x480.jpg"
 	cat "$DIR/debian-faq.pdf"
 } >"$DIR/jpeg-header.pdf"
-entry jpeg-header.pdf image/jpeg image - - - - failed "a JPEG's first 2,000 bytes, then a PDF: a broken JPEG"
+entry jpeg-header.pdf image/jpeg image - 640 480 - ready "a JPEG's first 2,000 bytes, then a PDF: a damaged JPEG, decoded with its damage as libjpeg warns of it (a JPEG cut short fails)"
 
 echo "$MEDIA_VERSION" >"$DIR/.complete"
 echo "mediadata.sh: made $DIR in $((SECONDS - start)) s: $(($(wc -l <"$DIR/manifest.tsv") - 1)) files" >&2

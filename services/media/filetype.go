@@ -47,6 +47,10 @@ var mp4Brands = map[string]bool{
 	"avc1": true, "dash": true, "M4V ": true, "MSNV": true, "mmp4": true, "f4v ": true,
 }
 
+// PDF is the type of PDF documents: a job renders their first page as a
+// preview with sizes, as WordPress does.
+var PDF = FileType{MIME: "application/pdf", Ext: "pdf"}
+
 // IsRenderable reports whether mime is a raster type the workers render.
 func IsRenderable(mime string) bool {
 	_, ok := imageTypes[mime]
@@ -77,7 +81,7 @@ func SniffType(head []byte) (FileType, bool) {
 		// still image from a video.
 		return MP4, true
 	case bytes.HasPrefix(head, []byte("%PDF-")):
-		return FileType{"application/pdf", "pdf"}, true
+		return PDF, true
 	}
 	return FileType{}, false
 }

@@ -26,6 +26,9 @@ const (
 	// item's status and job sequence alone: those belong to the item's
 	// own jobs.
 	JobDerive JobKind = "derive"
+	// JobPreview renders a PDF's first page and its preview sizes, and
+	// reads its page count.
+	JobPreview JobKind = "preview"
 )
 
 // JobQueue is which stream and consumer a kind's jobs go through.
@@ -63,6 +66,8 @@ var jobKinds = []JobKindSpec{
 		"the type's named crops again, around a new focal point or crop"},
 	{JobDerive, DeriveSubject, QueueDerive, false,
 		"one cached rendition for image URL parameters (RoleDerived)"},
+	{JobPreview, "media.jobs.preview", QueueItems, true,
+		"a PDF's first page as {stem}-pdf.jpg and its thumbnail, medium and large sizes, and its page count"},
 }
 
 // JobKinds returns every declared kind.
@@ -82,6 +87,8 @@ func (k JobKind) Spec() (JobKindSpec, bool) {
 // JobState is what JobFor needs to know of an item.
 type JobState struct {
 	Status Status
+	// MIME is the item's type.
+	MIME string
 	// NeedsEdit: the item is an edit whose original was never made.
 	NeedsEdit bool
 }
@@ -91,11 +98,14 @@ type JobState struct {
 // decided; the store calls it in the transaction that issues the job.
 //   - An edit whose original was never made needs the edit first: no size
 //     or crop can be cut from an original that does not exist.
+//   - A PDF's sizes, asked for as any item's, are its preview.
 //   - Crops are asked of a ready item; one still processing (or failed)
 //     has a renditions job pending or due, which the new job supersedes and
 //     so must do whole, crops included.
 func JobFor(want JobKind, s JobState) (JobKind, string) {
 	switch {
+	case s.MIME == PDF.MIME && (want == JobRenditions || want == JobCrops):
+		return JobPreview, "a PDF's sizes are its first page's preview"
 	case s.NeedsEdit && (want == JobRenditions || want == JobCrops):
 		return JobEdit, "its original is made from its parent's first"
 	case want == JobCrops && s.Status != StatusReady:
@@ -155,6 +165,8 @@ type Renditions struct {
 	// which missing_image_sizes is computed from.
 	OriginalWidth  int
 	OriginalHeight int
+	// Facts are what the job read of a file that is not a still image.
+	Facts *Facts
 }
 
 // OutboxMessage is one message the core wrote to the outbox in the

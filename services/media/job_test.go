@@ -67,6 +67,10 @@ func TestJobFor(t *testing.T) {
 		{JobCrops, JobState{Status: StatusFailed}, JobRenditions, true},
 		{JobCrops, JobState{Status: StatusProcessing, NeedsEdit: true}, JobEdit, true},
 		{JobDerive, JobState{Status: StatusProcessing, NeedsEdit: true}, JobDerive, false},
+		{JobRenditions, JobState{Status: StatusReady, MIME: "application/pdf"}, JobPreview, true},
+		{JobCrops, JobState{Status: StatusReady, MIME: "application/pdf"}, JobPreview, true},
+		{JobPreview, JobState{Status: StatusFailed, MIME: "application/pdf"}, JobPreview, false},
+		{JobRenditions, JobState{Status: StatusReady, MIME: "image/jpeg"}, JobRenditions, false},
 	} {
 		kind, why := JobFor(tc.want, tc.state)
 		if kind != tc.kind || (why != "") != tc.reason {

@@ -12,7 +12,8 @@ func TestFirstStatus(t *testing.T) {
 	}{
 		{"an uploaded JPEG", Media{MIME: "image/jpeg"}, StatusProcessing, JobRenditions},
 		{"an edit of a JPEG", Media{MIME: "image/jpeg", Edit: &Edit{}}, StatusProcessing, JobEdit},
-		{"a PDF", Media{MIME: "application/pdf"}, StatusReady, ""},
+		{"a PDF", Media{MIME: "application/pdf"}, StatusProcessing, JobPreview},
+		{"a DOCX", Media{MIME: "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}, StatusReady, ""},
 		{"an MP4", Media{MIME: "video/mp4"}, StatusReady, ""},
 		{"a folder", Media{}, StatusReady, ""},
 		{"a presigned upload", Media{MIME: "image/jpeg", Status: StatusUploading}, StatusUploading, ""},

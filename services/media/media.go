@@ -68,6 +68,9 @@ type Media struct {
 	OriginalFilesize int64
 
 	ImageMeta *ImageMeta
+	// Facts are what a worker read of a file that is not a still image
+	// (a PDF's pages); nil until then.
+	Facts *Facts
 
 	Status      Status
 	StatusError string
@@ -205,4 +208,10 @@ type Update struct {
 	Date       *time.Time
 	// Post changes WordPress's attachment fields.
 	Post AttachmentUpdate
+}
+
+// Facts are what a worker read of a file that is not a still image.
+type Facts struct {
+	// Pages is a PDF's page count.
+	Pages int `json:"pages,omitempty"`
 }

@@ -221,10 +221,16 @@ func (s *MediaStore) RecordRenditions(ctx context.Context, id, seq int64, r medi
 				return err
 			}
 		}
+		var facts []byte
+		if r.Facts != nil {
+			if facts, err = json.Marshal(r.Facts); err != nil {
+				return err
+			}
+		}
 		_, err = tx.Exec(ctx, `
 			UPDATE media SET file = $2, width = $3, height = $4, filesize = $5, image_meta = COALESCE($6, image_meta),
-			       status = 'ready', status_error = '', updated_at = now()
-			WHERE id = $1`, id, file, r.Width, r.Height, r.Filesize, meta)
+			       facts = COALESCE($7, facts), status = 'ready', status_error = '', updated_at = now()
+			WHERE id = $1`, id, file, r.Width, r.Height, r.Filesize, meta, facts)
 		if err != nil {
 			return err
 		}
@@ -330,7 +336,7 @@ const mediaColumns = `id, key, author_id, title, visibility,
 	mime, dir, stem, ext, client_filename, file, width, height, filesize, original_filesize, image_meta,
 	status, status_error, job_seq, created_at, updated_at, parent_media_id, parent_file, edit,
 	api_key_id, upload_size, upload_expires_at, duration,
-	media_type, focal_left, focal_top, crop_coords`
+	media_type, focal_left, focal_top, crop_coords, facts`
 
 // scanMediaWith scans mediaColumns and then any extra columns into extra.
 func scanMediaWith(row pgx.Row, extra ...any) (*media.Media, error) {
@@ -342,7 +348,7 @@ func scanMediaWith(row pgx.Row, extra ...any) (*media.Media, error) {
 		&m.Filesize, &m.OriginalFilesize, &meta, &m.Status, &m.StatusError, &m.JobSeq, &m.CreatedAt, &m.UpdatedAt,
 		&m.ParentID, &m.ParentFile, &m.Edit,
 		&m.APIKeyID, &m.UploadSize, &m.UploadExpires, &m.Duration,
-		&m.MediaType, &focalLeft, &focalTop, &m.CropCoords}, extra...)...)
+		&m.MediaType, &focalLeft, &focalTop, &m.CropCoords, &m.Facts}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -438,15 +444,16 @@ func (s *MediaStore) RequeueStuck(ctx context.Context, cutoff time.Time, limit, 
 				SELECT id FROM media
 				WHERE status = 'processing' AND job_at < $1 AND reissues < $3
 				ORDER BY job_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-			RETURNING id, key, job_seq, edit IS NOT NULL AND original_filesize = 0`, cutoff, limit, maxReissues)
+			RETURNING id, key, job_seq, mime, edit IS NOT NULL AND original_filesize = 0`, cutoff, limit, maxReissues)
 		if err != nil {
 			return err
 		}
 		jobs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*media.Job, error) {
 			j := &media.Job{}
+			var mime string
 			var needsEdit bool
-			err := r.Scan(&j.MediaID, &j.MediaKey, &j.Seq, &needsEdit)
-			j.Kind, _ = media.JobFor(media.JobRenditions, media.JobState{Status: media.StatusProcessing, NeedsEdit: needsEdit})
+			err := r.Scan(&j.MediaID, &j.MediaKey, &j.Seq, &mime, &needsEdit)
+			j.Kind, _ = media.JobFor(media.JobRenditions, media.JobState{Status: media.StatusProcessing, MIME: mime, NeedsEdit: needsEdit})
 			return j, err
 		})
 		if err != nil {
@@ -523,10 +530,8 @@ func (s *MediaStore) CompleteUpload(ctx context.Context, id int64, c UploadCheck
 			return nil
 		}
 		done = true
-		status := media.StatusProcessing
-		if !m.IsImage() {
-			status = media.StatusReady
-		}
+		m.Status = media.StatusProcessing // the bytes are in: what next is FirstStatus's
+		status, first := media.FirstStatus(m)
 		_, err = tx.Exec(ctx, `
 			UPDATE media SET width = $2, height = $3, filesize = $4, original_filesize = $4, duration = $5,
 			       status = $6, upload_expires_at = NULL, updated_at = now(), job_at = now()
@@ -538,10 +543,10 @@ func (s *MediaStore) CompleteUpload(ctx context.Context, id int64, c UploadCheck
 			id, c.Width, c.Height, c.Filesize); err != nil {
 			return err
 		}
-		if status == media.StatusReady {
+		if first == "" {
 			return insertEvent(ctx, tx, id, media.StatusReady, "")
 		}
-		job = &media.Job{Kind: media.JobRenditions, MediaID: id, MediaKey: m.Key, Seq: m.JobSeq}
+		job = &media.Job{Kind: first, MediaID: id, MediaKey: m.Key, Seq: m.JobSeq}
 		return insertJob(ctx, tx, job, trace)
 	})
 	return job, done, translate(err, "media")

@@ -210,12 +210,13 @@ func TestRecordRenditionsIdempotentAndSuperseded(t *testing.T) {
 	}
 }
 
-func TestCreateDocumentNeedsNoJob(t *testing.T) {
+func TestCreateDocumentJobs(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store, outbox, u := newStores(t)
-	m := &media.Media{AuthorID: u.ID, MIME: "application/pdf", Dir: "2026/11", Stem: "manual", Ext: "pdf", OriginalFilesize: 10}
-	job, err := store.CreateMedia(ctx, m, media.File{Key: "pdf", MIME: "application/pdf"}, nil)
+	mime := "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+	m := &media.Media{AuthorID: u.ID, MIME: mime, Dir: "2026/11", Stem: "letter", Ext: "docx", OriginalFilesize: 10}
+	job, err := store.CreateMedia(ctx, m, media.File{Key: "docx", MIME: mime}, nil)
 	if err != nil || job != nil || m.Status != media.StatusReady {
 		t.Fatalf("job %+v status %s: %v", job, m.Status, err)
 	}
@@ -229,6 +230,27 @@ func TestCreateDocumentNeedsNoJob(t *testing.T) {
 			}
 			return n
 		}())
+	}
+
+	// A PDF is processing until its preview job is recorded, with its
+	// sizes and page count; a post-process of it is a preview job too.
+	pdf := &media.Media{AuthorID: u.ID, MIME: "application/pdf", Dir: "2026/11", Stem: "manual", Ext: "pdf", OriginalFilesize: 10}
+	job, err = store.CreateMedia(ctx, pdf, media.File{Key: "pdf", MIME: "application/pdf"}, nil)
+	if err != nil || job == nil || job.Kind != media.JobPreview || pdf.Status != media.StatusProcessing {
+		t.Fatalf("PDF: job %+v status %s: %v", job, pdf.Status, err)
+	}
+	thumb := media.File{SizeName: "thumbnail", Name: "manual-pdf-106x150.jpg", Key: "k-thumb", MIME: "image/jpeg", Width: 106, Height: 150}
+	full := media.File{SizeName: "full", Name: "manual-pdf.jpg", Key: "k-full", MIME: "image/jpeg", Width: 1059, Height: 1497}
+	if err := store.RecordRenditions(ctx, pdf.ID, job.Seq, media.Renditions{Filesize: 10, Sizes: []media.File{thumb, full}, Facts: &media.Facts{Pages: 73}}); err != nil {
+		t.Fatal(err)
+	}
+	got2, err := store.FindMediaByID(ctx, pdf.ID)
+	if err != nil || got2.Status != media.StatusReady || got2.Facts == nil || got2.Facts.Pages != 73 || len(got2.Renditions()) != 2 || got2.File != "manual.pdf" {
+		t.Fatalf("recorded PDF %+v %v", got2, err)
+	}
+	again, err := store.RequeueMedia(ctx, pdf.ID, []string{"medium"}, nil)
+	if err != nil || again == nil || again.Kind != media.JobPreview || len(again.Sizes) != 0 {
+		t.Fatalf("post-process of a PDF: %+v %v", again, err)
 	}
 }
 

@@ -104,21 +104,22 @@ func issueJob(ctx context.Context, tx pgx.Tx, want media.Job, trace map[string]s
 	}
 	job := want
 	var before media.Status
+	var mime string
 	var needsEdit bool
 	err := tx.QueryRow(ctx, `
 		UPDATE media m SET `+set+`
 		FROM (SELECT id, status FROM media WHERE id = $1 FOR UPDATE) prior
 		WHERE m.id = prior.id `+cond+`
-		RETURNING m.key, m.job_seq, prior.status, m.edit IS NOT NULL AND m.original_filesize = 0`,
-		append([]any{want.MediaID}, args...)...).Scan(&job.MediaKey, &job.Seq, &before, &needsEdit)
+		RETURNING m.key, m.job_seq, prior.status, m.mime, m.edit IS NOT NULL AND m.original_filesize = 0`,
+		append([]any{want.MediaID}, args...)...).Scan(&job.MediaKey, &job.Seq, &before, &mime, &needsEdit)
 	if err == pgx.ErrNoRows {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if job.Kind, _ = media.JobFor(want.Kind, media.JobState{Status: before, NeedsEdit: needsEdit}); job.Kind == media.JobEdit {
-		job.Sizes = nil // the edit makes every size
+	if job.Kind, _ = media.JobFor(want.Kind, media.JobState{Status: before, MIME: mime, NeedsEdit: needsEdit}); job.Kind != want.Kind {
+		job.Sizes = nil // an edit, a preview: the job makes every size
 	}
 	return &job, insertJob(ctx, tx, &job, trace)
 }

@@ -599,13 +599,10 @@ func (s *MediaStore) ReplaceFile(ctx context.Context, id int64, r *media.Media, 
 		}
 		m.MIME, m.Stem, m.Ext = r.MIME, stem, r.Ext
 		m.File = m.OriginalName()
-		status := media.StatusProcessing
-		if !m.IsImage() {
-			status = media.StatusReady
-		}
+		status, first := media.FirstStatus(m)
 		if err := tx.QueryRow(ctx, `
 			UPDATE media SET mime = $2, stem = $3, ext = $4, client_filename = $5, file = $6, width = $7, height = $8,
-			       filesize = $9, original_filesize = $9, duration = $10, image_meta = NULL, status = $11, status_error = '',
+			       filesize = $9, original_filesize = $9, duration = $10, image_meta = NULL, facts = NULL, status = $11, status_error = '',
 			       job_seq = job_seq + 1, updated_at = now()
 			WHERE id = $1 RETURNING job_seq`,
 			id, m.MIME, stem, m.Ext, r.ClientFilename, m.File, r.Width, r.Height, r.OriginalFilesize, r.Duration, status).Scan(&m.JobSeq); err != nil {
@@ -615,10 +612,10 @@ func (s *MediaStore) ReplaceFile(ctx context.Context, id int64, r *media.Media, 
 		if err := upsertFile(ctx, tx, m, original, 0); err != nil {
 			return err
 		}
-		if status == media.StatusReady {
+		if first == "" {
 			return insertEvent(ctx, tx, id, media.StatusReady, "")
 		}
-		job = &media.Job{Kind: media.JobRenditions, MediaID: id, MediaKey: m.Key, Seq: m.JobSeq}
+		job = &media.Job{Kind: first, MediaID: id, MediaKey: m.Key, Seq: m.JobSeq}
 		return insertJob(ctx, tx, job, trace)
 	})
 	if err != nil {

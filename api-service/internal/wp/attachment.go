@@ -189,7 +189,7 @@ func (h *Handler) attachment(m *media.Attachment) object {
 		{"post", post, "ve"},
 		{"source_url", source, "vem"},
 	}
-	if m.IsImage() {
+	if m.IsImage() || m.MIME == media.PDF.MIME {
 		o = append(o, field{"missing_image_sizes", h.missingSizes(m), "e"})
 	} else {
 		o = append(o, field{"missing_image_sizes", []string{}, "e"})
@@ -239,15 +239,17 @@ func (h *Handler) descriptionHTML(m *media.Attachment) string {
 
 // mediaDetails is WordPress's media_details (spec §5.2).
 func (h *Handler) mediaDetails(m *media.Attachment) object {
-	if !m.IsImage() {
-		return object{{"filesize", m.Filesize, ""}, {"sizes", object{}, ""}}
-	}
 	sizes := object{}
 	for _, f := range m.Renditions() {
 		sizes = append(sizes, field{f.SizeName, object{
 			{"file", f.Name, ""}, {"width", f.Width, ""}, {"height", f.Height, ""},
 			{"filesize", f.Filesize, ""}, {"mime_type", f.MIME, ""}, {"source_url", h.fileURL(m, f.Name), ""},
 		}, ""})
+	}
+	if !m.IsImage() {
+		// A PDF's sizes are its first page's preview, "full" among them
+		// (WordPress ≥ 4.7); other files have none.
+		return object{{"filesize", m.Filesize, ""}, {"sizes", sizes, ""}}
 	}
 	if len(sizes) > 0 {
 		sizes = append(sizes, field{"full", object{
@@ -295,6 +297,16 @@ func (h *Handler) missingSizes(m *media.Attachment) []string {
 	made := map[string]bool{}
 	for _, f := range m.Renditions() {
 		made[f.SizeName] = true
+	}
+	if m.MIME == media.PDF.MIME {
+		// WordPress 7.0: a PDF misses the fallback sizes it has not got.
+		var missing []string
+		for _, s := range h.sizes {
+			if (s.Name == "thumbnail" || s.Name == "medium" || s.Name == "large") && !made[s.Name] {
+				missing = append(missing, s.Name)
+			}
+		}
+		return missing
 	}
 	w, hgt := m.Width, m.Height
 	if orig, ok := m.FileByRole(media.RoleOriginal); ok && orig.Width > 0 {

@@ -26,6 +26,7 @@ var handlers = map[media.JobKind]handler{
 	media.JobRenditions: {run: (*Worker).renditionsJob, fail: (*Worker).failItem, replayBadFiles: true},
 	media.JobEdit:       {run: (*Worker).editJob, fail: (*Worker).failItem, replayBadFiles: true},
 	media.JobCrops:      {run: (*Worker).cropsJob, fail: (*Worker).keepCrops, replayBadFiles: true},
+	media.JobPreview:    {run: (*Worker).previewJob, fail: (*Worker).failItem, replayBadFiles: true},
 	// A derive job's bad-file failure can't be helped by a replay: the
 	// URL's parameters can't be met on that image.
 	media.JobDerive: {run: (*Worker).derive},

@@ -64,12 +64,14 @@ type Config struct {
 	// n-th retry waits RetryBase×2ⁿ⁻¹, at most RetryMax.
 	RetryBase time.Duration
 	RetryMax  time.Duration
+	// PDF bounds the PDFs a preview is made of, and poppler's runs.
+	PDF imaging.PDFLimits
 }
 
 // DefaultConfig returns the settings `make up` uses.
 func DefaultConfig() Config {
 	return Config{Concurrency: 1, JobTimeout: 5 * time.Minute, AckWait: time.Minute, MaxDeliver: 5, MaxBytes: 512 << 20, DrainTimeout: 30 * time.Second,
-		RetryBase: 2 * time.Second, RetryMax: time.Minute}
+		RetryBase: 2 * time.Second, RetryMax: time.Minute, PDF: imaging.DefaultPDFLimits()}
 }
 
 // Validate reports a config that can't work.
