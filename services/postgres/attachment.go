@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -70,36 +69,31 @@ func (s *MediaStore) FindAttachment(ctx context.Context, id int64) (*media.Attac
 // whether anything was set. A requested slug that is taken gets
 // WordPress's numeric suffix.
 func updateAttachment(ctx context.Context, tx pgx.Tx, id int64, u media.AttachmentUpdate) (bool, error) {
-	var sets []string
-	var args []any
-	set := func(col string, v any) {
-		args = append(args, v)
-		sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
-	}
+	var a assignments
 	if u.Caption != nil {
-		set("caption", *u.Caption)
+		a.set("caption", *u.Caption)
 	}
 	if u.Description != nil {
-		set("description", *u.Description)
+		a.set("description", *u.Description)
 	}
 	if u.AltText != nil {
-		set("alt_text", *u.AltText)
+		a.set("alt_text", *u.AltText)
 	}
 	if u.PostID != nil {
 		var post *int64
 		if *u.PostID > 0 {
 			post = u.PostID
 		}
-		set("post_id", post)
+		a.set("post_id", post)
 	}
 	if u.CommentStatus != nil {
-		set("comment_status", *u.CommentStatus)
+		a.set("comment_status", *u.CommentStatus)
 	}
 	if u.PingStatus != nil {
-		set("ping_status", *u.PingStatus)
+		a.set("ping_status", *u.PingStatus)
 	}
 	if u.Template != nil {
-		set("template", *u.Template)
+		a.set("template", *u.Template)
 	}
 	if u.Slug != nil {
 		slug := media.Slugify(*u.Slug)
@@ -107,18 +101,14 @@ func updateAttachment(ctx context.Context, tx pgx.Tx, id int64, u media.Attachme
 		if err != nil {
 			return false, err
 		}
-		set("slug", media.UniqueSlug(slug, taken))
+		a.set("slug", media.UniqueSlug(slug, taken))
 	}
-	if len(sets) == 0 {
+	if a.empty() {
 		return false, nil
 	}
-	args = append(args, id)
-	tag, err := tx.Exec(ctx, "UPDATE wp_attachments SET "+strings.Join(sets, ", ")+fmt.Sprintf(" WHERE media_id = $%d", len(args)), args...)
-	if err != nil {
-		return false, err
+	n, err := a.update(ctx, tx, "wp_attachments", "media_id", id)
+	if err == nil && n == 0 {
+		err = pgx.ErrNoRows
 	}
-	if tag.RowsAffected() == 0 {
-		return false, pgx.ErrNoRows
-	}
-	return true, nil
+	return err == nil, err
 }

@@ -358,18 +358,9 @@ func (s *MediaStore) UpdateNode(ctx context.Context, id int64, u media.NodeUpdat
 		}
 		// The asset's columns and the node's are set apart, each in its
 		// own table.
-		var sets, nodeSets []string
-		var args, nodeArgs []any
-		set := func(col string, v any) {
-			args = append(args, v)
-			sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
-		}
-		setNode := func(col string, v any) {
-			nodeArgs = append(nodeArgs, v)
-			nodeSets = append(nodeSets, fmt.Sprintf("%s = $%d", col, len(nodeArgs)))
-		}
+		var asset, node assignments
 		if u.Name != nil {
-			set("title", *u.Name)
+			asset.set("title", *u.Name)
 		}
 		if u.Move && !sameParent(parent, u.ParentID) {
 			if u.ParentID != nil {
@@ -378,27 +369,27 @@ func (s *MediaStore) UpdateNode(ctx context.Context, id int64, u media.NodeUpdat
 				}
 			}
 			parent = u.ParentID
-			setNode("parent_id", parent)
+			node.set("parent_id", parent)
 			if u.SortOrder == nil {
 				var next int
 				if err := tx.QueryRow(ctx, `SELECT `+nextSortOrder("$1"), parent).Scan(&next); err != nil {
 					return err
 				}
-				setNode("sort_order", next)
+				node.set("sort_order", next)
 			}
 		}
 		recrop := false
 		if u.ClearFocal {
-			set("focal_left", nil)
-			set("focal_top", nil)
+			asset.set("focal_left", nil)
+			asset.set("focal_top", nil)
 			recrop = true
 		} else if u.Focal != nil {
-			set("focal_left", u.Focal.Left)
-			set("focal_top", u.Focal.Top)
+			asset.set("focal_left", u.Focal.Left)
+			asset.set("focal_top", u.Focal.Top)
 			recrop = true
 		}
 		if u.CropCoords != nil {
-			set("crop_coords", u.CropCoords)
+			asset.set("crop_coords", u.CropCoords)
 			recrop = true
 		}
 		if u.Properties != nil {
@@ -412,20 +403,17 @@ func (s *MediaStore) UpdateNode(ctx context.Context, id int64, u media.NodeUpdat
 					merge[k] = v
 				}
 			}
-			nodeArgs = append(nodeArgs, merge, drop)
-			nodeSets = append(nodeSets, fmt.Sprintf("properties = (properties || $%d) - $%d::text[]", len(nodeArgs)-1, len(nodeArgs)))
+			node.expr("properties = (properties || $%d) - $%d::text[]", merge, drop)
 		}
-		if len(nodeSets) > 0 {
-			nodeArgs = append(nodeArgs, id)
-			if _, err := tx.Exec(ctx, "UPDATE media_nodes SET "+strings.Join(nodeSets, ", ")+fmt.Sprintf(" WHERE media_id = $%d", len(nodeArgs)), nodeArgs...); err != nil {
+		if !node.empty() {
+			if _, err := node.update(ctx, tx, "media_nodes", "media_id", id); err != nil {
 				return err
 			}
 		}
-		if len(sets)+len(nodeSets) > 0 {
+		if !asset.empty() || !node.empty() {
 			// The item changed, as a whole: its date moves and the API
 			// replicas hear of it (009), whichever table changed.
-			args = append(args, id)
-			if _, err := tx.Exec(ctx, "UPDATE media SET "+strings.Join(append(sets, "updated_at = now()"), ", ")+fmt.Sprintf(" WHERE id = $%d", len(args)), args...); err != nil {
+			if _, err := asset.update(ctx, tx, "media", "id", id, "updated_at = now()"); err != nil {
 				return err
 			}
 		}

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -15,42 +13,33 @@ import (
 // WordPress's numeric suffix.
 func (s *MediaStore) UpdateMedia(ctx context.Context, id int64, u media.Update) (*media.Attachment, error) {
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		var sets []string
-		var args []any
-		set := func(col string, v any) {
-			args = append(args, v)
-			sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
-		}
+		var a assignments
 		if u.Title != nil {
-			set("title", *u.Title)
+			a.set("title", *u.Title)
 		}
 		if u.AuthorID != nil {
-			set("author_id", *u.AuthorID)
+			a.set("author_id", *u.AuthorID)
 		}
 		if u.Visibility != nil {
-			set("visibility", string(*u.Visibility))
+			a.set("visibility", string(*u.Visibility))
 		}
 		if u.Date != nil {
-			set("created_at", *u.Date)
+			a.set("created_at", *u.Date)
 		}
 		post, err := updateAttachment(ctx, tx, id, u.Post)
 		if err != nil {
 			return err
 		}
-		if len(sets) == 0 && !post {
+		if a.empty() && !post {
 			return nil
 		}
 		// The item changed, as a whole: its date moves and the API
 		// replicas hear of it (009), whichever table changed.
-		args = append(args, id)
-		tag, err := tx.Exec(ctx, "UPDATE media SET "+strings.Join(append(sets, "updated_at = now()"), ", ")+fmt.Sprintf(" WHERE id = $%d", len(args)), args...)
-		if err != nil {
-			return err
+		n, err := a.update(ctx, tx, "media", "id", id, "updated_at = now()")
+		if err == nil && n == 0 {
+			err = pgx.ErrNoRows
 		}
-		if tag.RowsAffected() == 0 {
-			return pgx.ErrNoRows
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, translate(err, "media")

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -74,27 +72,21 @@ func (s *UserStore) CreateUser(ctx context.Context, u *media.User) error {
 
 // UpdateUser applies u and returns the stored user.
 func (s *UserStore) UpdateUser(ctx context.Context, id int64, u media.UserUpdate) (*media.User, error) {
-	var sets []string
-	var args []any
-	add := func(col string, v any) {
-		args = append(args, v)
-		sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
-	}
+	var a assignments
 	if u.Email != nil {
-		add("email", *u.Email)
+		a.set("email", *u.Email)
 	}
 	if u.DisplayName != nil {
-		add("display_name", *u.DisplayName)
+		a.set("display_name", *u.DisplayName)
 	}
 	if u.Role != nil {
-		add("role", string(*u.Role))
+		a.set("role", string(*u.Role))
 	}
 	if u.PasswordHash != nil {
-		add("password_hash", *u.PasswordHash)
+		a.set("password_hash", *u.PasswordHash)
 	}
-	if len(sets) > 0 {
-		args = append(args, id)
-		if _, err := s.db.Pool.Exec(ctx, "UPDATE users SET "+strings.Join(sets, ", ")+fmt.Sprintf(" WHERE id = $%d", len(args)), args...); err != nil {
+	if !a.empty() {
+		if _, err := a.update(ctx, s.db.Pool, "users", "id", id); err != nil {
 			return nil, translate(err, "user")
 		}
 	}
