@@ -143,8 +143,17 @@ func DecideName(clientName string, ft FileType) (stem, ext string, ok bool) {
 	for _, a := range extAliases[ft.MIME] {
 		keep = keep || a == ext
 	}
-	if !keep {
+	switch {
+	case keep:
+	case IsRenderable(ft.MIME):
+		// An image's extension is corrected to its type's, as WordPress's
+		// getimagesize check does.
 		ext = ft.Ext
+	default:
+		// Any other type must bear one of its own extensions: WordPress
+		// refuses a file whose real type is not its name's (text named
+		// .jpg, MP4 named .mov).
+		return "", "", false
 	}
 	if stem == "" {
 		stem = "unnamed-file"

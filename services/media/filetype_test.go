@@ -253,16 +253,19 @@ func TestDecideType(t *testing.T) {
 			t.Errorf("%s: %s has no family", tt.name, ft.MIME)
 		}
 	}
-	// Names: a document keeps its own extension; bytes of one type under
-	// another's name are stored under their own.
+	// Names: a file keeps its own extension; bytes of one type under
+	// another's name are refused, as WordPress refuses them, except an
+	// image's, whose extension is corrected.
 	for _, tt := range []struct{ name, mime, stem, ext string }{
 		{"Report.DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Report", "docx"},
-		{"speech.mp3", "audio/flac", "speech", "flac"},
-		{"clip.mp4", "video/quicktime", "clip", "mov"},
 		{"notes.asc", "text/plain", "notes", "asc"},
+		{"speech.mp3", "audio/flac", "", ""},
+		{"clip.mp4", "video/quicktime", "", ""},
+		{"notes.jpg", "text/plain", "", ""},
+		{"photo.gif", "image/png", "photo", "png"},
 	} {
-		stem, ext, ok := DecideName(tt.name, fileTypeOf(tt.mime))
-		if !ok || stem != tt.stem || ext != tt.ext {
+		stem, ext, ok := DecideName(tt.name, FileType{MIME: tt.mime, Ext: map[string]string{"image/png": "png"}[tt.mime]})
+		if ok != (tt.ext != "") || stem != tt.stem || ext != tt.ext {
 			t.Errorf("DecideName(%s, %s) = %q %q %v", tt.name, tt.mime, stem, ext, ok)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -200,9 +201,12 @@ func FuzzDecideName(f *testing.F) {
 		})
 		stem, ext, ok := d.stem, d.ext, d.ok
 		clean := SanitizeFileName(name)
-		wantOK := allowedExts[strings.ToLower(strings.TrimPrefix(path.Ext(clean), "."))]
+		// An allowed extension passes: any for an image (it is
+		// corrected), only the type's own for any other type.
+		cleanExt := strings.ToLower(strings.TrimPrefix(path.Ext(clean), "."))
+		wantOK := allowedExts[cleanExt] && (IsRenderable(ft.MIME) || slices.Contains(extAliases[ft.MIME], cleanExt))
 		if ok != wantOK {
-			t.Fatalf("DecideName(%q) ok=%v, but the sanitized name %q has extension allowed=%v", name, ok, clean, wantOK)
+			t.Fatalf("DecideName(%q, %s) ok=%v, but the sanitized name %q has extension %q", name, ft.MIME, ok, clean, cleanExt)
 		}
 		if !ok {
 			if stem != "" || ext != "" {

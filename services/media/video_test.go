@@ -243,8 +243,8 @@ func TestSniffTypeMP4(t *testing.T) {
 	}{
 		{"clip.mp4", "clip", "mp4", true},
 		{"clip.M4V", "clip", "m4v", true},
-		{"clip.jpg", "clip", "mp4", true}, // MP4 bytes named .jpg are stored as .mp4
-		{"clip.mov", "clip", "mp4", true}, // a .mov is accepted, and MP4 bytes named so are stored as .mp4
+		{"clip.jpg", "", "", false}, // a video's name must be a video's (WordPress)
+		{"clip.mov", "", "", false}, // a .mov is a QuickTime file: MP4 bytes may not bear its name
 	} {
 		stem, ext, ok := DecideName(tt.name, mp4)
 		if stem != tt.stem || ext != tt.ext || ok != tt.ok {
