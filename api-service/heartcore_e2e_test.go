@@ -489,7 +489,7 @@ func TestHeartcore(t *testing.T) {
 				t.Fatalf("type id %v", mt["_id"])
 			}
 		}
-		if len(types) != 3 || editors["Image"] != "Umbraco.ImageCropper" || editors["File"] != "Umbraco.UploadField" || editors["Folder"] != "" {
+		if len(types) != 6 || editors["umbracoMediaVideo"] != "Umbraco.UploadField" || editors["Image"] != "Umbraco.ImageCropper" || editors["File"] != "Umbraco.UploadField" || editors["Folder"] != "" {
 			t.Fatalf("types %v", editors)
 		}
 		img := c.item(c.do("GET", "/media/type/Image", nil, nil), 200)

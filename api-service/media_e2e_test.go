@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,7 +15,7 @@ import (
 
 // mediaFixture is one line of testdata's media/manifest.tsv.
 type mediaFixture struct {
-	file, mime, family, duration, width, height, pages, outcome, what string
+	file, mime, family, duration, width, height, pages, outcome, what, title, poster string
 }
 
 // mediaFixtures reads media/manifest.tsv (deploy/local/mediadata.sh).
@@ -30,10 +32,10 @@ func mediaFixtures(t *testing.T) (string, []mediaFixture) {
 	sc.Scan() // header
 	for sc.Scan() {
 		c := strings.Split(sc.Text(), "\t")
-		if len(c) != 9 {
+		if len(c) != 11 {
 			t.Fatalf("manifest line %q: %d columns", sc.Text(), len(c))
 		}
-		out = append(out, mediaFixture{c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]})
+		out = append(out, mediaFixture{c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]})
 	}
 	if len(out) < 15 {
 		t.Fatalf("only %d media fixtures", len(out))
@@ -43,17 +45,16 @@ func mediaFixtures(t *testing.T) (string, []mediaFixture) {
 
 // TestMediaKindsEndToEnd uploads every media fixture through WordPress, raw
 // and multipart: each is accepted as the type its bytes are, and ends as
-// the manifest says. A PDF ends ready with WordPress's preview sizes, and a
-// hostile one failed with its reason, while the workers go on: the photo
-// uploaded after all of them is made ready too.
+// the manifest says. A PDF ends ready with WordPress's preview sizes; an
+// audio or video file with its length, frame size and tags in
+// media_details and its cover art or poster frame an image item of its
+// own (featured_media), itself made ready; a hostile one failed with its
+// reason, while the workers go on: the photo uploaded after all of them is
+// made ready too.
 func TestMediaKindsEndToEnd(t *testing.T) {
 	t.Parallel()
 	s := startStack(t, 2)
 	dir, fixtures := mediaFixtures(t)
-	// Audio and video are stored as they are until their jobs land (their
-	// facts, posters and tags); what is checked of them here is that they
-	// are accepted as what their bytes are and end ready.
-	decoded := map[string]bool{"document": true, "archive": true, "image": true}
 	type upload struct {
 		fx mediaFixture
 		a  attachment
@@ -91,9 +92,6 @@ func TestMediaKindsEndToEnd(t *testing.T) {
 	for _, u := range ups {
 		a := s.waitDone(t, u.a.ID)
 		want := u.fx.outcome
-		if !decoded[u.fx.family] {
-			want = "ready"
-		}
 		if a.ProcessingStatus != want {
 			t.Errorf("%s (%s): %s %q, want %s", u.fx.file, u.fx.what, a.ProcessingStatus, a.ProcessingError, want)
 			continue
@@ -103,6 +101,9 @@ func TestMediaKindsEndToEnd(t *testing.T) {
 		}
 		if u.fx.mime == "application/pdf" && want == "ready" {
 			checkPDFPreview(t, s, u.fx, a)
+		}
+		if (u.fx.family == "audio" || u.fx.family == "video") && want == "ready" {
+			checkAV(t, s, u.fx, a)
 		}
 		if u.fx.family == "image" && want == "ready" {
 			if got := strconv.Itoa(a.MediaDetails.Width) + "x" + strconv.Itoa(a.MediaDetails.Height); got != u.fx.width+"x"+u.fx.height {
@@ -148,5 +149,63 @@ func checkPDFPreview(t *testing.T, s *stack, fx mediaFixture, a attachment) {
 	req, _ := http.NewRequest("POST", s.base+"/wp-json/wp/v2/media/"+strconv.FormatInt(a.ID, 10)+"/post-process?action=create-image-subsizes", nil)
 	if resp, body := s.do(t, req); resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"processing_status":"ready"`) {
 		t.Errorf("%s: post-process %d %s", fx.file, resp.StatusCode, body)
+	}
+}
+
+// avDetails is the part of an audio or video file's media_details read
+// here.
+type avDetails struct {
+	MediaDetails struct {
+		Length          int    `json:"length"`
+		LengthFormatted string `json:"length_formatted"`
+		Width           int    `json:"width"`
+		Height          int    `json:"height"`
+		SampleRate      int    `json:"sample_rate"`
+		Audio           *struct {
+			SampleRate int `json:"sample_rate"`
+		} `json:"audio"`
+	} `json:"media_details"`
+	FeaturedMedia int64 `json:"featured_media"`
+}
+
+// checkAV checks a ready audio or video file against its fixture's facts:
+// its whole-second length as WordPress gives it, a video's frame size as
+// shown, an audio file's sample rate, the title its tags give, and its
+// poster image item, ready, of the video's frame size.
+func checkAV(t *testing.T, s *stack, fx mediaFixture, a attachment) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.base+"/wp-json/wp/v2/media/"+strconv.FormatInt(a.ID, 10)+"?context=edit", nil)
+	resp, body := s.do(t, req)
+	var d avDetails
+	if resp.StatusCode != 200 || json.Unmarshal(body, &d) != nil {
+		t.Fatalf("%s: %d %s", fx.file, resp.StatusCode, body)
+	}
+	md := d.MediaDetails
+	seconds, _ := strconv.ParseFloat(fx.duration, 64)
+	if md.Length != int(math.Round(seconds)) || md.LengthFormatted == "" {
+		t.Errorf("%s: length %d %q, want %.0f s", fx.file, md.Length, md.LengthFormatted, seconds)
+	}
+	if fx.family == "video" {
+		if strconv.Itoa(md.Width)+"x"+strconv.Itoa(md.Height) != fx.width+"x"+fx.height || md.Audio == nil || md.Audio.SampleRate == 0 {
+			t.Errorf("%s: %dx%d, audio %+v, want %sx%s with its audio", fx.file, md.Width, md.Height, md.Audio, fx.width, fx.height)
+		}
+	} else if md.SampleRate == 0 {
+		t.Errorf("%s: no sample rate: %s", fx.file, body)
+	}
+	if want := fx.title; want != "-" && a.Title.Raw != want {
+		t.Errorf("%s: title %q, want its tag's %q", fx.file, a.Title.Raw, want)
+	}
+	if (d.FeaturedMedia != 0) != (fx.poster == "yes") {
+		t.Errorf("%s: featured_media %d, poster %s", fx.file, d.FeaturedMedia, fx.poster)
+		return
+	}
+	if d.FeaturedMedia != 0 {
+		p := s.waitDone(t, d.FeaturedMedia)
+		if p.ProcessingStatus != "ready" || p.MediaType != "image" || len(p.MediaDetails.Sizes) == 0 {
+			t.Errorf("%s: poster %d: %s %s, %d sizes", fx.file, p.ID, p.ProcessingStatus, p.MediaType, len(p.MediaDetails.Sizes))
+		}
+		if fx.family == "video" && strconv.Itoa(p.MediaDetails.Width)+"x"+strconv.Itoa(p.MediaDetails.Height) != fx.width+"x"+fx.height {
+			t.Errorf("%s: poster %dx%d, want the frame's %sx%s", fx.file, p.MediaDetails.Width, p.MediaDetails.Height, fx.width, fx.height)
+		}
 	}
 }

@@ -71,6 +71,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		// only pay where cores would otherwise idle (docs/benchmarks.md).
 		Renderers: env.Int("PIXELMILL_RENDERERS", id.Renderers),
 	}
+	// A video's frames are bounded as a picture's pixels are; FFmpeg's
+	// runs have the same limits as poppler's.
+	c.Worker.AV = imaging.AVLimits{
+		MaxDuration: env.Duration("PIXELMILL_MEDIA_MAX_DURATION", wd.AV.MaxDuration),
+		MaxPixels:   c.Imaging.MaxPixels,
+		Tool:        c.Worker.PDF.Tool,
+	}
 	env.Check("worker", c.Worker.Validate())
 	env.Check("imaging", c.Imaging.Validate())
 	return c, env.Err()

@@ -96,6 +96,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	iso := sandbox.Probe()
 	log.InfoContext(ctx, "decoders",
 		"pdfinfo", sandbox.Version("pdfinfo", "-v"), "pdftoppm", sandbox.Version("pdftoppm", "-v"),
+		"ffmpeg", sandbox.Version("ffmpeg", "-version"), "ffprobe", sandbox.Version("ffprobe", "-version"),
 		"network_namespace", iso.Network, "network_namespace_refused", iso.Reason)
 	db, err := postgres.Open(ctx, cfg.Postgres)
 	if err != nil {

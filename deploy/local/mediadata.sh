@@ -11,16 +11,18 @@
 # Usage: deploy/local/mediadata.sh DIR PHOTOS   (testdata.sh runs it as DIR/media)
 #
 # DIR/manifest.tsv lists every file with what the workers must find in it:
-#   file  mime  family  duration_s  width  height  pages  outcome  what
+#   file  mime  family  duration_s  width  height  pages  outcome  what  title  poster
 # duration, width and height are the displayed ones (a phone video's
 # rotation applied), "-" where they don't apply; outcome is "ready",
 # "failed" (a hostile file a worker fails) or "refused" (one the API turns
-# away at upload, storing nothing).
+# away at upload, storing nothing); title is the file's own title tag, the
+# item's title where the client gave none; poster is "yes" when the file
+# gets a poster image item (embedded cover art, a video's frame).
 #
 # Needs: apt-get (download only), dpkg-deb, ffmpeg, ffprobe, pdfinfo, espeak-ng, zip, gzip.
 set -euo pipefail
 
-MEDIA_VERSION=3
+MEDIA_VERSION=4
 PACKAGES=(sound-theme-freedesktop debian-faq python3-docx)
 
 if [[ $# -ne 2 ]]; then
@@ -58,14 +60,14 @@ done
 
 ff() { ffmpeg -hide_banner -loglevel error -nostdin -y "$@"; }
 
-printf 'file\tmime\tfamily\tduration_s\twidth\theight\tpages\toutcome\twhat\n' >"$DIR/manifest.tsv"
-# entry FILE MIME FAMILY DURATION WIDTH HEIGHT PAGES OUTCOME WHAT
+printf 'file\tmime\tfamily\tduration_s\twidth\theight\tpages\toutcome\twhat\ttitle\tposter\n' >"$DIR/manifest.tsv"
+# entry FILE MIME FAMILY DURATION WIDTH HEIGHT PAGES OUTCOME WHAT [TITLE [POSTER]]
 entry() {
 	[[ -s $DIR/$1 ]] || {
 		echo "mediadata.sh: $1 was not made" >&2
 		exit 1
 	}
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$DIR/manifest.tsv"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "${10:--}" "${11:-no}" >>"$DIR/manifest.tsv"
 }
 # probed FILE: the duration ffprobe reads of a file this script did not
 # make, rounded to milliseconds.
@@ -87,30 +89,30 @@ tags=(-metadata title="Renditions Explained" -metadata artist="Pixelmill Choir" 
 ff -i "$DIR/speech.wav" -i "$PHOTOS/photo-640x480.jpg" -map 0:a -map 1:v -c:a libmp3lame -b:a 128k -c:v copy \
 	-id3v2_version 3 -metadata:s:v title="Album cover" -metadata:s:v comment="Cover (front)" \
 	-disposition:v attached_pic "${tags[@]}" "$DIR/speech.mp3"
-entry speech.mp3 audio/mpeg audio 6.000 - - - ready "MP3 CBR 128 kb/s with ID3v2.3 tags and a 640x480 JPEG cover"
+entry speech.mp3 audio/mpeg audio 6.000 - - - ready "MP3 CBR 128 kb/s with ID3v2.3 tags and a 640x480 JPEG cover" "Renditions Explained" yes
 ff -i "$DIR/speech.wav" -c:a aac -b:a 96k "${tags[@]}" "$DIR/speech.m4a"
-entry speech.m4a audio/mpeg audio 6.000 - - - ready "AAC in MP4 (M4A) with iTunes tags"
+entry speech.m4a audio/mpeg audio 6.000 - - - ready "AAC in MP4 (M4A) with iTunes tags" "Renditions Explained"
 ff -i "$DIR/speech.wav" -c:a libvorbis -q:a 3 "${tags[@]}" "$DIR/speech.ogg"
-entry speech.ogg audio/ogg audio 6.000 - - - ready "Ogg Vorbis with Vorbis comments"
+entry speech.ogg audio/ogg audio 6.000 - - - ready "Ogg Vorbis with Vorbis comments" "Renditions Explained"
 ff -i "$DIR/speech.wav" -c:a flac "${tags[@]}" "$DIR/speech.flac"
-entry speech.flac audio/flac audio 6.000 - - - ready "FLAC, lossless, with Vorbis comments"
+entry speech.flac audio/flac audio 6.000 - - - ready "FLAC, lossless, with Vorbis comments" "Renditions Explained"
 
 # Video from a real photo and the speech: the first second fades in from
 # black, so a poster taken at 0 s would be black.
 vf="scale=1280:720,zoompan=z='min(zoom+0.0015,1.2)':d=1:s=1280x720:fps=25,fade=in:0:25,format=yuv420p"
 ff -loop 1 -framerate 25 -t 4 -i "$PHOTOS/photo-1920x1080.jpg" -i "$DIR/speech.wav" -vf "$vf" -t 4 \
 	-c:v libx264 -preset veryfast -crf 23 -c:a aac -b:a 96k -movflags +faststart "$DIR/clip.mp4"
-entry clip.mp4 video/mp4 video 4.000 1280 720 - ready "H.264/AAC MP4, 4 s, 25 fps, fades in from black"
+entry clip.mp4 video/mp4 video 4.000 1280 720 - ready "H.264/AAC MP4, 4 s, 25 fps, fades in from black" - yes
 # A phone held upright: the frames are stored 1280x720 and a display
 # matrix turns them a quarter, so they show 720x1280. HEVC, as an iPhone.
 ff -loop 1 -framerate 30 -t 2 -i "$PHOTOS/photo-1920x1080.jpg" -i "$DIR/speech.wav" -vf "scale=1280:720,format=yuv420p" -t 2 \
 	-c:v libx265 -preset ultrafast -tag:v hvc1 -x265-params log-level=error -c:a aac -b:a 64k "$WORK/phone.mov"
 # FFmpeg 5.1 writes the display matrix from the rotate tag on a stream copy.
 ff -i "$WORK/phone.mov" -c copy -metadata:s:v:0 rotate=90 "$DIR/phone.mov"
-entry phone.mov video/quicktime video 2.000 720 1280 - ready "HEVC/AAC QuickTime, 2 s, stored 1280x720 with a 90 degree display matrix"
+entry phone.mov video/quicktime video 2.000 720 1280 - ready "HEVC/AAC QuickTime, 2 s, stored 1280x720 with a 90 degree display matrix" - yes
 ff -loop 1 -framerate 25 -t 2 -i "$PHOTOS/photo-1920x1080.jpg" -i "$DIR/speech.wav" -vf "scale=640:360,format=yuv420p" -t 2 \
 	-c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 300k -c:a libopus -b:a 48k "$DIR/clip.webm"
-entry clip.webm video/webm video 2.000 640 360 - ready "VP9/Opus WebM, 2 s"
+entry clip.webm video/webm video 2.000 640 360 - ready "VP9/Opus WebM, 2 s" - yes
 
 # Documents.
 gzip -dc "$WORK/root/usr/share/doc/debian/FAQ/debian-faq.en.pdf.gz" >"$DIR/debian-faq.pdf"
@@ -155,6 +157,11 @@ entry truncated.mp3 audio/mpeg audio - - - - failed "the first 20,000 bytes of s
 	head -c 4096 "$DIR/clip.mp4"
 	head -c 200000 /dev/urandom
 } >"$DIR/corrupt.mp4"
+{
+	head -c 3000 "$DIR/clip.webm"
+	head -c 100000 /dev/urandom
+} >"$DIR/corrupt.webm"
+entry corrupt.webm video/webm video - - - - failed "clip.webm's first 3,000 bytes, then random bytes: a header that reads, frames that don't"
 entry corrupt.mp4 video/mp4 video - - - - refused "clip.mp4's first 4 KiB, then random bytes: the API reads an MP4's moov box at upload"
 # A PDF of 10,000 pages, and one whose page is 100,000 points square:
 # both valid, both over the limits.

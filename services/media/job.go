@@ -29,6 +29,12 @@ const (
 	// JobPreview renders a PDF's first page and its preview sizes, and
 	// reads its page count.
 	JobPreview JobKind = "preview"
+	// JobAudio reads an audio file's facts and tags, and makes its
+	// embedded cover art an image item of its own.
+	JobAudio JobKind = "audio"
+	// JobVideo reads a video's facts and makes a representative frame an
+	// image item of its own, its poster.
+	JobVideo JobKind = "video"
 )
 
 // JobQueue is which stream and consumer a kind's jobs go through.
@@ -68,6 +74,24 @@ var jobKinds = []JobKindSpec{
 		"one cached rendition for image URL parameters (RoleDerived)"},
 	{JobPreview, "media.jobs.preview", QueueItems, true,
 		"a PDF's first page as {stem}-pdf.jpg and its thumbnail, medium and large sizes, and its page count"},
+	{JobAudio, "media.jobs.audio", QueueItems, true,
+		"an audio file's length, stream facts and tags (an ID3 title as the item's), its cover art as an image item"},
+	{JobVideo, "media.jobs.video", QueueItems, true,
+		"a video's length, frame size as shown, codecs and rate, and a representative frame as its poster image item"},
+}
+
+// fileKind is the kind of job that makes an item of a type other than the
+// rendered images ready; "" for a type stored as it is.
+func fileKind(mime string) JobKind {
+	switch {
+	case mime == PDF.MIME:
+		return JobPreview
+	case FamilyOf(mime) == FamilyAudio:
+		return JobAudio
+	case FamilyOf(mime) == FamilyVideo:
+		return JobVideo
+	}
+	return ""
 }
 
 // JobKinds returns every declared kind.
@@ -98,14 +122,15 @@ type JobState struct {
 // decided; the store calls it in the transaction that issues the job.
 //   - An edit whose original was never made needs the edit first: no size
 //     or crop can be cut from an original that does not exist.
-//   - A PDF's sizes, asked for as any item's, are its preview.
+//   - A PDF's sizes, asked for as any item's, are its preview; an audio
+//     or video file's job reads its facts and makes its poster.
 //   - Crops are asked of a ready item; one still processing (or failed)
 //     has a renditions job pending or due, which the new job supersedes and
 //     so must do whole, crops included.
 func JobFor(want JobKind, s JobState) (JobKind, string) {
 	switch {
-	case s.MIME == PDF.MIME && (want == JobRenditions || want == JobCrops):
-		return JobPreview, "a PDF's sizes are its first page's preview"
+	case fileKind(s.MIME) != "" && (want == JobRenditions || want == JobCrops):
+		return fileKind(s.MIME), "a PDF's, audio or video file's job is its kind's own"
 	case s.NeedsEdit && (want == JobRenditions || want == JobCrops):
 		return JobEdit, "its original is made from its parent's first"
 	case want == JobCrops && s.Status != StatusReady:
@@ -167,6 +192,23 @@ type Renditions struct {
 	OriginalHeight int
 	// Facts are what the job read of a file that is not a still image.
 	Facts *Facts
+	// Duration is an audio or video file's length, in seconds.
+	Duration *float64
+	// Title, when set, becomes the item's title where its title is still
+	// the one its file name gave it: an ID3 title, as WordPress takes it.
+	Title string
+	// Poster is an image item the job made of the file's cover art or of
+	// a video's frame, to record with it and link as its poster.
+	Poster *Poster
+}
+
+// Poster is a new image item made of another item's file: its row (MIME,
+// Stem, Ext, Key, Width, Height, OriginalFilesize) and its original,
+// already stored. It takes its author, library, visibility and folder
+// from the item it is the poster of, and gets its own renditions job.
+type Poster struct {
+	Item     *Media
+	Original File
 }
 
 // OutboxMessage is one message the core wrote to the outbox in the

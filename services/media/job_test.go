@@ -71,6 +71,9 @@ func TestJobFor(t *testing.T) {
 		{JobCrops, JobState{Status: StatusReady, MIME: "application/pdf"}, JobPreview, true},
 		{JobPreview, JobState{Status: StatusFailed, MIME: "application/pdf"}, JobPreview, false},
 		{JobRenditions, JobState{Status: StatusReady, MIME: "image/jpeg"}, JobRenditions, false},
+		{JobRenditions, JobState{Status: StatusFailed, MIME: "audio/ogg"}, JobAudio, true},
+		{JobRenditions, JobState{Status: StatusProcessing, MIME: "video/webm"}, JobVideo, true},
+		{JobRenditions, JobState{Status: StatusReady, MIME: "application/zip"}, JobRenditions, false},
 	} {
 		kind, why := JobFor(tc.want, tc.state)
 		if kind != tc.kind || (why != "") != tc.reason {

@@ -6,16 +6,17 @@ package media
 // FirstStatus is a new item's status, and the kind of its first job when
 // a worker must finish it ("" when none): a presigned upload waits for its
 // bytes (completing it decides the rest, by this function again); a file
-// the workers make nothing of is stored and ready at once; an image, or a
-// PDF, is processing until its first job: an image's renditions (an
-// edit's, when the item is an edit), a PDF's preview (JobFor).
+// the workers make nothing of is stored and ready at once; an image, a
+// PDF, an audio or a video file is processing until its first job: an
+// image's renditions (an edit's, when the item is an edit), a PDF's
+// preview, an audio or video file's facts and poster (JobFor).
 func FirstStatus(m *Media) (Status, JobKind) {
 	switch {
 	case m.Status == StatusUploading:
 		return StatusUploading, ""
 	case m.IsFolder():
 		return StatusReady, ""
-	case !m.IsImage() && m.MIME != PDF.MIME:
+	case !m.IsImage() && fileKind(m.MIME) == "":
 		return StatusReady, ""
 	}
 	kind, _ := JobFor(JobRenditions, JobState{Status: StatusProcessing, MIME: m.MIME, NeedsEdit: m.Edit != nil})

@@ -14,7 +14,9 @@ func TestFirstStatus(t *testing.T) {
 		{"an edit of a JPEG", Media{MIME: "image/jpeg", Edit: &Edit{}}, StatusProcessing, JobEdit},
 		{"a PDF", Media{MIME: "application/pdf"}, StatusProcessing, JobPreview},
 		{"a DOCX", Media{MIME: "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}, StatusReady, ""},
-		{"an MP4", Media{MIME: "video/mp4"}, StatusReady, ""},
+		{"an MP4", Media{MIME: "video/mp4"}, StatusProcessing, JobVideo},
+		{"an MP3", Media{MIME: "audio/mpeg"}, StatusProcessing, JobAudio},
+		{"a ZIP", Media{MIME: "application/zip"}, StatusReady, ""},
 		{"a folder", Media{}, StatusReady, ""},
 		{"a presigned upload", Media{MIME: "image/jpeg", Status: StatusUploading}, StatusUploading, ""},
 	} {

@@ -42,6 +42,9 @@ type Media struct {
 	// Title is the item's name in every dialect (WordPress's title,
 	// Umbraco's name, /v1's title).
 	Title string
+	// TitleDefault says Title is still the one made from the file's name,
+	// which a title the file carries replaces.
+	TitleDefault bool
 	// Visibility says who may see the item (Can): everyone, the owner
 	// and editors, or nobody (trashed).
 	Visibility Visibility
@@ -71,6 +74,9 @@ type Media struct {
 	// Facts are what a worker read of a file that is not a still image
 	// (a PDF's pages); nil until then.
 	Facts *Facts
+	// PosterID is the image item made of the file's cover art or of a
+	// video's frame (WordPress's featured_media); nil when there is none.
+	PosterID *int64
 
 	Status      Status
 	StatusError string
@@ -214,4 +220,52 @@ type Update struct {
 type Facts struct {
 	// Pages is a PDF's page count.
 	Pages int `json:"pages,omitempty"`
+	// Length is an audio or video file's duration, in seconds.
+	Length float64 `json:"length,omitempty"`
+	// Container is the file's format as FFmpeg names it: mp3, mov, ogg,
+	// wav, flac, matroska, avi.
+	Container string `json:"container,omitempty"`
+	// Bitrate is the whole file's, in bits a second.
+	Bitrate int64 `json:"bitrate,omitempty"`
+	// Audio and Video are the file's first stream of each.
+	Audio *AudioFacts `json:"audio,omitempty"`
+	Video *VideoFacts `json:"video,omitempty"`
+	// Tags are what the file says of itself (ID3, Vorbis comments, iTunes
+	// atoms).
+	Tags *Tags `json:"tags,omitempty"`
+}
+
+// AudioFacts describe an audio stream.
+type AudioFacts struct {
+	Codec         string `json:"codec"`      // FFmpeg's name: mp3, aac, vorbis, flac, opus, pcm_s16le
+	CodecName     string `json:"codec_name"` // its long name: "MP3 (MPEG audio layer 3)"
+	SampleRate    int    `json:"sample_rate"`
+	Channels      int    `json:"channels"`
+	BitsPerSample int    `json:"bits_per_sample,omitempty"`
+	Bitrate       int64  `json:"bitrate,omitempty"`
+	// BitrateMode is cbr or vbr.
+	BitrateMode string `json:"bitrate_mode,omitempty"`
+	Lossless    bool   `json:"lossless"`
+}
+
+// VideoFacts describe a video stream, as it is shown: Width and Height
+// are after its rotation.
+type VideoFacts struct {
+	Codec     string  `json:"codec"`      // h264, hevc, vp9, av1, mpeg4
+	CodecName string  `json:"codec_name"` // "H.264 / AVC / MPEG-4 AVC / MPEG-4 part 10"
+	Width     int     `json:"width"`
+	Height    int     `json:"height"`
+	FrameRate float64 `json:"frame_rate,omitempty"`
+	// Rotation is the display matrix's turn, in degrees clockwise.
+	Rotation int `json:"rotation,omitempty"`
+}
+
+// Tags are a media file's own titles.
+type Tags struct {
+	Title  string `json:"title,omitempty"`
+	Artist string `json:"artist,omitempty"`
+	Album  string `json:"album,omitempty"`
+	Year   string `json:"year,omitempty"`
+	Genre  string `json:"genre,omitempty"`
+	Track  string `json:"track,omitempty"`
 }

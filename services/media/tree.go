@@ -11,14 +11,25 @@ import (
 	"github.com/google/uuid"
 )
 
-// The media types every deployment has, as Umbraco names them. Items made
-// through WordPress or /v1 are Image when the workers render them and File
-// otherwise.
+// The media types every deployment has, as Umbraco names them: the three
+// of every project, and Umbraco 8.14+'s Video, Audio and Article. An item
+// made without a type (through WordPress or /v1) gets the one Umbraco
+// picks by its file (TypeAlias).
 const (
-	TypeFolder = "Folder"
-	TypeImage  = "Image"
-	TypeFile   = "File"
+	TypeFolder  = "Folder"
+	TypeImage   = "Image"
+	TypeFile    = "File"
+	TypeVideo   = "umbracoMediaVideo"
+	TypeAudio   = "umbracoMediaAudio"
+	TypeArticle = "umbracoMediaArticle"
 )
+
+// articleTypes are the documents Umbraco files as Articles.
+var articleTypes = map[string]bool{
+	PDF.MIME: true, "application/msword": true, "application/rtf": true,
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document": true,
+	"application/vnd.oasis.opendocument.text":                                 true,
+}
 
 // The property editors a media type's file property can use.
 const (
@@ -110,8 +121,8 @@ func (t MediaType) Property(alias string) (PropertyType, bool) {
 	return PropertyType{}, false
 }
 
-// DefaultMediaTypes returns Folder, Image (with the thumb and wide crops)
-// and File, as a new deployment has them.
+// DefaultMediaTypes returns Folder, Image (with the thumb and wide crops),
+// File, Video, Audio and Article, as a new deployment has them.
 func DefaultMediaTypes() []MediaType {
 	return []MediaType{
 		{Alias: TypeFolder, Name: "Folder"},
@@ -120,6 +131,9 @@ func DefaultMediaTypes() []MediaType {
 			{Alias: "wide", Width: 1200, Height: 630},
 		}},
 		{Alias: TypeFile, Name: "File", FileEditor: EditorUploadField},
+		{Alias: TypeVideo, Name: "Video", FileEditor: EditorUploadField},
+		{Alias: TypeAudio, Name: "Audio", FileEditor: EditorUploadField},
+		{Alias: TypeArticle, Name: "Article", FileEditor: EditorUploadField},
 	}
 }
 
@@ -204,14 +218,21 @@ func ValidateMediaTypes(types []MediaType) error {
 	return errors.Join(errs...)
 }
 
-// TypeAlias is the item's media type: the one it was created with, or, for
-// an item made before types were recorded, Image or File by its content.
+// TypeAlias is the item's media type: the one it was created with, or the
+// one Umbraco picks by the file: Image for what the workers render, Video,
+// Audio, Article for a PDF or a text document, File for the rest.
 func (m *Media) TypeAlias() string {
 	switch {
 	case m.MediaType != "":
 		return m.MediaType
 	case m.IsImage():
 		return TypeImage
+	case FamilyOf(m.MIME) == FamilyVideo:
+		return TypeVideo
+	case FamilyOf(m.MIME) == FamilyAudio:
+		return TypeAudio
+	case articleTypes[m.MIME]:
+		return TypeArticle
 	}
 	return TypeFile
 }

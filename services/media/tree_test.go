@@ -18,7 +18,7 @@ func TestParseMediaTypes(t *testing.T) {
 		byAlias[mt.Alias] = mt
 	}
 	// The stock types the file leaves out are kept; the ones it gives win.
-	if len(types) != 4 || byAlias[TypeFolder].FileEditor != "" || byAlias[TypeFile].FileEditor != EditorUploadField ||
+	if len(types) != 7 || byAlias[TypeFolder].FileEditor != "" || byAlias[TypeFile].FileEditor != EditorUploadField ||
 		len(byAlias[TypeImage].Crops) != 1 || byAlias[TypeImage].Crops[0].Alias != "square" || byAlias["Article"].IsFolder() {
 		t.Fatalf("types %+v", types)
 	}
@@ -49,8 +49,16 @@ func TestParseMediaTypes(t *testing.T) {
 }
 
 func TestTypeAliasAndFolders(t *testing.T) {
-	if (&Media{MIME: "image/jpeg"}).TypeAlias() != TypeImage || (&Media{MIME: "application/pdf"}).TypeAlias() != TypeFile ||
-		(&Media{MIME: "image/jpeg", MediaType: "Photo"}).TypeAlias() != "Photo" {
+	for mime, want := range map[string]string{
+		"image/jpeg": TypeImage, "application/pdf": TypeArticle, "video/quicktime": TypeVideo, "audio/flac": TypeAudio,
+		"application/vnd.openxmlformats-officedocument.wordprocessingml.document": TypeArticle,
+		"application/zip": TypeFile, "text/csv": TypeFile,
+	} {
+		if got := (&Media{MIME: mime}).TypeAlias(); got != want {
+			t.Errorf("%s: type %s, want %s", mime, got, want)
+		}
+	}
+	if (&Media{MIME: "image/jpeg", MediaType: "Photo"}).TypeAlias() != "Photo" {
 		t.Fatal("type alias")
 	}
 	if !(&Media{MediaType: TypeFolder}).IsFolder() || (&Media{MIME: "image/png"}).IsFolder() {

@@ -77,6 +77,19 @@ func (s *MediaStore) CreateMediaWith(ctx context.Context, m *media.Media, origin
 func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, original media.File, post *media.AttachmentFields, at *media.Placement, baseStem string, titleFromStem bool, trace map[string]string) (*media.Job, error) {
 	var job *media.Job
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		var err error
+		job, err = insertMedia(ctx, tx, m, original, post, at, baseStem, titleFromStem, trace)
+		return err
+	})
+	return job, err
+}
+
+// insertMedia records a new item in tx: its row, its attachment and node,
+// its original file, and its first job (or its ready event). See
+// CreateMediaWith.
+func insertMedia(ctx context.Context, tx pgx.Tx, m *media.Media, original media.File, post *media.AttachmentFields, at *media.Placement, baseStem string, titleFromStem bool, trace map[string]string) (*media.Job, error) {
+	var job *media.Job
+	err := func() error {
 		if m.APIKeyID == nil && m.Status != media.StatusUploading {
 			// A place in the tree: its sort order and its parent hold
 			// only under the tree lock.
@@ -90,7 +103,7 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 		}
 		m.Stem = media.UniqueStem(baseStem, taken)
 		if titleFromStem {
-			m.Title = m.Stem
+			m.Title, m.TitleDefault = m.Stem, true
 		}
 		m.File = m.OriginalName()
 		if m.Key == "" {
@@ -107,17 +120,17 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 			createdAt = &m.CreatedAt
 		}
 		err = tx.QueryRow(ctx, `
-			INSERT INTO media (key, author_id, title, visibility,
+			INSERT INTO media (key, author_id, title, title_default, visibility,
 			                   mime, dir, stem, ext, client_filename, file, width, height, filesize, original_filesize,
 			                   status, job_seq, parent_media_id, parent_file, edit, api_key_id, upload_size, upload_expires_at, duration,
 			                   media_type, focal_left, focal_top, crop_coords, created_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,
+			VALUES ($1,$2,$3,$28,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,
 			        $23,$24,$25,$26, COALESCE($27, now()))
 			RETURNING id, created_at, updated_at`,
 			m.Key, m.AuthorID, m.Title, m.Visibility,
 			m.MIME, m.Dir, m.Stem, m.Ext, m.ClientFilename, m.File, m.Width, m.Height, m.OriginalFilesize,
 			m.Status, m.JobSeq, m.ParentID, m.ParentFile, m.Edit, m.APIKeyID, m.UploadSize, m.UploadExpires, m.Duration,
-			m.TypeAlias(), focalLeft(m.Focal), focalTop(m.Focal), coordsArg(m.CropCoords), createdAt).
+			m.TypeAlias(), focalLeft(m.Focal), focalTop(m.Focal), coordsArg(m.CropCoords), createdAt, m.TitleDefault).
 			Scan(&m.ID, &m.CreatedAt, &m.UpdatedAt)
 		if err != nil {
 			return fmt.Errorf("insert media: %w", err)
@@ -148,7 +161,7 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 		}
 		job = &media.Job{Kind: first, MediaID: m.ID, MediaKey: m.Key, Seq: m.JobSeq, MetadataOnly: m.SizesDeferred}
 		return insertJob(ctx, tx, job, trace)
-	})
+	}()
 	return job, err
 }
 
@@ -178,9 +191,21 @@ func (s *MediaStore) RequeueMedia(ctx context.Context, id int64, sizes []string,
 // done twice leaves the same rows.
 func (s *MediaStore) RecordRenditions(ctx context.Context, id, seq int64, r media.Renditions) error {
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		if r.Poster != nil {
+			// The poster takes a place in the tree: the tree lock comes
+			// before any row lock, as everywhere.
+			if err := lockTree(ctx, tx); err != nil {
+				return err
+			}
+		}
 		m, err := lockForJob(ctx, tx, id, seq)
 		if err != nil {
 			return err
+		}
+		if r.Poster != nil {
+			if err := insertPoster(ctx, tx, id, r.Poster); err != nil {
+				return err
+			}
 		}
 		if r.Original != nil {
 			r.Original.Role = media.RoleOriginal
@@ -227,10 +252,17 @@ func (s *MediaStore) RecordRenditions(ctx context.Context, id, seq int64, r medi
 				return err
 			}
 		}
+		var poster *int64
+		if r.Poster != nil {
+			poster = &r.Poster.Item.ID
+		}
 		_, err = tx.Exec(ctx, `
 			UPDATE media SET file = $2, width = $3, height = $4, filesize = $5, image_meta = COALESCE($6, image_meta),
-			       facts = COALESCE($7, facts), status = 'ready', status_error = '', updated_at = now()
-			WHERE id = $1`, id, file, r.Width, r.Height, r.Filesize, meta, facts)
+			       facts = COALESCE($7, facts), duration = COALESCE($8, duration), poster_id = COALESCE($9, poster_id),
+			       title = CASE WHEN $10 <> '' AND title_default THEN $10 ELSE title END,
+			       title_default = title_default AND $10 = '',
+			       status = 'ready', status_error = '', updated_at = now()
+			WHERE id = $1`, id, file, r.Width, r.Height, r.Filesize, meta, facts, r.Duration, poster, r.Title)
 		if err != nil {
 			return err
 		}
@@ -332,23 +364,23 @@ func (s *MediaStore) FindFileByPath(ctx context.Context, path string) (media.Fil
 	return f, vis, author, nil
 }
 
-const mediaColumns = `id, key, author_id, title, visibility,
+const mediaColumns = `id, key, author_id, title, title_default, visibility,
 	mime, dir, stem, ext, client_filename, file, width, height, filesize, original_filesize, image_meta,
 	status, status_error, job_seq, created_at, updated_at, parent_media_id, parent_file, edit,
 	api_key_id, upload_size, upload_expires_at, duration,
-	media_type, focal_left, focal_top, crop_coords, facts`
+	media_type, focal_left, focal_top, crop_coords, facts, poster_id`
 
 // scanMediaWith scans mediaColumns and then any extra columns into extra.
 func scanMediaWith(row pgx.Row, extra ...any) (*media.Media, error) {
 	var m media.Media
 	var meta []byte
 	var focalLeft, focalTop *float64
-	err := row.Scan(append([]any{&m.ID, &m.Key, &m.AuthorID, &m.Title,
+	err := row.Scan(append([]any{&m.ID, &m.Key, &m.AuthorID, &m.Title, &m.TitleDefault,
 		&m.Visibility, &m.MIME, &m.Dir, &m.Stem, &m.Ext, &m.ClientFilename, &m.File, &m.Width, &m.Height,
 		&m.Filesize, &m.OriginalFilesize, &meta, &m.Status, &m.StatusError, &m.JobSeq, &m.CreatedAt, &m.UpdatedAt,
 		&m.ParentID, &m.ParentFile, &m.Edit,
 		&m.APIKeyID, &m.UploadSize, &m.UploadExpires, &m.Duration,
-		&m.MediaType, &focalLeft, &focalTop, &m.CropCoords, &m.Facts}, extra...)...)
+		&m.MediaType, &focalLeft, &focalTop, &m.CropCoords, &m.Facts, &m.PosterID}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -569,4 +601,21 @@ func (s *MediaStore) DeleteExpiredUploads(ctx context.Context, cutoff time.Time,
 		return &m, r.Scan(&m.ID, &m.Key)
 	})
 	return items, translate(err, "media")
+}
+
+// insertPoster records p as a new image item in tx, beside the item id it
+// is the poster of: the same author, library, visibility, folder and
+// uploads directory, with its own renditions job. The caller links it.
+func insertPoster(ctx context.Context, tx pgx.Tx, id int64, p *media.Poster) error {
+	c := p.Item
+	var place media.Placement
+	err := tx.QueryRow(ctx, `SELECT author_id, api_key_id, visibility, dir, (SELECT parent_id FROM media_nodes WHERE media_id = $1)
+		FROM media WHERE id = $1`, id).Scan(&c.AuthorID, &c.APIKeyID, &c.Visibility, &c.Dir, &place.ParentID)
+	if err != nil {
+		return err
+	}
+	if _, err := insertMedia(ctx, tx, c, p.Original, &media.AttachmentFields{}, &place, c.Stem, true, nil); err != nil {
+		return fmt.Errorf("insert poster of media %d: %w", id, err)
+	}
+	return nil
 }

@@ -361,6 +361,7 @@ func (s *MediaStore) UpdateNode(ctx context.Context, id int64, u media.NodeUpdat
 		var asset, node assignments
 		if u.Name != nil {
 			asset.set("title", *u.Name)
+			asset.set("title_default", false)
 		}
 		if u.Move && !sameParent(parent, u.ParentID) {
 			if u.ParentID != nil {

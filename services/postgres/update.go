@@ -16,6 +16,7 @@ func (s *MediaStore) UpdateMedia(ctx context.Context, id int64, u media.Update) 
 		var a assignments
 		if u.Title != nil {
 			a.set("title", *u.Title)
+			a.set("title_default", false)
 		}
 		if u.AuthorID != nil {
 			a.set("author_id", *u.AuthorID)

@@ -120,6 +120,9 @@ type Upload struct {
 	Author     *media.User
 	// Title empty means the stored stem, as WordPress names raw uploads.
 	Title string
+	// TitleDefault says Title is the dialect's default, made from the
+	// file's name: a title the file carries (an ID3 title) replaces it.
+	TitleDefault bool
 	// Post, when set, are WordPress's attachment fields asked for (the
 	// slug, caption, post, discussion settings…); the store fills it
 	// with what it recorded. Nil takes WordPress's defaults.
@@ -283,7 +286,7 @@ func (s *Service) receive(ctx context.Context, up Upload, mediaKey, key string) 
 // its trailer left it.
 func (s *Service) item(up Upload, ft media.FileType, stem, ext string) *media.Media {
 	m := &media.Media{
-		AuthorID: up.Author.ID, Title: up.Title, Visibility: up.Visibility, CreatedAt: up.Date,
+		AuthorID: up.Author.ID, Title: up.Title, TitleDefault: up.TitleDefault, Visibility: up.Visibility, CreatedAt: up.Date,
 		MIME: ft.MIME, Dir: folder(up.Folder, s.now()), Stem: stem, Ext: ext,
 		ClientFilename: up.ClientFilename, SizesDeferred: up.SizesDeferred,
 		APIKeyID: up.APIKeyID,

@@ -172,7 +172,7 @@ func (h *Handler) attachment(m *media.Attachment) object {
 		{"link", fmt.Sprintf("%s/?attachment_id=%d", h.publicURL, m.ID), "vem"},
 		{"title", rendered(m.Title), "vem"},
 		{"author", m.AuthorID, "vem"},
-		{"featured_media", 0, "vem"},
+		{"featured_media", featuredMedia(m), "vem"},
 		{"comment_status", m.CommentStatus, "ve"},
 		{"ping_status", m.PingStatus, "ve"},
 		{"template", m.Template, "ve"},
@@ -249,7 +249,7 @@ func (h *Handler) mediaDetails(m *media.Attachment) object {
 	if !m.IsImage() {
 		// A PDF's sizes are its first page's preview, "full" among them
 		// (WordPress ≥ 4.7); other files have none.
-		return object{{"filesize", m.Filesize, ""}, {"sizes", sizes, ""}}
+		return append(avDetails(m), field{"sizes", sizes, ""})
 	}
 	if len(sizes) > 0 {
 		sizes = append(sizes, field{"full", object{

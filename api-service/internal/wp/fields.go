@@ -241,7 +241,7 @@ func (f *attachmentFields) upload(up *core.Upload) {
 		return kses(up.Author, *p, title)
 	}
 	if f.title != nil && *f.title != "" {
-		up.Title = text(f.title, true)
+		up.Title, up.TitleDefault = text(f.title, true), false
 	}
 	// The fields are written into the Post the caller gave (newUpload):
 	// it reads back from it what the store recorded.

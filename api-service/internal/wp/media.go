@@ -279,7 +279,7 @@ func (h *Handler) uploadPart(r *http.Request, u *media.User, part *multipart.Par
 	if i := strings.LastIndex(name, "."); i > 0 {
 		title = sanitizeText(name[:i])
 	}
-	up := core.Upload{Body: part, ClientFilename: name, ContentMD5: r.Header.Get("Content-MD5"), Author: u, Folder: folder, Title: title}
+	up := core.Upload{Body: part, ClientFilename: name, ContentMD5: r.Header.Get("Content-MD5"), Author: u, Folder: folder, Title: title, TitleDefault: true}
 	c.apply(&up)
 	up.Trailer = func(up *core.Upload) error {
 		more, err := readFields(mr)
@@ -294,7 +294,7 @@ func (h *Handler) uploadPart(r *http.Request, u *media.User, part *multipart.Par
 		if err != nil {
 			return err
 		}
-		up.Title, up.Folder = title, folder
+		up.Title, up.TitleDefault, up.Folder = title, true, folder
 		c.apply(up)
 		return nil
 	}

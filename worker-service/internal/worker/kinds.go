@@ -27,6 +27,8 @@ var handlers = map[media.JobKind]handler{
 	media.JobEdit:       {run: (*Worker).editJob, fail: (*Worker).failItem, replayBadFiles: true},
 	media.JobCrops:      {run: (*Worker).cropsJob, fail: (*Worker).keepCrops, replayBadFiles: true},
 	media.JobPreview:    {run: (*Worker).previewJob, fail: (*Worker).failItem, replayBadFiles: true},
+	media.JobAudio:      {run: (*Worker).audioJob, fail: (*Worker).failItem, replayBadFiles: true},
+	media.JobVideo:      {run: (*Worker).videoJob, fail: (*Worker).failItem, replayBadFiles: true},
 	// A derive job's bad-file failure can't be helped by a replay: the
 	// URL's parameters can't be met on that image.
 	media.JobDerive: {run: (*Worker).derive},

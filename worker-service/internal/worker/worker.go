@@ -66,12 +66,14 @@ type Config struct {
 	RetryMax  time.Duration
 	// PDF bounds the PDFs a preview is made of, and poppler's runs.
 	PDF imaging.PDFLimits
+	// AV bounds the audio and video files read, and FFmpeg's runs.
+	AV imaging.AVLimits
 }
 
 // DefaultConfig returns the settings `make up` uses.
 func DefaultConfig() Config {
 	return Config{Concurrency: 1, JobTimeout: 5 * time.Minute, AckWait: time.Minute, MaxDeliver: 5, MaxBytes: 512 << 20, DrainTimeout: 30 * time.Second,
-		RetryBase: 2 * time.Second, RetryMax: time.Minute, PDF: imaging.DefaultPDFLimits()}
+		RetryBase: 2 * time.Second, RetryMax: time.Minute, PDF: imaging.DefaultPDFLimits(), AV: imaging.DefaultAVLimits()}
 }
 
 // Validate reports a config that can't work.
