@@ -111,6 +111,33 @@ func TestMediaKindsEndToEnd(t *testing.T) {
 			}
 		}
 	}
+	// WordPress's filters find them by their kind and their type.
+	count := func(query string) (n int, want int) {
+		req, _ := http.NewRequest("GET", s.base+"/wp-json/wp/v2/media?per_page=100&"+query, nil)
+		resp, body := s.do(t, req)
+		var list []attachment
+		if resp.StatusCode != 200 || json.Unmarshal(body, &list) != nil {
+			t.Fatalf("list %s: %d %s", query, resp.StatusCode, body)
+		}
+		for _, a := range list {
+			n++
+			if !strings.Contains(a.MIME, strings.TrimPrefix(strings.TrimPrefix(query, "media_type="), "mime_type=")) {
+				t.Errorf("list %s holds a %s", query, a.MIME)
+			}
+		}
+		for _, fx := range fixtures {
+			if fx.outcome != "refused" && strings.Contains(fx.mime, strings.TrimPrefix(strings.TrimPrefix(query, "media_type="), "mime_type=")) {
+				want++
+			}
+		}
+		return n, want
+	}
+	for _, q := range []string{"media_type=audio", "media_type=video", "mime_type=video/quicktime", "mime_type=application/zip"} {
+		if n, want := count(q); n != want || n == 0 {
+			t.Errorf("list %s: %d items, want %d", q, n, want)
+		}
+	}
+
 	// The workers that met every hostile file still work.
 	a, _ := s.uploadRaw(t, filepath.Join(testdataDir(t), "photo-640x480.jpg"), "after.jpg")
 	if a = s.waitDone(t, a.ID); a.ProcessingStatus != "ready" {

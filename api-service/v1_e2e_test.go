@@ -488,7 +488,8 @@ func TestV1API(t *testing.T) {
 			t.Fatalf("corrupt image: %s", r.body)
 		}
 
-		// A video: its length and frame size come from the container.
+		// A video: its length and frame size come from the container at
+		// once; its poster is a worker's job, so it is processing.
 		mp4 := mp4Header(42, 1280, 720, 4096)
 		vid := a.beginUpload("clip.mp4", "video/mp4", int64(len(mp4)+4096))
 		if st, body := putUpload(t, vid, io.MultiReader(bytes.NewReader(mp4), &zeros{4096}), int64(len(mp4)+4096), "video/mp4"); st/100 != 2 {
@@ -497,7 +498,7 @@ func TestV1API(t *testing.T) {
 		r = a.do("POST", "/v1/media/"+vid.MediaID+"/complete", nil, nil)
 		v1Expect(t, r, 200, "")
 		r.data(t, &it)
-		if it.Type != "video" || it.Status != "ready" || it.Duration == nil || *it.Duration != 42 || it.Width == nil || *it.Width != 1280 || *it.Height != 720 {
+		if it.Type != "video" || it.Status != "processing" || it.Duration == nil || *it.Duration != 42 || it.Width == nil || *it.Width != 1280 || *it.Height != 720 {
 			t.Fatalf("video: %s", r.body)
 		}
 	})
@@ -816,7 +817,7 @@ func TestV1API(t *testing.T) {
 		r = rep.do("POST", "/v1/media/"+up.MediaID+"/complete", nil, nil)
 		v1Expect(t, r, 200, "")
 		r.data(t, &it)
-		if it.Size != size || it.Status != "ready" || *it.Duration != 600 {
+		if it.Size != size || it.Status != "processing" || *it.Duration != 600 {
 			t.Fatalf("300 MB video: %s", r.body)
 		}
 		peak := replica.peakRSS(t)

@@ -22,7 +22,7 @@
 # Needs: apt-get (download only), dpkg-deb, ffmpeg, ffprobe, pdfinfo, espeak-ng, zip, gzip.
 set -euo pipefail
 
-MEDIA_VERSION=4
+MEDIA_VERSION=6
 PACKAGES=(sound-theme-freedesktop debian-faq python3-docx)
 
 if [[ $# -ne 2 ]]; then
@@ -48,7 +48,8 @@ for f in photo-1920x1080.jpg photo-640x480.jpg; do
 		exit 1
 	}
 done
-rm -f "$DIR/.complete"
+# A new version starts from nothing: no file of an older one lingers.
+find "$DIR" -mindepth 1 -delete
 start=$SECONDS
 
 WORK=$(mktemp -d)
@@ -162,6 +163,19 @@ entry truncated.mp3 audio/mpeg audio - - - - failed "the first 20,000 bytes of s
 	head -c 100000 /dev/urandom
 } >"$DIR/corrupt.webm"
 entry corrupt.webm video/webm video - - - - failed "clip.webm's first 3,000 bytes, then random bytes: a header that reads, frames that don't"
+# AVI files of raw video whose headers claim 100,000 x 100,000 and
+# 12,000 x 12,000 frames: FFmpeg refuses the first itself; the second is
+# over the pixel limit before a frame is read.
+claim() { # claim FILE HEX_LE_SIDE
+	ff -f lavfi -i color=c=red:s=16x16:d=1:r=5 -c:v rawvideo -pix_fmt bgr24 "$DIR/$1"
+	local off
+	off=$(LC_ALL=C grep -obUa strf "$DIR/$1" | head -1 | cut -d: -f1)
+	printf "$2$2" | dd of="$DIR/$1" bs=1 seek=$((off + 12)) conv=notrunc status=none
+}
+claim claims-100000.avi '\xa0\x86\x01\x00'
+entry claims-100000.avi video/avi video - - - - failed "raw video claiming 100,000 x 100,000 frames in its BITMAPINFOHEADER"
+claim claims-12000.avi '\xe0\x2e\x00\x00'
+entry claims-12000.avi video/avi video - - - - failed "raw video claiming 12,000 x 12,000 frames: 144 MP, over the pixel limit"
 entry corrupt.mp4 video/mp4 video - - - - refused "clip.mp4's first 4 KiB, then random bytes: the API reads an MP4's moov box at upload"
 # A PDF of 10,000 pages, and one whose page is 100,000 points square:
 # both valid, both over the limits.

@@ -38,7 +38,8 @@ type single struct {
 	NextStep string   `json:"next_step,omitempty"`
 }
 
-// kind is the item's type in the dialect: image, video or document.
+// kind is the item's type in the dialect: image, video or document; audio
+// is a document (README, "Accepted types").
 func kind(mimeType string) string {
 	switch {
 	case strings.HasPrefix(mimeType, "image/"):
@@ -124,7 +125,8 @@ func (h *Handler) handleMediaList(w http.ResponseWriter, r *http.Request) {
 	case "video":
 		f.MIMEPrefixes = []string{"video/"}
 	case "document":
-		f.MIMEPrefixes = []string{"application/", "text/"}
+		// Audio is a document here, as kind says.
+		f.MIMEPrefixes = []string{"application/", "text/", "audio/"}
 	default:
 		h.writeError(w, r, invalid("type", "type must be image, video or document."))
 		return

@@ -17,7 +17,8 @@ import (
 var mediaTypes = []string{"image", "video", "text", "application", "audio"}
 
 // allowedMIMEs are WordPress's stock allowed MIME types; mime_type values
-// outside them are dropped, as WordPress does.
+// outside them and the types Pixelmill accepts are dropped, as WordPress
+// drops those outside its allowed list.
 var allowedMIMEs = map[string]bool{
 	"image/jpeg": true, "image/gif": true, "image/png": true, "image/bmp": true, "image/tiff": true,
 	"image/webp": true, "image/avif": true, "image/x-icon": true, "image/heic": true, "image/heif": true,
@@ -71,7 +72,7 @@ func (h *Handler) handleMediaList(w http.ResponseWriter, r *http.Request) {
 		f.MIMEPrefixes = append(f.MIMEPrefixes, t+"/")
 	}
 	for _, m := range p.list("mime_type") {
-		if allowedMIMEs[m] {
+		if allowedMIMEs[m] || media.FamilyOf(m) != "" {
 			f.MIMEs = append(f.MIMEs, m)
 		}
 	}

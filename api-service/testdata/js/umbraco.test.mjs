@@ -30,7 +30,8 @@ function upload(name, parentId) {
 
 test('@umbraco/headless-client: folder, uploads, paging, read, update, delete', async () => {
   const types = await client.management.mediaType.all();
-  assert.deepEqual(types.map((t) => t.alias).sort(), ['File', 'Folder', 'Image']);
+  assert.deepEqual(types.map((t) => t.alias).sort(),
+    ['File', 'Folder', 'Image', 'umbracoMediaArticle', 'umbracoMediaAudio', 'umbracoMediaVideo']);
 
   const folder = await media.create({ mediaTypeAlias: 'Folder', name: 'Client folder' });
   assert.match(folder._id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
