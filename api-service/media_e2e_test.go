@@ -219,6 +219,17 @@ func checkAV(t *testing.T, s *stack, fx mediaFixture, a attachment) {
 	} else if md.SampleRate == 0 {
 		t.Errorf("%s: no sample rate: %s", fx.file, body)
 	}
+	if fx.family == "video" {
+		// Browsers can't all play HEVC in QuickTime: its attached file is
+		// an H.264 MP4 copy, and the original stays reachable.
+		web := fx.mime == "video/quicktime"
+		if strings.HasSuffix(a.SourceURL, ".mp4") != (web || fx.mime == "video/mp4") || (web && a.MediaDetails.OriginalImage != fx.file) {
+			t.Errorf("%s: source_url %s, original_image %q", fx.file, a.SourceURL, a.MediaDetails.OriginalImage)
+		}
+		if resp, err := http.Head(a.SourceURL); err != nil || resp.StatusCode != 200 || resp.Header.Get("Content-Type") != map[bool]string{true: "video/mp4", false: fx.mime}[web || fx.mime == "video/mp4"] {
+			t.Errorf("%s: HEAD %s: %v %v", fx.file, a.SourceURL, resp, err)
+		}
+	}
 	if want := fx.title; want != "-" && a.Title.Raw != want {
 		t.Errorf("%s: title %q, want its tag's %q", fx.file, a.Title.Raw, want)
 	}

@@ -74,9 +74,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	// A video's frames are bounded as a picture's pixels are; FFmpeg's
 	// runs have the same limits as poppler's.
 	c.Worker.AV = imaging.AVLimits{
-		MaxDuration: env.Duration("PIXELMILL_MEDIA_MAX_DURATION", wd.AV.MaxDuration),
-		MaxPixels:   c.Imaging.MaxPixels,
-		Tool:        c.Worker.PDF.Tool,
+		MaxDuration:  env.Duration("PIXELMILL_MEDIA_MAX_DURATION", wd.AV.MaxDuration),
+		MaxPixels:    c.Imaging.MaxPixels,
+		MaxTranscode: env.Duration("PIXELMILL_VIDEO_TRANSCODE_MAX_DURATION", wd.AV.MaxTranscode),
+		WebMaxSide:   env.Int("PIXELMILL_VIDEO_MAX_SIDE", wd.AV.WebMaxSide),
+		Tool:         c.Worker.PDF.Tool,
 	}
 	env.Check("worker", c.Worker.Validate())
 	env.Check("imaging", c.Imaging.Validate())

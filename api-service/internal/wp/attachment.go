@@ -249,7 +249,12 @@ func (h *Handler) mediaDetails(m *media.Attachment) object {
 	if !m.IsImage() {
 		// A PDF's sizes are its first page's preview, "full" among them
 		// (WordPress ≥ 4.7); other files have none.
-		return append(avDetails(m), field{"sizes", sizes, ""})
+		d := append(avDetails(m), field{"sizes", sizes, ""})
+		if orig := m.OriginalImage(); orig != "" {
+			// A video's browser copy replaced it as the attached file.
+			d = append(d, field{"original_image", orig, ""})
+		}
+		return d
 	}
 	if len(sizes) > 0 {
 		sizes = append(sizes, field{"full", object{

@@ -22,13 +22,20 @@ type AVLimits struct {
 	MaxDuration time.Duration
 	// MaxPixels bounds a video's frame, width × height.
 	MaxPixels int64
+	// MaxTranscode is the longest video given a copy browsers can play
+	// (WebMP4) when its own can't be; a longer one is kept as it is.
+	MaxTranscode time.Duration
+	// WebMaxSide bounds that copy's frame: it is fitted in a square of
+	// this side.
+	WebMaxSide int
 	// Tool bounds each run of FFmpeg's ffprobe and ffmpeg.
 	Tool sandbox.Limits
 }
 
 // DefaultAVLimits are the limits unless configured.
 func DefaultAVLimits() AVLimits {
-	return AVLimits{MaxDuration: 4 * time.Hour, MaxPixels: 8192 * 8192, Tool: sandbox.DefaultLimits()}
+	return AVLimits{MaxDuration: 4 * time.Hour, MaxPixels: 8192 * 8192, MaxTranscode: 10 * time.Minute, WebMaxSide: 1920,
+		Tool: sandbox.DefaultLimits()}
 }
 
 // ffmpegInput keeps FFmpeg and ffprobe to the one local file they are
@@ -264,4 +271,47 @@ func first(vs ...string) string {
 		}
 	}
 	return ""
+}
+
+// webVideo are the video codecs, and webAudio the audio codecs, that every
+// current browser plays, in the containers webMIMEs name.
+var (
+	webVideo = map[string]bool{"h264": true, "vp8": true, "vp9": true, "av1": true}
+	webAudio = map[string]bool{"aac": true, "mp3": true, "opus": true, "vorbis": true, "flac": true}
+	webMIMEs = map[string]bool{"video/mp4": true, "video/webm": true, "video/ogg": true}
+)
+
+// NeedsWebVideo reports whether a video of type mime, with these facts,
+// needs a copy browsers can play: its container or one of its codecs is
+// not one every current browser plays (HEVC in QuickTime, AVI, 3GP).
+func NeedsWebVideo(mime string, fx *media.Facts) bool {
+	if fx == nil || fx.Video == nil {
+		return false
+	}
+	return !webMIMEs[mime] || !webVideo[fx.Video.Codec] || fx.Audio != nil && !webAudio[fx.Audio.Codec]
+}
+
+// WebMP4 makes the copy of a video every current browser plays: H.264 and
+// AAC in an MP4 that starts playing before it is all loaded, upright (its
+// display matrix applied), fitted in maxSide × maxSide. It returns the
+// file and its frame size.
+func (f *AVFile) WebMP4(ctx context.Context, maxSide int) (data []byte, width, height int, err error) {
+	out := f.path + ".web.mp4"
+	defer os.Remove(out)
+	fit := fmt.Sprintf("scale=w='min(iw,%[1]d)':h='min(ih,%[1]d)':force_original_aspect_ratio=decrease:force_divisible_by=2", maxSide)
+	if _, err := sandbox.Run(ctx, f.lim.Tool, "ffmpeg", append(slices.Clone(ffmpegInput),
+		"-nostdin", "-v", "error", "-y", "-i", f.path, "-map", "0:v:0", "-map", "0:a:0?", "-vf", fit,
+		"-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
+		"-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", "-f", "mp4", out)...); err != nil {
+		return nil, 0, 0, toolError("the video can't be made playable in browsers", err)
+	}
+	made := &AVFile{path: out, lim: f.lim} // removed by the defer above
+	p, err := made.Probe(ctx, true)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("the browser copy of the video: %w", err)
+	}
+	if data, err = os.ReadFile(out); err != nil {
+		return nil, 0, 0, err
+	}
+	return data, p.Facts.Video.Width, p.Facts.Video.Height, nil
 }

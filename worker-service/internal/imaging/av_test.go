@@ -127,3 +127,46 @@ func TestProbeAVRefuses(t *testing.T) {
 		t.Errorf("poster of a corrupt WebM: %v", err)
 	}
 }
+
+// TestWebMP4: an upright phone's HEVC QuickTime gets an H.264/AAC MP4
+// copy, turned as it is shown and fitted in the bound; a WebM of VP9 and
+// Opus needs none.
+func TestWebMP4(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, err := OpenAV(fixture(t, "media/phone.mov"), DefaultAVLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := f.Probe(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !NeedsWebVideo("video/quicktime", &p.Facts) {
+		t.Fatal("HEVC in QuickTime needs no browser copy")
+	}
+	data, w, h, err := f.WebMP4(ctx, 640)
+	if err != nil || w != 360 || h != 640 {
+		t.Fatalf("web copy %dx%d: %v", w, h, err)
+	}
+	out, err := OpenAV(data, DefaultAVLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	q, err := out.Probe(ctx, true)
+	if err != nil || q.Facts.Video.Codec != "h264" || q.Facts.Audio == nil || q.Facts.Audio.Codec != "aac" || q.Facts.Video.Rotation != 0 ||
+		math.Abs(q.Facts.Length-p.Facts.Length) > 0.1 || NeedsWebVideo("video/mp4", &q.Facts) {
+		t.Fatalf("web copy facts %+v %+v %v", q.Facts.Video, q.Facts.Audio, err)
+	}
+
+	w2, err := OpenAV(fixture(t, "media/clip.webm"), DefaultAVLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w2.Close()
+	if p, err := w2.Probe(ctx, true); err != nil || NeedsWebVideo("video/webm", &p.Facts) {
+		t.Fatalf("VP9/Opus WebM needs a browser copy (%v)", err)
+	}
+}

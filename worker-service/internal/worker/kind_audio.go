@@ -40,13 +40,32 @@ func (w *Worker) avJob(ctx context.Context, job media.Job, video bool) error {
 	case p.Cover >= 0:
 		picture, err = f.Cover(ctx, p.Cover)
 	}
-	done()
 	if err != nil {
+		done()
 		return err
 	}
 	r := media.Renditions{Width: m.Width, Height: m.Height, Filesize: int64(len(src)), Facts: &p.Facts, Duration: &p.Facts.Length}
 	if v := p.Facts.Video; v != nil {
 		r.Width, r.Height = v.Width, v.Height
+	}
+	var web *imaging.File
+	if video && imaging.NeedsWebVideo(m.MIME, &p.Facts) && p.Facts.Length <= w.cfg.AV.MaxTranscode.Seconds() {
+		// A video browsers can't play gets a copy they can, which becomes
+		// the attached file, as a HEIC's JPEG does (the original stays).
+		data, width, height, err := f.WebMP4(ctx, w.cfg.AV.WebMaxSide)
+		if err != nil {
+			done()
+			return err
+		}
+		web = &imaging.File{Name: m.Stem + ".mp4", Width: width, Height: height, MIME: media.MP4.MIME, Data: data}
+	}
+	done()
+	if web != nil {
+		files, err := w.storeAll(ctx, m, []imaging.File{*web})
+		if err != nil {
+			return err
+		}
+		r.Main, r.Width, r.Height, r.Filesize = &files[0], web.Width, web.Height, files[0].Filesize
 	}
 	if t := p.Facts.Tags; t != nil && !video {
 		r.Title = t.Title
