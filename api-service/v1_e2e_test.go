@@ -399,7 +399,7 @@ func TestV1API(t *testing.T) {
 			{"content_type": "image/jpeg", "size": 10},
 			{"filename": "a.jpg", "size": 10},
 			{"filename": "a.jpg", "content_type": "image/jpeg"},
-			{"filename": "a.mov", "content_type": "video/quicktime", "size": 10},
+			{"filename": "a.exe", "content_type": "application/x-msdownload", "size": 10},
 			{"filename": "a.jpg", "content_type": "image/jpeg", "size": 20971521},
 			{"filename": "a.mp4", "content_type": "video/mp4", "size": 524288001},
 			{"filename": strings.Repeat("a", 256) + ".jpg", "content_type": "image/jpeg", "size": 10},
@@ -519,7 +519,7 @@ func TestV1API(t *testing.T) {
 			t.Fatalf("raw with wait: %s", r.body)
 		}
 		v1Expect(t, a.do("POST", "/v1/media", bytes.NewReader(data), map[string]string{"Content-Type": "image/jpeg"}), 400, "validation_error")
-		v1Expect(t, a.do("POST", "/v1/media?filename=notes.txt", strings.NewReader("just text"), nil), 422, "unprocessable_file")
+		v1Expect(t, a.do("POST", "/v1/media?filename=page.html", strings.NewReader("<!DOCTYPE html><html><script>x()</script></html>"), nil), 422, "unprocessable_file")
 		v1Expect(t, a.do("POST", "/v1/media?filename=empty.jpg", strings.NewReader(""), nil), 422, "unprocessable_file")
 		// A type the core takes (WordPress does) but /v1 does not is
 		// refused before anything is stored: no row, no object.

@@ -124,7 +124,7 @@ func checkOpenAPI(t *testing.T, base string, c v1Client) {
 	for _, body := range []string{
 		`{"content_type":"image/jpeg","size":10}`,
 		`{"filename":"a.jpg","content_type":"image/jpeg"}`,
-		`{"filename":"a.mov","content_type":"video/quicktime","size":10}`,
+		`{"filename":"a.exe","content_type":"application/x-msdownload","size":10}`,
 		`{"filename":"a.jpg","content_type":"image/jpeg","size":0}`,
 		`{"filename":"` + strings.Repeat("a", 256) + `.jpg","content_type":"image/jpeg","size":10}`,
 	} {
@@ -167,8 +167,8 @@ func checkOpenAPI(t *testing.T, base string, c v1Client) {
 		status: 400, valid: true, code: "bad_request", note: "multipart without a boundary"})
 	o.send(oasReq{op: create, auth: bearer, header: map[string]string{"Content-Type": "image/jpeg"}, body: string(jpeg),
 		status: 400, valid: true, code: "validation_error", note: "raw bytes without a name"})
-	o.send(oasReq{op: create, auth: bearer, query: "?filename=notes.txt", header: map[string]string{"Content-Type": "text/plain"},
-		body: "just text", status: 422, valid: true})
+	o.send(oasReq{op: create, auth: bearer, query: "?filename=page.html", header: map[string]string{"Content-Type": "text/html"},
+		body: "<!DOCTYPE html><html><script>x()</script></html>", status: 422, valid: true})
 	o.send(oasReq{op: create, auth: bearer, query: "?filename=x.jpg&wait=x", header: map[string]string{"Content-Type": "image/jpeg"},
 		body: string(jpeg), status: 400, code: "validation_error"})
 	o.send(oasReq{op: create, auth: readerBearer, query: "?filename=x.jpg", header: map[string]string{"Content-Type": "image/jpeg"},

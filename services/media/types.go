@@ -160,3 +160,13 @@ func FamilyOf(mime string) Family {
 	}
 	return ""
 }
+
+// AcceptedTypes are the types beyond the rendered images that DecideType
+// accepts, each with its canonical extension.
+func AcceptedTypes() []FileType {
+	out := make([]FileType, len(mediaTypes))
+	for i, t := range mediaTypes {
+		out[i] = FileType{MIME: t.mime, Ext: t.exts[0]}
+	}
+	return out
+}

@@ -215,7 +215,9 @@ func (h *Handler) waitForItem(r *http.Request, wait time.Duration) (*media.Media
 // settled reports whether a status is final until someone acts again.
 func settled(s media.Status) bool { return s == media.StatusReady || s == media.StatusFailed }
 
-// v1Types are the content types the dialect accepts, as PostEverywhere.
+// v1Types are the content types the dialect accepts: PostEverywhere's
+// (images, MP4, PDF), and every other type the core accepts by default
+// (init), as the media kinds issue asks of each dialect.
 var v1Types = map[string]media.FileType{
 	"image/jpeg":      {MIME: "image/jpeg", Ext: "jpg"},
 	"image/png":       {MIME: "image/png", Ext: "png"},
@@ -225,6 +227,14 @@ var v1Types = map[string]media.FileType{
 	"image/heif":      {MIME: "image/heic", Ext: "heic"},
 	"video/mp4":       {MIME: "video/mp4", Ext: "mp4"},
 	"application/pdf": {MIME: "application/pdf", Ext: "pdf"},
+}
+
+func init() {
+	for _, ft := range media.AcceptedTypes() {
+		if _, ok := v1Types[ft.MIME]; !ok {
+			v1Types[ft.MIME] = ft
+		}
+	}
 }
 
 // accept is what a direct upload may be (core.Upload.Accept): the types of
@@ -240,7 +250,7 @@ func (h *Handler) accept() map[string]int64 {
 
 // maxSize is the largest file of a type.
 func (h *Handler) maxSize(ft media.FileType) int64 {
-	if strings.HasPrefix(ft.MIME, "video/") {
+	if strings.HasPrefix(ft.MIME, "video/") || strings.HasPrefix(ft.MIME, "audio/") {
 		return h.cfg.MaxVideoBytes
 	}
 	return h.cfg.MaxImageBytes
