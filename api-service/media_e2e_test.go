@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"image"
+	_ "image/jpeg"
 	"math"
 	"net/http"
 	"os"
@@ -101,6 +103,32 @@ func TestMediaKindsEndToEnd(t *testing.T) {
 		}
 		if u.fx.mime == "application/pdf" && want == "ready" {
 			checkPDFPreview(t, s, u.fx, a)
+		}
+		if (u.fx.mime == "application/pdf" || u.fx.file == "clip.mp4") && want == "ready" {
+			// Image URL parameters on the file's path are applied to its
+			// picture: the PDF's preview, the video's poster.
+			_, rest, _ := strings.Cut(a.SourceURL, "/wp-content/uploads/")
+			url := s.base + "/media/" + rest + "?width=200&format=jpg"
+			var cfg image.Config
+			var format string
+			waitFor(t, time.Minute, "a rendition of "+u.fx.file, func() bool {
+				resp, err := http.Get(url)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				if resp.StatusCode == http.StatusServiceUnavailable {
+					return false
+				}
+				if resp.StatusCode != 200 {
+					t.Fatalf("%s: %d", url, resp.StatusCode)
+				}
+				cfg, format, _ = image.DecodeConfig(resp.Body)
+				return true
+			})
+			if format != "jpeg" || cfg.Width != 200 {
+				t.Errorf("%s: %s of %dx%d, want a 200 px wide JPEG", url, format, cfg.Width, cfg.Height)
+			}
 		}
 		if (u.fx.family == "audio" || u.fx.family == "video") && want == "ready" {
 			checkAV(t, s, u.fx, a)

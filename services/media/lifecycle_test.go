@@ -39,3 +39,29 @@ func TestSlugBase(t *testing.T) {
 		}
 	}
 }
+
+// TestPicture: image URLs of an image come from its original, of a PDF
+// from its preview, of an audio or video file from its poster's original.
+func TestPicture(t *testing.T) {
+	orig := File{Role: RoleOriginal, Key: "orig"}
+	poster := &Media{ID: 9, MIME: "image/jpeg", Files: []File{{Role: RoleOriginal, Key: "poster"}}}
+	nine := int64(9)
+	for _, tc := range []struct {
+		name   string
+		m      Media
+		poster *Media
+		key    string
+	}{
+		{"an image", Media{MIME: "image/png", Files: []File{orig}}, nil, "orig"},
+		{"a PDF", Media{MIME: "application/pdf", Files: []File{orig, {Role: RoleSize, SizeName: "thumbnail", Key: "t"}, {Role: RoleSize, SizeName: "full", Key: "full"}}}, nil, "full"},
+		{"a PDF not previewed yet", Media{MIME: "application/pdf", Files: []File{orig}}, nil, ""},
+		{"a video with its poster", Media{MIME: "video/mp4", PosterID: &nine, Files: []File{orig}}, poster, "poster"},
+		{"a video, another item given", Media{MIME: "video/mp4", PosterID: &nine, Files: []File{orig}}, &Media{ID: 8}, ""},
+		{"a ZIP", Media{MIME: "application/zip", Files: []File{orig}}, nil, ""},
+	} {
+		f, ok := tc.m.Picture(tc.poster)
+		if ok != (tc.key != "") || f.Key != tc.key {
+			t.Errorf("%s: %+v %v, want %q", tc.name, f, ok, tc.key)
+		}
+	}
+}

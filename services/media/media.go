@@ -269,3 +269,24 @@ type Tags struct {
 	Genre  string `json:"genre,omitempty"`
 	Track  string `json:"track,omitempty"`
 }
+
+// Picture is the still an item's image URL renditions are made from: an
+// image's original; a PDF's first-page preview (its "full" size); an audio
+// or video file's poster, the original of poster (the item PosterID names,
+// which the caller read; nil when it has none). ok is false while there is
+// none yet, or for a file that has no picture.
+func (m *Media) Picture(poster *Media) (File, bool) {
+	switch {
+	case m.IsImage():
+		return m.FileByRole(RoleOriginal)
+	case m.MIME == PDF.MIME:
+		for _, f := range m.Renditions() {
+			if f.SizeName == "full" {
+				return f, true
+			}
+		}
+	case poster != nil && m.PosterID != nil && poster.ID == *m.PosterID:
+		return poster.FileByRole(RoleOriginal)
+	}
+	return File{}, false
+}

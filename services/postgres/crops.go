@@ -63,14 +63,16 @@ func (s *MediaStore) FindDerived(ctx context.Context, mediaID int64, spec string
 }
 
 // RecordDerived caches a rendition made for image URL parameters (f.SizeName
-// is their canonical form) from the original stored as source. It reports
-// CodeNotFound when the item is gone and CodeConflict when its file was
-// replaced meanwhile: the rendition shows the old picture.
+// is their canonical form) from the picture stored as source: the item's
+// original, its PDF preview, or its poster's original (media.Picture). It
+// reports CodeNotFound when the item is gone and CodeConflict when that
+// picture was replaced meanwhile: the rendition shows the old one.
 func (s *MediaStore) RecordDerived(ctx context.Context, mediaID int64, source string, f media.File) error {
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		m := &media.Media{ID: mediaID}
 		var current bool
-		if err := tx.QueryRow(ctx, `SELECT key, dir, EXISTS (SELECT 1 FROM media_files o WHERE o.media_id = media.id AND o.role = 'original' AND o.key = $2)
+		if err := tx.QueryRow(ctx, `SELECT key, dir, EXISTS (SELECT 1 FROM media_files o WHERE o.key = $2 AND (
+				o.media_id = media.id AND o.role IN ('original', 'size') OR o.media_id = media.poster_id AND o.role = 'original'))
 			FROM media WHERE id = $1 FOR SHARE`, mediaID, source).Scan(&m.Key, &m.Dir, &current); errors.Is(err, pgx.ErrNoRows) {
 			return media.WrapError(media.CodeNotFound, fmt.Sprintf("media %d not found", mediaID), media.ErrGone)
 		} else if err != nil {

@@ -87,9 +87,12 @@ func (s *Service) OpenCrop(ctx context.Context, m *media.Media, alias string, wa
 // first; the job still runs and a later request finds its result.
 func (s *Service) OpenDerived(ctx context.Context, m *media.Media, t media.Transform, wait time.Duration) (media.File, *objstore.Object, error) {
 	spec := t.Canonical()
-	orig, ok := m.FileByRole(media.RoleOriginal)
+	orig, ok, err := s.Picture(ctx, m)
+	if err != nil {
+		return media.File{}, nil, err
+	}
 	if !ok {
-		return media.File{}, nil, media.Errorf(media.CodeNotFound, "the item has no file")
+		return media.File{}, nil, media.Errorf(media.CodeNotFound, "the item has no picture")
 	}
 	deadline := s.now().Add(wait)
 	every := pollFirst
@@ -181,4 +184,20 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// Picture is the still image URL renditions of m are made from
+// (media.Media.Picture): an image's original, a PDF's preview, an audio or
+// video file's poster. ok is false while there is none.
+func (s *Service) Picture(ctx context.Context, m *media.Media) (media.File, bool, error) {
+	var poster *media.Media
+	if m.PosterID != nil {
+		p, err := s.FindMedia(ctx, *m.PosterID)
+		if err != nil && media.ErrorCode(err) != media.CodeNotFound {
+			return media.File{}, false, err
+		}
+		poster = p
+	}
+	f, ok := m.Picture(poster)
+	return f, ok, nil
 }

@@ -63,13 +63,21 @@ func (h *Handler) handleFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !m.IsImage() {
-		// Image parameters on a document change nothing, as ImageSharp
-		// leaves what it can't decode alone.
-		f, obj, err := h.core.OpenFile(r.Context(), path, q, nil)
-		h.serve(w, r, f, obj, err, "public, max-age=86400")
-		return
-	}
-	if alias != "" {
+		// A PDF's preview and an audio or video file's poster are its
+		// picture: image parameters are applied to it. On any other
+		// document they change nothing, as ImageSharp leaves what it can't
+		// decode alone.
+		_, ok, err := h.core.Picture(r.Context(), m)
+		if err != nil {
+			h.serve(w, r, media.File{}, nil, err, "")
+			return
+		}
+		if !ok || alias != "" {
+			f, obj, err := h.core.OpenFile(r.Context(), path, q, nil)
+			h.serve(w, r, f, obj, err, "public, max-age=86400")
+			return
+		}
+	} else if alias != "" {
 		known := false
 		for _, c := range h.types.Of(m).Crops {
 			known = known || c.Alias == alias

@@ -31,9 +31,17 @@ func (w *Worker) derive(ctx context.Context, job media.Job) error {
 		// Made already: a redelivery, or two requests raced to enqueue.
 		return fmt.Errorf("derived %q already made: %w", canonical, errDrop)
 	}
-	orig, ok := m.FileByRole(media.RoleOriginal)
-	if !ok || m.Status == media.StatusUploading || !m.IsImage() {
-		return fmt.Errorf("media %d has no image to derive from (%s): %w", m.ID, m.Status, errDrop)
+	var poster *media.Media
+	if m.PosterID != nil {
+		if poster, err = w.store.FindMediaByID(ctx, *m.PosterID); err != nil && media.ErrorCode(err) != media.CodeNotFound {
+			return fmt.Errorf("read poster of media %d: %w", m.ID, err)
+		}
+	}
+	// An image's original, a PDF's preview, a video's or audio file's
+	// poster (media.Media.Picture).
+	orig, ok := m.Picture(poster)
+	if !ok || m.Status == media.StatusUploading {
+		return fmt.Errorf("media %d has no picture to derive from (%s): %w", m.ID, m.Status, errDrop)
 	}
 	src, err := w.objects.ReadAll(ctx, orig.Key, w.cfg.MaxBytes)
 	if media.ErrorCode(err) == media.CodeNotFound && m.Status != media.StatusProcessing {
@@ -43,7 +51,7 @@ func (w *Worker) derive(ctx context.Context, job media.Job) error {
 		// Processing: an edited item's original may still be in the making.
 		return fmt.Errorf("read original of media %d: %w", m.ID, err)
 	}
-	out, err := imaging.Derive(ctx, src, m.OriginalName(), t)
+	out, err := imaging.Derive(ctx, src, orig.Name, t)
 	if err != nil {
 		return err
 	}
