@@ -20,7 +20,7 @@ func TestWordPressClients(t *testing.T) {
 	cmd.Dir = filepath.Join("testdata", "js")
 	cmd.Env = append(os.Environ(),
 		"PIXELMILL_BASE="+s.base, "PIXELMILL_USER=admin", "PIXELMILL_PASSWORD="+adminPassword,
-		"PIXELMILL_PHOTO="+filepath.Join(dir, "photo-640x480.jpg"))
+		"PIXELMILL_PHOTO="+filepath.Join(dir, "photo-640x480.jpg"), "PIXELMILL_MEDIA="+filepath.Join(dir, "media"))
 	out, err := cmd.CombinedOutput()
 	t.Logf("node --test:\n%s", out)
 	if err != nil {

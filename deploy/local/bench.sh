@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench.sh is `make bench`: it measures, side by side in one run on the same
 # real photos, (1) WordPress's renditions by the worker's pipeline, by sharp
-# and by ImageMagick, each on one thread; and, on a private stack, (2)
+# and by ImageMagick, each on one thread, then the audio, video and PDF
+# jobs' work on the media fixtures (1b); and, on a private stack, (2)
 # upload-to-ready latency through two workers, (3) API throughput from wrk
 # and latency at a set request rate from vegeta,
 # and (4) the peak memory of an API streaming a 1 GB upload and of a worker
@@ -48,7 +49,7 @@ echo "bench.sh: installing sharp (npm ci in deploy/bench/js)"
 
 bin=$(mktemp -d /tmp/pixelmill-bench-bin.XXXXXX)
 trap 'rm -rf "$bin"' EXIT
-(cd "$ROOT/worker-service" && go build -o "$bin/rendition-bench" ./cmd/rendition-bench)
+(cd "$ROOT/worker-service" && go build -o "$bin/rendition-bench" ./cmd/rendition-bench && go build -o "$bin/media-bench" ./cmd/media-bench)
 
 T=$PIXELMILL_TESTDATA_DIR
 C=$T/corpus
@@ -97,6 +98,11 @@ if [[ ${PIXELMILL_BENCH_SKIP_RENDITIONS:-} != 1 ]]; then
 	echo "   $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 	# /usr/bin/convert: Debian's ImageMagick, not whatever stands first on PATH.
 	"$bin/rendition-bench" --runs "${PIXELMILL_BENCH_RUNS:-3}" --convert /usr/bin/convert --sharp "$ROOT/deploy/bench/js" "${files[@]}"
+	echo
+	echo "== 1b. Media beyond stills: each job's work on the media fixtures (sandboxed FFmpeg and poppler, then libvips), best of ${PIXELMILL_BENCH_RUNS:-3}"
+	M=$T/media
+	"$bin/media-bench" --runs "${PIXELMILL_BENCH_RUNS:-3}" "$M/debian-faq.pdf" "$M/speech.mp3" "$M/speech.m4a" "$M/speech.flac" "$M/complete.oga" \
+		"$M/clip.mp4" "$M/phone.mov" "$M/clip.webm"
 fi
 
 if [[ ${PIXELMILL_BENCH_SKIP_STACK:-} == 1 ]]; then

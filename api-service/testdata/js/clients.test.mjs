@@ -124,3 +124,27 @@ test('@wordpress/api-fetch: post-process with a JSON body makes the missing size
     (err) => err.code === 'rest_invalid_param',
   );
 });
+
+test('wpapi: an MP3 and a PDF are read as WordPress reads them', async () => {
+  const mp3 = await wp.media().file(`${process.env.PIXELMILL_MEDIA}/speech.mp3`, 'client-speech.mp3').create({});
+  assert.equal(mp3.mime_type, 'audio/mpeg');
+  assert.equal(mp3.media_type, 'file');
+  const song = await waitReady(mp3.id);
+  assert.equal(song.processing_status, 'ready');
+  assert.equal(song.media_details.length, 6);
+  assert.equal(song.media_details.length_formatted, '0:06');
+  assert.equal(song.media_details.sample_rate, 44100);
+  assert.equal(song.media_details.artist, 'Pixelmill Choir');
+  assert.equal(song.title.raw, 'Renditions Explained', 'the ID3 title, the client having given none');
+  assert.ok(song.featured_media > 0, 'the cover art is an image item of its own');
+  const cover = await waitReady(song.featured_media);
+  assert.equal(cover.media_type, 'image');
+  assert.equal(cover.media_details.width, 640);
+
+  const pdf = await wp.media().file(`${process.env.PIXELMILL_MEDIA}/debian-faq.pdf`, 'client-faq.pdf').create({ title: 'The FAQ' });
+  const doc = await waitReady(pdf.id);
+  assert.equal(doc.processing_status, 'ready');
+  assert.deepEqual(Object.keys(doc.media_details.sizes), ['thumbnail', 'medium', 'large', 'full']);
+  assert.match(doc.media_details.sizes.full.file, /^client-faq-pdf\.jpg$/);
+  assert.equal(doc.title.raw, 'The FAQ');
+});

@@ -198,8 +198,8 @@ func TestRunDrops(t *testing.T) {
 		{"derive of a deleted item", media.Job{Kind: media.JobDerive, MediaID: 7, Transform: tr}, nil, media.Errorf(media.CodeNotFound, "gone"), "deleted"},
 		{"derive for another deployment", media.Job{Kind: media.JobDerive, MediaID: 7, MediaKey: "other", Transform: tr}, ready(), nil, "does not match"},
 		{"derive made already", media.Job{Kind: media.JobDerive, MediaID: 7, Transform: tr}, made, nil, "already made"},
-		{"derive before the upload", media.Job{Kind: media.JobDerive, MediaID: 7, Transform: tr}, uploading, nil, "no image"},
-		{"derive of a folder", media.Job{Kind: media.JobDerive, MediaID: 7, Transform: tr}, folder, nil, "no image"},
+		{"derive before the upload", media.Job{Kind: media.JobDerive, MediaID: 7, Transform: tr}, uploading, nil, "no picture"},
+		{"derive of a folder", media.Job{Kind: media.JobDerive, MediaID: 7, Transform: tr}, folder, nil, "no picture"},
 		{"crops superseded", media.Job{Kind: media.JobCrops, MediaID: 7, Seq: 2}, ready(), nil, "superseded"},
 		{"crops recorded already", media.Job{Kind: media.JobCrops, MediaID: 7, Seq: 3}, ready(), nil, "already recorded"},
 	}
