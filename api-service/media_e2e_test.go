@@ -200,6 +200,16 @@ func checkPDFPreview(t *testing.T, s *stack, fx mediaFixture, a attachment) {
 	if len(a.MissingSizes) != 0 {
 		t.Errorf("%s: missing_image_sizes %v", fx.file, a.MissingSizes)
 	}
+	req0, _ := http.NewRequest("GET", s.base+"/wp-json/wp/v2/media/"+strconv.FormatInt(a.ID, 10), nil)
+	_, body := s.do(t, req0)
+	var pages struct {
+		MediaDetails struct {
+			Pages int `json:"pages"`
+		} `json:"media_details"`
+	}
+	if json.Unmarshal(body, &pages) != nil || strconv.Itoa(pages.MediaDetails.Pages) != fx.pages {
+		t.Errorf("%s: %d pages, want %s", fx.file, pages.MediaDetails.Pages, fx.pages)
+	}
 	// A post-process finds nothing missing and leaves it ready.
 	req, _ := http.NewRequest("POST", s.base+"/wp-json/wp/v2/media/"+strconv.FormatInt(a.ID, 10)+"/post-process?action=create-image-subsizes", nil)
 	if resp, body := s.do(t, req); resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"processing_status":"ready"`) {

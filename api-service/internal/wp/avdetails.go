@@ -25,6 +25,11 @@ func featuredMedia(m *media.Attachment) int64 {
 // after.
 func avDetails(m *media.Attachment) object {
 	fx := m.Facts
+	if fx != nil && fx.Pages > 0 {
+		// A PDF's page count, which WordPress does not read, beside what
+		// it does.
+		return object{{"filesize", m.Filesize, ""}, {"pages", fx.Pages, ""}}
+	}
 	if fx == nil || fx.Length <= 0 {
 		return object{{"filesize", m.Filesize, ""}}
 	}

@@ -40,6 +40,7 @@ func TestAVDetails(t *testing.T) {
 		{video, `{"filesize":2000,"mime_type":"video/quicktime","length":2,"length_formatted":"0:02","width":720,"height":1280,"fileformat":"mov","dataformat":"hevc",` +
 			`"audio":{"dataformat":"aac","codec":"","sample_rate":44100,"channels":1,"bitrate_mode":"cbr","lossless":false,"channelmode":"mono"}}`},
 		{&media.Attachment{Media: &media.Media{MIME: "application/zip", Filesize: 3}}, `{"filesize":3}`},
+		{&media.Attachment{Media: &media.Media{MIME: "application/pdf", Filesize: 4, Facts: &media.Facts{Pages: 73}}}, `{"filesize":4,"pages":73}`},
 	} {
 		got, err := json.Marshal(avDetails(tt.m))
 		if err != nil || string(got) != tt.want {
