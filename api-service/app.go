@@ -186,6 +186,10 @@ func startBackground(ctx context.Context, cfg Config, d *deps, a *app, log *slog
 		go d.db.Listen(bctx, postgres.MediaChannel, log, a.svc.Cache.OnListen)
 	}
 	go a.svc.RunUpkeep(bctx, cfg.Upkeep)
+	if err := observeBacklog(postgres.NewOutboxStore(d.db), d.nc, log); err != nil {
+		stop()
+		return nil, err
+	}
 	dispatcher := webhook.NewDispatcher(a.keys, d.nc, sender, log, cfg.WebhookMaxAttempts)
 	go func() {
 		if err := retry(bctx, log, "webhooks", func() error { return dispatcher.Run(bctx) }); err != nil && bctx.Err() == nil {
@@ -232,7 +236,7 @@ func newServer(cfg Config, d *deps, a *app, dialects httpx.Dialects, log *slog.L
 		// CORS outside the rate limit: preflights are answered (or, for
 		// WordPress, let through) unlimited, and a 429 carries the headers
 		// a page needs to read it.
-		Handler:           httpx.Middleware(cors.Middleware(a.limiter.Middleware(wp.Rewrite(mux), dialects.LimitsItself, dialects.TooManyRequests)), log, "api-service"),
+		Handler:           httpx.Middleware(cors.Middleware(a.limiter.Middleware(wp.Rewrite(httpx.Routes(mux, dialects.Name)), dialects.LimitsItself, dialects.TooManyRequests)), log, "api-service"),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}, nil

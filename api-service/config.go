@@ -37,6 +37,9 @@ type Config struct {
 	LogFormat      string                // PIXELMILL_LOG_FORMAT: json or text
 	LogLevel       string                // PIXELMILL_LOG_LEVEL
 	OTLPEndpoint   string                // OTEL_EXPORTER_OTLP_ENDPOINT
+	// MetricsAddr serves /metrics for Prometheus (PIXELMILL_METRICS_ADDR),
+	// on its own listener; empty serves none.
+	MetricsAddr string
 	// PprofAddr, when set, serves net/http/pprof there (PIXELMILL_PPROF_ADDR),
 	// on its own listener so it is never exposed with the API.
 	PprofAddr string
@@ -117,6 +120,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		LogFormat:          env.String("PIXELMILL_LOG_FORMAT", "json"),
 		LogLevel:           env.String("PIXELMILL_LOG_LEVEL", "info"),
 		OTLPEndpoint:       env.String("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
+		MetricsAddr:        env.String("PIXELMILL_METRICS_ADDR", "127.0.0.1:9464"),
 		PprofAddr:          env.String("PIXELMILL_PPROF_ADDR", ""),
 		MediaTypesFile:     env.String("PIXELMILL_MEDIA_TYPES_FILE", ""),
 		Delivery: delivery.Config{
@@ -200,6 +204,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("s3_bucket", c.ObjStore.Bucket),
 		slog.Any("s3_secret_key", config.Masked(c.ObjStore.SecretKey)),
 		slog.String("otlp_endpoint", c.OTLPEndpoint),
+		slog.String("metrics_addr", c.MetricsAddr),
 		slog.String("pprof_addr", c.PprofAddr),
 		slog.Int("v1_rate_limit", c.V1.RateLimit),
 		slog.Duration("v1_upload_ttl", c.V1.UploadTTL),

@@ -137,6 +137,7 @@ func startStackEnv(t *testing.T, workers int, extra map[string]string) *stack {
 		"PIXELMILL_S3_BUCKET":      s3.Bucket,
 		"PIXELMILL_ADMIN_PASSWORD": adminPassword,
 		"PIXELMILL_HTTP_ADDR":      "127.0.0.1:0",
+		"PIXELMILL_METRICS_ADDR":   "127.0.0.1:0",
 		"PIXELMILL_LOG_FORMAT":     "json",
 		"PIXELMILL_LOG_LEVEL":      "info",
 		// The tests send far more than a client would; the limiter has a

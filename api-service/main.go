@@ -72,7 +72,17 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 		return err
 	}
 	defer func() { _ = shutdownTracing(context.Background()) }()
+	metricsHandler, shutdownMetrics, err := telemetry.SetupMetrics(ctx, "api-service", cfg.OTLPEndpoint)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = shutdownMetrics(context.Background()) }()
 	log.InfoContext(ctx, "starting", "config", cfg)
+	if addr, err := telemetry.ServeMetrics(ctx, cfg.MetricsAddr, metricsHandler, log); err != nil {
+		return err
+	} else if addr != "" {
+		log.InfoContext(ctx, "metrics", "addr", addr)
+	}
 	if cfg.PprofAddr != "" {
 		go servePprof(ctx, cfg.PprofAddr, log)
 	}

@@ -83,6 +83,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	defer func() { _ = shutdownTracing(context.Background()) }()
+	metricsHandler, shutdownMetrics, err := telemetry.SetupMetrics(ctx, "worker-service", cfg.OTLPEndpoint)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = shutdownMetrics(context.Background()) }()
 	log.InfoContext(ctx, "starting", "config", cfg)
 
 	if err := imaging.Startup(cfg.Imaging); err != nil {
@@ -115,6 +120,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeStatus(w, http.StatusOK, "ok") })
+	// Prometheus scrapes the worker where its health is checked.
+	mux.Handle("GET /metrics", metricsHandler)
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()

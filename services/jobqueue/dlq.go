@@ -164,3 +164,47 @@ func (c *Conn) OnExhausted(fn func(context.Context, Exhausted) error) (func(), e
 	}
 	return stop, nil
 }
+
+// Backlog is what the queues hold, for the metrics: the messages each job
+// consumer has not yet delivered and those delivered but not acked, and
+// the dead letters kept.
+type Backlog struct {
+	// Pending and AckPending are by consumer name.
+	Pending, AckPending map[string]uint64
+	DeadLetters         uint64
+}
+
+// ReadBacklog reads the consumers' and the dead-letter stream's state from
+// JetStream.
+func (c *Conn) ReadBacklog(ctx context.Context) (Backlog, error) {
+	b := Backlog{Pending: map[string]uint64{}, AckPending: map[string]uint64{}}
+	for _, sc := range [][2]string{{StreamName, ConsumerName}, {DeriveStreamName, DeriveConsumerName}} {
+		cons, err := c.JS.Consumer(ctx, sc[0], sc[1])
+		if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) {
+			// No worker has started yet: nothing is queued for it.
+			b.Pending[sc[1]], b.AckPending[sc[1]] = 0, 0
+			continue
+		}
+		if err != nil {
+			return b, fmt.Errorf("consumer %s: %w", sc[1], err)
+		}
+		info, err := cons.Info(ctx)
+		if err != nil {
+			return b, fmt.Errorf("consumer %s: %w", sc[1], err)
+		}
+		b.Pending[sc[1]], b.AckPending[sc[1]] = info.NumPending, uint64(info.NumAckPending)
+	}
+	s, err := c.JS.Stream(ctx, DLQStreamName)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return b, nil
+	}
+	if err != nil {
+		return b, fmt.Errorf("stream %s: %w", DLQStreamName, err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return b, fmt.Errorf("stream %s: %w", DLQStreamName, err)
+	}
+	b.DeadLetters = info.State.Msgs
+	return b, nil
+}

@@ -157,6 +157,10 @@ type Job struct {
 	Transform *Transform `json:"transform,omitempty"`
 }
 
+// QueuedAtHeader is the NATS header with the time a job was written to the
+// outbox (RFC 3339), from which a worker measures how long it waited.
+const QueuedAtHeader = "Pixelmill-Queued-At"
+
 // DeriveSubject is where derive jobs go: a stream of their own, apart from
 // the item jobs (media.jobs.<kind>), because anyone may ask for them.
 const DeriveSubject = "media.derive.jobs"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -69,10 +70,13 @@ func insertJob(ctx context.Context, tx pgx.Tx, job *media.Job, trace map[string]
 	if err != nil {
 		return err
 	}
-	if trace == nil {
-		trace = map[string]string{}
+	headers := make(map[string]string, len(trace)+1)
+	for k, v := range trace {
+		headers[k] = v
 	}
-	if err := insertOutbox(ctx, tx, uuid.New(), job.Subject(), payload, trace); err != nil {
+	// When the job was issued, for the workers' queue-wait metric.
+	headers[media.QueuedAtHeader] = time.Now().UTC().Format(time.RFC3339Nano)
+	if err := insertOutbox(ctx, tx, uuid.New(), job.Subject(), payload, headers); err != nil {
 		return fmt.Errorf("insert job for media %d: %w", job.MediaID, err)
 	}
 	return nil
@@ -166,4 +170,29 @@ func insertEvent(ctx context.Context, tx pgx.Tx, mediaID int64, status media.Sta
 		return fmt.Errorf("insert event for media %d: %w", mediaID, err)
 	}
 	return nil
+}
+
+// Backlog is what waits in Postgres, for the metrics: outbox rows not yet
+// published and the oldest one's age; items processing and the age of the
+// oldest one's newest job.
+type Backlog struct {
+	OutboxPending    int64
+	OutboxOldest     time.Duration
+	Processing       int64
+	ProcessingOldest time.Duration
+}
+
+// ReadBacklog reads it in one query.
+func (s *OutboxStore) ReadBacklog(ctx context.Context) (Backlog, error) {
+	var b Backlog
+	var outboxAge, processingAge float64
+	err := s.db.Pool.QueryRow(ctx, `
+		SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL),
+		       COALESCE((SELECT EXTRACT(EPOCH FROM now() - min(created_at)) FROM outbox WHERE published_at IS NULL), 0),
+		       (SELECT count(*) FROM media WHERE status = 'processing'),
+		       COALESCE((SELECT EXTRACT(EPOCH FROM now() - min(job_at)) FROM media WHERE status = 'processing'), 0)`).
+		Scan(&b.OutboxPending, &outboxAge, &b.Processing, &processingAge)
+	b.OutboxOldest = time.Duration(outboxAge * float64(time.Second))
+	b.ProcessingOldest = time.Duration(processingAge * float64(time.Second))
+	return b, translate(err, "backlog")
 }

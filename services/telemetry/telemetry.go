@@ -1,6 +1,8 @@
-// Package telemetry sets up logging and tracing the same way in every
-// Pixelmill binary: slog with trace ids on every line, and OpenTelemetry
-// tracing exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+// Package telemetry sets up logging, tracing and metrics the same way in
+// every Pixelmill binary: slog with trace ids on every line, OpenTelemetry
+// tracing exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, and
+// OpenTelemetry metrics exposed for Prometheus (and pushed over OTLP with
+// the same setting).
 package telemetry
 
 import (
@@ -8,13 +10,20 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	"go.opentelemetry.io/otel/propagation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -85,4 +94,60 @@ func SetupTracing(ctx context.Context, service, otlpEndpoint string) (func(conte
 	tp := sdktrace.NewTracerProvider(opts...)
 	otel.SetTracerProvider(tp)
 	return tp.Shutdown, nil
+}
+
+// SetupMetrics installs the global meter provider: every instrument is
+// exposed in Prometheus's text format by the returned handler (served on
+// the service's metrics address), and also pushed over OTLP/HTTP every
+// 30 s when otlpEndpoint is set (the exporter reads the other standard
+// OTEL_EXPORTER_OTLP_* variables). The returned function stops the
+// provider.
+func SetupMetrics(ctx context.Context, service, otlpEndpoint string) (http.Handler, func(context.Context) error, error) {
+	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(attribute.String("service.name", service)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("otel resource: %w", err)
+	}
+	reg := prometheus.NewRegistry()
+	prom, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithoutScopeInfo())
+	if err != nil {
+		return nil, nil, fmt.Errorf("prometheus exporter: %w", err)
+	}
+	opts := []sdkmetric.Option{sdkmetric.WithResource(res), sdkmetric.WithReader(prom)}
+	if otlpEndpoint != "" {
+		exp, err := otlpmetrichttp.New(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("otlp metric exporter: %w", err)
+		}
+		opts = append(opts, sdkmetric.WithReader(sdkmetric.NewPeriodicReader(exp, sdkmetric.WithInterval(30*time.Second))))
+	}
+	mp := sdkmetric.NewMeterProvider(opts...)
+	otel.SetMeterProvider(mp)
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), mp.Shutdown, nil
+}
+
+// ServeMetrics serves h at /metrics on addr until ctx ends; an empty addr
+// serves nothing. It returns the address it listens on.
+func ServeMetrics(ctx context.Context, addr string, h http.Handler, log *slog.Logger) (string, error) {
+	if addr == "" {
+		return "", nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("metrics address %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
+			log.Error("metrics_server", "err", err)
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	return ln.Addr().String(), nil
 }

@@ -26,6 +26,9 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	_ "golang.org/x/image/webp"
 
 	"github.com/pixelmill/pixelmill/services/jobqueue"
@@ -248,6 +251,7 @@ func (s *Service) receive(ctx context.Context, up Upload, mediaKey, key string) 
 		s.removeObject(key)
 		return nil, media.File{}, readError(err)
 	}
+	uploadBytes.Add(ctx, info.Size, metric.WithAttributes(attribute.String("pixelmill.family", string(media.FamilyOf(ft.MIME)))))
 	if accepted && info.Size > limit {
 		s.removeObject(key)
 		return nil, media.File{}, media.Errorf(media.CodeTooLarge, "%s files may have at most %d bytes.", ft.MIME, limit)
@@ -496,3 +500,8 @@ func folder(t, now time.Time) string {
 	}
 	return t.UTC().Format("2006/01")
 }
+
+// uploadBytes counts the bytes of the uploads stored, by media family.
+var uploadBytes, _ = otel.Meter("github.com/pixelmill/pixelmill/api-service/internal/core").Int64Counter(
+	"pixelmill.upload.received", metric.WithUnit("By"),
+	metric.WithDescription("Bytes of uploads stored, by media family (image, audio, video, document, archive)."))

@@ -11,6 +11,9 @@ import (
 // Owns is the package's Owns: requests under either version's base.
 func (h *Handler) Owns(r *http.Request) bool { return Owns(r) }
 
+// Name is the dialect's name in metrics (pixelmill.dialect).
+func (h *Handler) Name() string { return "delivery" }
+
 // LimitsItself is false: the Delivery API is public, under the per-IP
 // limit.
 func (h *Handler) LimitsItself() bool { return false }

@@ -11,6 +11,9 @@ import (
 // Owns is the package's Owns: requests under Prefix.
 func (h *Handler) Owns(r *http.Request) bool { return Owns(r) }
 
+// Name is the dialect's name in metrics (pixelmill.dialect).
+func (h *Handler) Name() string { return "heartcore" }
+
 // LimitsItself is true: the management API needs a key and is not under
 // the per-IP limit.
 func (h *Handler) LimitsItself() bool { return true }

@@ -9,6 +9,9 @@ import "net/http"
 type Dialect interface {
 	// Register mounts the dialect's routes.
 	Register(mux *http.ServeMux)
+	// Name is the dialect's name in metrics: wordpress, v1, heartcore,
+	// delivery, imageurl.
+	Name() string
 	// Owns reports whether a request, as it arrives, is the dialect's.
 	Owns(r *http.Request) bool
 	// LimitsItself reports whether the dialect rate-limits its own
@@ -31,6 +34,17 @@ func (ds Dialects) Register(mux *http.ServeMux) {
 	for _, d := range ds {
 		d.Register(mux)
 	}
+}
+
+// Name is the name of the dialect that owns r, "" for a request none owns
+// (health checks).
+func (ds Dialects) Name(r *http.Request) string {
+	for _, d := range ds {
+		if d.Owns(r) {
+			return d.Name()
+		}
+	}
+	return ""
 }
 
 // owner is the dialect that owns r, or the first.

@@ -19,6 +19,7 @@ func (d fakeDialect) Register(mux *http.ServeMux) {
 }
 func (d fakeDialect) Owns(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, d.prefix) }
 func (d fakeDialect) LimitsItself() bool        { return d.self }
+func (d fakeDialect) Name() string              { return strings.Trim(d.prefix, "/") }
 func (d fakeDialect) TooManyRequests(w http.ResponseWriter, _ *http.Request) {
 	http.Error(w, "slow down, "+d.prefix, http.StatusTooManyRequests)
 }

@@ -13,9 +13,11 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
 )
 
 // WriteJSON writes v as JSON with status.
@@ -179,4 +181,28 @@ func HandleReadyz(checks ...Check) http.HandlerFunc {
 func ErrBodyTooLarge(err error) bool {
 	var mbe *http.MaxBytesError
 	return errors.As(err, &mbe)
+}
+
+// Routes labels each request's metrics, which the OpenTelemetry handler
+// outside records (http.server.request.duration, by method and status),
+// with its route (the pattern that matched, "unmatched" when none did)
+// and the dialect that owns it. It wraps the mux itself: only the mux's
+// own request learns the pattern.
+func Routes(mux http.Handler, dialect func(*http.Request) string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		route := r.Pattern
+		if _, path, ok := strings.Cut(route, " "); ok {
+			route = path // "GET /wp-json/wp/v2/media/{id}"
+		}
+		if route == "" {
+			route = "unmatched"
+		}
+		attrs := []attribute.KeyValue{attribute.String("http.route", route)}
+		if d := dialect(r); d != "" {
+			attrs = append(attrs, attribute.String("pixelmill.dialect", d))
+		}
+		labeler, _ := otelhttp.LabelerFromContext(r.Context())
+		labeler.Add(attrs...)
+	})
 }

@@ -1,13 +1,18 @@
 package httpx
 
 import (
+	"context"
 	"math"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	"golang.org/x/time/rate"
 )
 
@@ -149,7 +154,22 @@ func (l *RateLimiter) Take(key string, perMinute int) Decision {
 	d.Reset = now.Add(time.Duration(math.Ceil((float64(perMinute)-tokens)/perSecond)) * time.Second)
 	if !d.OK {
 		d.Retry = max(1, int(math.Ceil((1-tokens)/perSecond)))
+		refusals.Add(context.Background(), 1, metric.WithAttributes(attribute.String("pixelmill.limit", limitKind(key))))
 	}
 	d.Remaining = max(0, int(math.Floor(tokens)))
 	return d
+}
+
+// refusals counts the requests a rate limit refused, by limit: the
+// per-IP one, or a credential's (a WordPress user, a /v1 key).
+var refusals, _ = otel.Meter("github.com/pixelmill/pixelmill/api-service/internal/httpx").Int64Counter(
+	"pixelmill.ratelimit.refusals", metric.WithUnit("{request}"),
+	metric.WithDescription("Requests refused by a rate limit (429), by limit: ip or credential."))
+
+// limitKind names the limit a bucket key is of.
+func limitKind(key string) string {
+	if strings.HasPrefix(key, "ip:") {
+		return "ip"
+	}
+	return "credential"
 }

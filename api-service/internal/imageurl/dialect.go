@@ -12,6 +12,9 @@ import (
 // Owns reports the requests under Prefix.
 func (h *Handler) Owns(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, Prefix) }
 
+// Name is the dialect's name in metrics (pixelmill.dialect).
+func (h *Handler) Name() string { return "imageurl" }
+
 // LimitsItself is false: the files are public, under the per-IP limit.
 func (h *Handler) LimitsItself() bool { return false }
 

@@ -12,6 +12,9 @@ import (
 // Owns is the package's Owns: requests under Prefixes.
 func (h *Handler) Owns(r *http.Request) bool { return Owns(r) }
 
+// Name is the dialect's name in metrics (pixelmill.dialect).
+func (h *Handler) Name() string { return "v1" }
+
 // LimitsItself is true: /v1 limits per key, so the per-IP limit leaves it
 // alone.
 func (h *Handler) LimitsItself() bool { return true }

@@ -12,6 +12,10 @@ import (
 
 	"github.com/pixelmill/pixelmill/services/jobqueue"
 	"github.com/pixelmill/pixelmill/services/media"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Store is what deliveries need of the webhook store.
@@ -163,20 +167,25 @@ func (d *Dispatcher) send(ctx context.Context, msg jetstream.Msg) {
 		d.log.WarnContext(ctx, "webhook_record_failed", "webhook_id", h.ID, "err", err)
 	}
 	log := d.log.With("webhook_id", h.ID, "event_id", del.Event.ID, "attempt", attempt, "status", status)
+	outcome := "delivered"
 	switch {
 	case derr == nil:
 		_ = msg.Ack()
 		log.InfoContext(ctx, "webhook_delivered")
 	case errors.Is(ctx.Err(), context.Canceled):
 		_ = msg.Nak() // shutting down: another replica takes it now
+		outcome = "interrupted"
 	case attempt >= uint64(d.maxAttempts):
 		_ = msg.TermWithReason("webhook gave up: " + errText)
 		log.WarnContext(ctx, "webhook_abandoned", "err", derr)
+		outcome = "abandoned"
 	default:
 		delay := Backoff(int(attempt))
 		_ = msg.NakWithDelay(delay)
 		log.InfoContext(ctx, "webhook_retry", "err", derr, "retry_in", delay.String())
+		outcome = "retried"
 	}
+	deliveries.Add(ctx, 1, metric.WithAttributes(attribute.String("outcome", outcome)))
 }
 
 func toBody(ev media.Event) Body {
@@ -187,3 +196,9 @@ func toBody(ev media.Event) Body {
 	}
 	return b
 }
+
+// deliveries counts webhook delivery attempts by outcome: delivered,
+// retried, abandoned (the last attempt failed) or interrupted (shutdown).
+var deliveries, _ = otel.Meter("github.com/pixelmill/pixelmill/api-service/internal/webhook").Int64Counter(
+	"pixelmill.webhook.deliveries", metric.WithUnit("{attempt}"),
+	metric.WithDescription("Webhook delivery attempts, by outcome: delivered, retried, abandoned, interrupted."))

@@ -12,6 +12,9 @@ import (
 // Owns is the package's Owns: the REST API's requests.
 func (h *Handler) Owns(r *http.Request) bool { return Owns(r) }
 
+// Name is the dialect's name in metrics (pixelmill.dialect).
+func (h *Handler) Name() string { return "wordpress" }
+
 // LimitsItself is false: WordPress's requests are under the per-IP limit.
 func (h *Handler) LimitsItself() bool { return false }
 

@@ -112,3 +112,14 @@ func (l Library) LogValue() slog.Value {
 // headerConfig is the build summary in the libvips headers this package
 // was compiled against (which libraries it found: spng, libexif, libhwy…).
 func headerConfig() string { return C.VIPS_CONFIG }
+
+// Memory is what libvips has allocated now and at most since start, in
+// bytes; ok is false before Startup.
+func Memory() (now, high int64, ok bool) {
+	if ready() != nil {
+		return 0, 0, false
+	}
+	var s vips.MemoryStats
+	vips.ReadVipsMemStats(&s)
+	return s.Mem, s.MemHigh, true
+}

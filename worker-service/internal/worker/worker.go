@@ -186,6 +186,7 @@ func (w *Worker) handle(parent context.Context, msg jetstream.Msg) {
 	log := w.log.With("media_id", job.MediaID, "job_seq", job.Seq, "delivery", delivery)
 
 	stopBeat := heartbeat(ctx, msg, w.cfg.AckWait)
+	ended := observeStart(ctx, msg, job)
 	start := time.Now()
 	log.InfoContext(ctx, "job_started", "kind", string(job.Kind))
 	var tm phases
@@ -197,12 +198,14 @@ func (w *Worker) handle(parent context.Context, msg jetstream.Msg) {
 		// Logged before the ack: the result is recorded, and a redelivery
 		// after a crash right here is dropped as already recorded.
 		log.InfoContext(ctx, "job_done", append([]any{"duration_ms", time.Since(start).Milliseconds()}, tm.attrs()...)...)
+		ended("done")
 		if err := msg.DoubleAck(ctx); err != nil {
 			log.WarnContext(ctx, "ack_failed", "err", err)
 		}
 	case errors.Is(err, errDrop):
 		_ = msg.Ack()
 		log.InfoContext(ctx, "job_dropped", "reason", err.Error())
+		ended("dropped")
 	case imaging.IsInputError(err) || delivery >= uint64(w.cfg.MaxDeliver):
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
@@ -214,6 +217,7 @@ func (w *Worker) handle(parent context.Context, msg jetstream.Msg) {
 			if ferr := w.recordFinal(ctx, job, reason); ferr != nil {
 				log.ErrorContext(ctx, "record_failure_failed", "err", ferr)
 				_ = msg.NakWithDelay(5 * time.Second)
+				ended("retried")
 				return
 			}
 		}
@@ -224,16 +228,19 @@ func (w *Worker) handle(parent context.Context, msg jetstream.Msg) {
 			if derr := w.events.PublishDLQ(ctx, string(job.Kind), msg.Data(), reason, int(delivery), jobqueue.InjectTrace(ctx)); derr != nil {
 				log.ErrorContext(ctx, "dead_letter_failed", "err", derr)
 				_ = msg.NakWithDelay(5 * time.Second)
+				ended("retried")
 				return
 			}
 		}
 		_ = msg.TermWithReason(reason)
 		log.WarnContext(ctx, "job_failed", "reason", reason, "err", err)
+		ended("failed")
 	default:
 		span.RecordError(err)
 		delay := backoff(delivery, w.cfg.RetryBase, w.cfg.RetryMax)
 		_ = msg.NakWithDelay(delay)
 		log.WarnContext(ctx, "job_retry", "err", err, "retry_in", delay.String())
+		ended("retried")
 	}
 }
 

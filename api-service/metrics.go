@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/pixelmill/pixelmill/services/jobqueue"
+	"github.com/pixelmill/pixelmill/services/postgres"
+)
+
+// observeBacklog registers the gauges read at each scrape from Postgres
+// (outbox rows pending and the oldest's age; items processing and the
+// oldest's age) and from JetStream (each job consumer's pending and
+// unacknowledged messages; dead letters). Every replica reports the same
+// values: a dashboard takes their max.
+func observeBacklog(outbox *postgres.OutboxStore, nc *jobqueue.Conn, log *slog.Logger) error {
+	m := otel.Meter("github.com/pixelmill/pixelmill/api-service")
+	outboxPending, err1 := m.Int64ObservableGauge("pixelmill.outbox.pending", metric.WithUnit("{message}"),
+		metric.WithDescription("Outbox rows (jobs and events) not yet published to NATS."))
+	outboxAge, err2 := m.Float64ObservableGauge("pixelmill.outbox.oldest.age", metric.WithUnit("s"),
+		metric.WithDescription("Age of the oldest outbox row not yet published."))
+	processing, err3 := m.Int64ObservableGauge("pixelmill.items.processing", metric.WithUnit("{item}"),
+		metric.WithDescription("Items whose processing has not ended."))
+	processingAge, err4 := m.Float64ObservableGauge("pixelmill.items.processing.oldest.age", metric.WithUnit("s"),
+		metric.WithDescription("Age of the newest job of the item processing longest."))
+	pending, err5 := m.Int64ObservableGauge("pixelmill.queue.pending", metric.WithUnit("{message}"),
+		metric.WithDescription("Jobs a consumer has not yet delivered (its lag), by consumer."))
+	ackPending, err6 := m.Int64ObservableGauge("pixelmill.queue.ack_pending", metric.WithUnit("{message}"),
+		metric.WithDescription("Jobs delivered and not yet acknowledged, by consumer."))
+	dead, err7 := m.Int64ObservableGauge("pixelmill.deadletters", metric.WithUnit("{message}"),
+		metric.WithDescription("Dead letters kept in MEDIA_DLQ."))
+	for _, err := range []error{err1, err2, err3, err4, err5, err6, err7} {
+		if err != nil {
+			return err
+		}
+	}
+	_, err := m.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if b, err := outbox.ReadBacklog(ctx); err != nil {
+			log.WarnContext(ctx, "metrics_backlog", "err", err)
+		} else {
+			o.ObserveInt64(outboxPending, b.OutboxPending)
+			o.ObserveFloat64(outboxAge, b.OutboxOldest.Seconds())
+			o.ObserveInt64(processing, b.Processing)
+			o.ObserveFloat64(processingAge, b.ProcessingOldest.Seconds())
+		}
+		if q, err := nc.ReadBacklog(ctx); err != nil {
+			log.WarnContext(ctx, "metrics_queues", "err", err)
+		} else {
+			for name, n := range q.Pending {
+				o.ObserveInt64(pending, int64(n), metric.WithAttributes(attribute.String("consumer", name)))
+			}
+			for name, n := range q.AckPending {
+				o.ObserveInt64(ackPending, int64(n), metric.WithAttributes(attribute.String("consumer", name)))
+			}
+			o.ObserveInt64(dead, int64(q.DeadLetters))
+		}
+		return nil
+	}, outboxPending, outboxAge, processing, processingAge, pending, ackPending, dead)
+	return err
+}
