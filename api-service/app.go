@@ -236,7 +236,9 @@ func newServer(cfg Config, d *deps, a *app, dialects httpx.Dialects, log *slog.L
 		// CORS outside the rate limit: preflights are answered (or, for
 		// WordPress, let through) unlimited, and a 429 carries the headers
 		// a page needs to read it.
-		Handler:           httpx.Middleware(cors.Middleware(a.limiter.Middleware(wp.Rewrite(httpx.Routes(mux, dialects.Name)), dialects.LimitsItself, dialects.TooManyRequests)), log, "api-service"),
+		// The client's address is settled first, for every layer after.
+		Handler: httpx.RealIP(httpx.Middleware(cors.Middleware(a.limiter.Middleware(wp.Rewrite(httpx.Routes(mux, dialects.Name)),
+			dialects.LimitsItself, dialects.TooManyRequests)), log, "api-service"), cfg.TrustedProxies),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}, nil

@@ -32,11 +32,14 @@ type Config struct {
 	SiteLocation   *time.Location
 	Upkeep         core.UpkeepConfig     // PIXELMILL_UPKEEP_EVERY, PIXELMILL_STUCK_AFTER, PIXELMILL_STUCK_MAX_REISSUES, PIXELMILL_ORPHAN_AFTER
 	RateLimit      httpx.RateLimitConfig // PIXELMILL_RATE_LIMIT_ANON, PIXELMILL_RATE_LIMIT_AUTH
-	URLSigningKey  string                // PIXELMILL_URL_SIGNING_KEY: shared by every replica
-	SignedURLTTL   time.Duration         // PIXELMILL_SIGNED_URL_TTL
-	LogFormat      string                // PIXELMILL_LOG_FORMAT: json or text
-	LogLevel       string                // PIXELMILL_LOG_LEVEL
-	OTLPEndpoint   string                // OTEL_EXPORTER_OTLP_ENDPOINT
+	// TrustedProxies are the peers whose forwarding headers name the client
+	// (PIXELMILL_TRUSTED_PROXIES); none by default.
+	TrustedProxies httpx.TrustedProxies
+	URLSigningKey  string        // PIXELMILL_URL_SIGNING_KEY: shared by every replica
+	SignedURLTTL   time.Duration // PIXELMILL_SIGNED_URL_TTL
+	LogFormat      string        // PIXELMILL_LOG_FORMAT: json or text
+	LogLevel       string        // PIXELMILL_LOG_LEVEL
+	OTLPEndpoint   string        // OTEL_EXPORTER_OTLP_ENDPOINT
 	// MetricsAddr serves /metrics for Prometheus (PIXELMILL_METRICS_ADDR),
 	// on its own listener; empty serves none.
 	MetricsAddr string
@@ -84,6 +87,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		AdminPassword:  env.String("PIXELMILL_ADMIN_PASSWORD", ""),
 		MaxUploadBytes: env.Int64("PIXELMILL_MAX_UPLOAD_BYTES", 512<<20),
 		AllowSVG:       env.Bool("PIXELMILL_ALLOW_SVG", false),
+		TrustedProxies: trustedProxies(env),
 		SiteTimezone:   env.String("PIXELMILL_SITE_TIMEZONE", "UTC"),
 		URLSigningKey:  env.String("PIXELMILL_URL_SIGNING_KEY", ""),
 		SignedURLTTL:   env.Duration("PIXELMILL_SIGNED_URL_TTL", time.Hour),
@@ -197,6 +201,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Any("url_signing_key", config.Masked(c.URLSigningKey)),
 		slog.Duration("signed_url_ttl", c.SignedURLTTL),
 		slog.Int("rate_limit_auth", c.RateLimit.AuthPerMinute),
+		slog.Int("trusted_proxies", len(c.TrustedProxies)),
 		slog.Duration("orphan_after", c.Upkeep.OrphanAfter),
 		slog.String("database_url", config.MaskURL(c.Postgres.URL)),
 		slog.String("nats_url", c.JobQueue.URL),
@@ -226,4 +231,12 @@ func (c Config) LogValue() slog.Value {
 		slog.String("cors_public_origins", strings.Join(c.CORS.PublicOrigins, ",")),
 		slog.Duration("cors_max_age", c.CORS.MaxAge),
 	)
+}
+
+// trustedProxies reads PIXELMILL_TRUSTED_PROXIES; a bad value is
+// remembered by env.
+func trustedProxies(env *config.Env) httpx.TrustedProxies {
+	t, err := httpx.ParseTrustedProxies(env.String("PIXELMILL_TRUSTED_PROXIES", ""))
+	env.Check("PIXELMILL_TRUSTED_PROXIES", err)
+	return t
 }

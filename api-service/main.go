@@ -67,7 +67,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	if err != nil {
 		return err
 	}
-	shutdownTracing, err := telemetry.SetupTracing(ctx, "api-service", cfg.OTLPEndpoint)
+	host, _ := os.Hostname()
+	shutdownTracing, err := telemetry.SetupTracing(ctx, "api-service", host, cfg.OTLPEndpoint)
 	if err != nil {
 		return err
 	}

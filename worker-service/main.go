@@ -78,7 +78,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	log = log.With("worker", cfg.Name)
-	shutdownTracing, err := telemetry.SetupTracing(ctx, "worker-service", cfg.OTLPEndpoint)
+	shutdownTracing, err := telemetry.SetupTracing(ctx, "worker-service", cfg.Name, cfg.OTLPEndpoint)
 	if err != nil {
 		return err
 	}

@@ -71,19 +71,24 @@ func (h traceHandler) WithGroup(n string) slog.Handler { return traceHandler{h.H
 // exporter reads the other standard OTEL_EXPORTER_OTLP_* variables itself,
 // and the sampler follows OTEL_TRACES_SAMPLER. Without an exporter nothing
 // is sampled: a recorded span nobody exports costs a request its
-// attributes' allocations for nothing. The returned function flushes and
+// attributes' allocations for nothing. instance names this process on its
+// resource (service.instance.id: a worker's name, a host's), so a trace
+// shows which worker did which job. The returned function flushes and
 // stops the provider.
-func SetupTracing(ctx context.Context, service, otlpEndpoint string) (func(context.Context) error, error) {
+func SetupTracing(ctx context.Context, service, instance, otlpEndpoint string) (func(context.Context) error, error) {
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	// Schemaless, so the SDK's own semantic-convention version never
 	// conflicts with ours.
-	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(attribute.String("service.name", service)))
+	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(
+		attribute.String("service.name", service), attribute.String("service.instance.id", instance)))
 	if err != nil {
 		return nil, fmt.Errorf("otel resource: %w", err)
 	}
 	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
 	if otlpEndpoint != "" {
-		exp, err := otlptracehttp.New(ctx)
+		// The endpoint as configured (OTEL_EXPORTER_OTLP_ENDPOINT's
+		// meaning: a base URL), not as the process environment has it.
+		exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(strings.TrimRight(otlpEndpoint, "/")+"/v1/traces"))
 		if err != nil {
 			return nil, fmt.Errorf("otlp exporter: %w", err)
 		}
@@ -114,7 +119,7 @@ func SetupMetrics(ctx context.Context, service, otlpEndpoint string) (http.Handl
 	}
 	opts := []sdkmetric.Option{sdkmetric.WithResource(res), sdkmetric.WithReader(prom)}
 	if otlpEndpoint != "" {
-		exp, err := otlpmetrichttp.New(ctx)
+		exp, err := otlpmetrichttp.New(ctx, otlpmetrichttp.WithEndpointURL(strings.TrimRight(otlpEndpoint, "/")+"/v1/metrics"))
 		if err != nil {
 			return nil, nil, fmt.Errorf("otlp metric exporter: %w", err)
 		}

@@ -15,7 +15,7 @@ import (
 // ids that reach the logs and cross a message's headers to the next
 // process, so a file's log lines still share a trace id.
 func TestTracingWithoutExporter(t *testing.T) {
-	shutdown, err := SetupTracing(t.Context(), "test", "")
+	shutdown, err := SetupTracing(t.Context(), "test", "test-1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
