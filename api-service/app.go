@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel/metric"
 	"io"
 	"log/slog"
 	"net/http"
@@ -157,10 +158,15 @@ func (a *app) Close() {
 type background struct {
 	stop func()
 	done chan struct{}
+	// observing reads the backlog gauges at each scrape.
+	observing metric.Registration
 }
 
 // Stop ends the background work, after one last relay pass.
 func (b *background) Stop() {
+	if b.observing != nil {
+		_ = b.observing.Unregister()
+	}
 	b.stop()
 	<-b.done
 }
@@ -186,10 +192,12 @@ func startBackground(ctx context.Context, cfg Config, d *deps, a *app, log *slog
 		go d.db.Listen(bctx, postgres.MediaChannel, log, a.svc.Cache.OnListen)
 	}
 	go a.svc.RunUpkeep(bctx, cfg.Upkeep)
-	if err := observeBacklog(postgres.NewOutboxStore(d.db), d.nc, log); err != nil {
+	observing, err := observeBacklog(postgres.NewOutboxStore(d.db), d.nc, log)
+	if err != nil {
 		stop()
 		return nil, err
 	}
+	b.observing = observing
 	dispatcher := webhook.NewDispatcher(a.keys, d.nc, sender, log, cfg.WebhookMaxAttempts)
 	go func() {
 		if err := retry(bctx, log, "webhooks", func() error { return dispatcher.Run(bctx) }); err != nil && bctx.Err() == nil {

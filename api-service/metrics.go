@@ -18,7 +18,8 @@ import (
 // oldest's age) and from JetStream (each job consumer's pending and
 // unacknowledged messages; dead letters). Every replica reports the same
 // values: a dashboard takes their max.
-func observeBacklog(outbox *postgres.OutboxStore, nc *jobqueue.Conn, log *slog.Logger) error {
+// The returned registration ends the observations.
+func observeBacklog(outbox *postgres.OutboxStore, nc *jobqueue.Conn, log *slog.Logger) (metric.Registration, error) {
 	m := otel.Meter("github.com/pixelmill/pixelmill/api-service")
 	outboxPending, err1 := m.Int64ObservableGauge("pixelmill.outbox.pending", metric.WithUnit("{message}"),
 		metric.WithDescription("Outbox rows (jobs and events) not yet published to NATS."))
@@ -36,10 +37,10 @@ func observeBacklog(outbox *postgres.OutboxStore, nc *jobqueue.Conn, log *slog.L
 		metric.WithDescription("Dead letters kept in MEDIA_DLQ."))
 	for _, err := range []error{err1, err2, err3, err4, err5, err6, err7} {
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	_, err := m.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+	return m.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
 		if b, err := outbox.ReadBacklog(ctx); err != nil {
@@ -63,5 +64,4 @@ func observeBacklog(outbox *postgres.OutboxStore, nc *jobqueue.Conn, log *slog.L
 		}
 		return nil
 	}, outboxPending, outboxAge, processing, processingAge, pending, ackPending, dead)
-	return err
 }

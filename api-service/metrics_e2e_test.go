@@ -2,13 +2,17 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // scrape reads a Prometheus text page into sums by metric name (every
@@ -87,12 +91,10 @@ func TestMetrics(t *testing.T) {
 	// The key allows 2 requests a minute: the third is refused.
 	key.do("GET", "/v1/media", nil, nil)
 	v1Expect(t, key.do("GET", "/v1/media", nil, nil), 429, "rate_limited")
-	// The receiver answers a first attempt 503; any attempt counts. The
-	// dispatcher's consumer is shared by every stack of the test run, so
-	// it may first work through events other tests left.
-	waitFor(t, 3*time.Minute, "a webhook delivery attempt", func() bool {
+	// The receiver answers a first attempt 503; any attempt counts.
+	waitFor(t, time.Minute, "a webhook delivery attempt", func() bool {
 		sums, _ := scrape(t, api)
-		return sums["pixelmill_webhook_deliveries_total"] >= 1
+		return sums["pixelmill_webhook_deliveries_total"] > before["pixelmill_webhook_deliveries_total"]
 	})
 
 	after, apiLabels := scrape(t, api)
@@ -134,7 +136,82 @@ func TestMetrics(t *testing.T) {
 	if work["pixelmill_vips_memory_bytes"] <= 0 {
 		t.Errorf("worker: libvips memory %v", work["pixelmill_vips_memory_bytes"])
 	}
+	// Every metric the alert rules and the dashboard name is exported.
+	for _, file := range []string{"../deploy/prometheus/alerts.yml", "../deploy/grafana/pixelmill.json"} {
+		for _, name := range namedMetrics(t, file) {
+			_, inAPI := after[name]
+			_, inWorker := work[name]
+			if !inAPI && !inWorker {
+				t.Errorf("%s names %s, which no service exports", file, name)
+			}
+		}
+	}
 	if ls := strings.Join(workLabels["pixelmill_jobs_total"], "\n"); !strings.Contains(ls, `kind="audio"`) || !strings.Contains(ls, `outcome="failed"`) || !strings.Contains(ls, `outcome="done"`) {
 		t.Errorf("worker job series lack a kind or an outcome:\n%s", ls)
 	}
 }
+
+// namedMetrics are the metric names in a rules file's or a dashboard's
+// expressions, which must parse as YAML or JSON.
+func namedMetrics(t *testing.T, file string) []string {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exprs []string
+	if strings.HasSuffix(file, ".json") {
+		var dash struct {
+			Panels []struct {
+				Targets []struct {
+					Expr string `json:"expr"`
+				} `json:"targets"`
+			} `json:"panels"`
+		}
+		if err := json.Unmarshal(data, &dash); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		for _, p := range dash.Panels {
+			for _, tg := range p.Targets {
+				exprs = append(exprs, tg.Expr)
+			}
+		}
+	} else {
+		var rules struct {
+			Groups []struct {
+				Rules []struct {
+					Alert string `yaml:"alert"`
+					Expr  string `yaml:"expr"`
+				} `yaml:"rules"`
+			} `yaml:"groups"`
+		}
+		if err := yaml.Unmarshal(data, &rules); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		for _, g := range rules.Groups {
+			for _, r := range g.Rules {
+				exprs = append(exprs, r.Expr)
+			}
+		}
+	}
+	if len(exprs) < 5 {
+		t.Fatalf("%s: %d expressions", file, len(exprs))
+	}
+	seen := map[string]bool{}
+	var names []string
+	for _, e := range exprs {
+		// Label names (in by (…) and in selectors) are not metrics.
+		e = labelParts.ReplaceAllString(e, "")
+		for _, n := range metricName.FindAllString(e, -1) {
+			if !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+	}
+	return names
+}
+
+var labelParts = regexp.MustCompile(`by \([^)]*\)|\{[^}]*\}`)
+
+var metricName = regexp.MustCompile(`\b(pixelmill_[a-z_]+|http_server_[a-z_]+)\b`)

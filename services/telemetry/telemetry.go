@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -105,9 +106,31 @@ func SetupTracing(ctx context.Context, service, instance, otlpEndpoint string) (
 // exposed in Prometheus's text format by the returned handler (served on
 // the service's metrics address), and also pushed over OTLP/HTTP every
 // 30 s when otlpEndpoint is set (the exporter reads the other standard
-// OTEL_EXPORTER_OTLP_* variables). The returned function stops the
-// provider.
+// OTEL_EXPORTER_OTLP_* variables). The returned function flushes what
+// OTLP has not sent yet.
+//
+// The provider is made once a process: OpenTelemetry binds the
+// instruments made before it (package variables) to the first provider
+// installed, never to a later one, so a second service started in the same
+// process (the tests start many) must share the first's.
 func SetupMetrics(ctx context.Context, service, otlpEndpoint string) (http.Handler, func(context.Context) error, error) {
+	metricsOnce.Do(func() {
+		metricsHandler, metricsProvider, metricsErr = newMetrics(ctx, service, otlpEndpoint)
+	})
+	if metricsErr != nil {
+		return nil, nil, metricsErr
+	}
+	return metricsHandler, metricsProvider.ForceFlush, nil
+}
+
+var (
+	metricsOnce     sync.Once
+	metricsHandler  http.Handler
+	metricsProvider *sdkmetric.MeterProvider
+	metricsErr      error
+)
+
+func newMetrics(ctx context.Context, service, otlpEndpoint string) (http.Handler, *sdkmetric.MeterProvider, error) {
 	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(attribute.String("service.name", service)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("otel resource: %w", err)
@@ -127,7 +150,7 @@ func SetupMetrics(ctx context.Context, service, otlpEndpoint string) (http.Handl
 	}
 	mp := sdkmetric.NewMeterProvider(opts...)
 	otel.SetMeterProvider(mp)
-	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), mp.Shutdown, nil
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), mp, nil
 }
 
 // ServeMetrics serves h at /metrics on addr until ctx ends; an empty addr
