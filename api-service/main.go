@@ -30,9 +30,14 @@ Heartcore and the Media Delivery API, /v1) over one core: uploads go to S3,
 jobs to NATS JetStream through a Postgres outbox, items to Postgres.
 
 Usage:
-  api-service            serve until SIGINT or SIGTERM, then shut down gracefully
-  api-service version    print the build and exit
-  api-service --help     print this and exit
+  api-service               serve until SIGINT or SIGTERM, then shut down gracefully
+  api-service health        exit 0 when the service on PIXELMILL_HTTP_ADDR is ready
+                            (Postgres, NATS and S3 answer), 1 otherwise: a container
+                            health check
+  api-service migrate       apply the database migrations this build carries and exit
+  api-service requeue ID... give items new jobs for their missing files
+  api-service version       print the build and exit
+  api-service --help        print this and exit
 
 Configuration is environment variables (PIXELMILL_*), listed in README.md.
 `
@@ -41,12 +46,16 @@ func main() {
 	if cli.Handle(os.Args[1:], "api-service", usage, os.Stdout) {
 		return
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if code, ok := command(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); ok {
+		stop()
+		os.Exit(code)
+	}
 	if len(os.Args) > 1 {
 		fmt.Fprintf(os.Stderr, "api-service: unknown command %q\n%s", os.Args[1], strings.TrimLeft(usage, "\n"))
 		os.Exit(2)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if err := run(ctx, os.Getenv, os.Stdout, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "api-service:", err)
 		os.Exit(1)

@@ -37,6 +37,9 @@ Run as many as the load needs; they share one durable consumer.
 Usage:
   worker-service            run a worker until SIGINT or SIGTERM, then drain
   worker-service dlq ...    list or replay dead-lettered jobs (dlq --help)
+  worker-service health     exit 0 when the worker on PIXELMILL_WORKER_HTTP_ADDR is ready
+                            (Postgres, NATS and S3 answer), 1 otherwise: a container
+                            health check
   worker-service version    print the build and exit
   worker-service --help     print this and exit
 
@@ -49,6 +52,13 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && os.Args[1] == "health" {
+		if err := health(ctx, os.Getenv); err != nil {
+			fmt.Fprintln(os.Stderr, "worker-service health:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] != "dlq" {
 		fmt.Fprintf(os.Stderr, "worker-service: unknown command %q\n%s", os.Args[1], strings.TrimLeft(usage, "\n"))
 		os.Exit(2)

@@ -88,6 +88,13 @@ func (db *DB) Ping(ctx context.Context) error { return db.Pool.Ping(ctx) }
 // migrators (several API replicas starting at once) with an advisory lock.
 func (db *DB) Migrate(ctx context.Context) error { return db.MigrateTo(ctx, -1) }
 
+// SchemaVersion is the number of the last migration applied.
+func (db *DB) SchemaVersion(ctx context.Context) (int32, error) {
+	var v int32
+	err := db.Pool.QueryRow(ctx, `SELECT version FROM pixelmill_schema_version`).Scan(&v)
+	return v, err
+}
+
 // MigrateTo applies or reverts the embedded migrations up to version
 // (their number: 12 for 012_…; -1 for the last). A test of a migration
 // that moves rows uses it to write rows as the schema before it had them.
