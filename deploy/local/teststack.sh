@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # teststack.sh is sourced by test.sh and chaos.sh: it prepares what every
 # test run needs (tools, real-photo fixtures) and starts a throwaway
-# Postgres, NATS and MinIO on free loopback ports, torn down at exit.
+# Postgres, NATS and MinIO on free loopback ports, and a second S3 server
+# (versitygw) for the object-store suite, torn down at exit.
 #
 #   . deploy/local/teststack.sh
 #   pm_test_prepare            # tools and fixtures; exports PIXELMILL_TESTDATA_DIR, and
@@ -47,9 +48,42 @@ pm_test_stack() {
 	unset PIXELMILL_DATABASE_URL PIXELMILL_NATS_URL PIXELMILL_S3_ENDPOINT PIXELMILL_S3_ACCESS_KEY PIXELMILL_S3_SECRET_KEY
 	# glibc arenas: see NOTES on RSS growth with libvips.
 	export MALLOC_ARENA_MAX=2
+	pm_test_s3b
+}
+
+# pm_test_s3b starts the second S3 server (the Versity S3 Gateway on a
+# directory of the stack) on a free port, for the object-store suite, and
+# exports PIXELMILL_TEST_S3B_*. It stops with the stack's cleanup.
+pm_test_s3b() {
+	local bin port i
+	bin=$("$PM_LOCAL_DIR/tools.sh" path versitygw)
+	mkdir -p "$PM_TEST_STACK/versitygw/data"
+	for i in 1 2 3 4 5; do
+		port=$((20000 + RANDOM % 12000))
+		"$bin" --port "127.0.0.1:$port" --access pixelmill-s3b --secret pixelmill-s3b-secret \
+			posix "$PM_TEST_STACK/versitygw/data" >"$PM_TEST_STACK/versitygw/log" 2>&1 &
+		PM_TEST_S3B_PID=$!
+		for _ in $(seq 50); do
+			if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
+				echo "stack: versitygw: ready on 127.0.0.1:$port" >&2
+				export PIXELMILL_TEST_S3B_NAME=versitygw PIXELMILL_TEST_S3B_ENDPOINT=127.0.0.1:$port
+				export PIXELMILL_TEST_S3B_ACCESS_KEY=pixelmill-s3b PIXELMILL_TEST_S3B_SECRET_KEY=pixelmill-s3b-secret
+				return 0
+			fi
+			kill -0 "$PM_TEST_S3B_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$PM_TEST_S3B_PID" 2>/dev/null || true
+	done
+	echo "stack: versitygw did not start; see $PM_TEST_STACK/versitygw/log" >&2
+	return 1
 }
 
 pm_test_stack_cleanup() {
+	if [ -n "${PM_TEST_S3B_PID:-}" ]; then
+		kill "$PM_TEST_S3B_PID" 2>/dev/null || true
+		wait "$PM_TEST_S3B_PID" 2>/dev/null || true
+	fi
 	"$PM_LOCAL_DIR/stack.sh" stop "$PM_TEST_STACK" >/dev/null 2>&1 || true
 	if [ "${PIXELMILL_TEST_KEEP:-}" = 1 ]; then
 		echo "$PM_TEST_NAME: stack kept in $PM_TEST_STACK"

@@ -29,6 +29,12 @@ PM_NATS_MODULE=github.com/nats-io/nats-server/v2
 PM_NATS_VERSION=v2.14.9
 PM_MINIO_MODULE=github.com/minio/minio
 PM_MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+# The second S3 server make test runs the object-store suite against, one
+# that is not MinIO (whose server repository was archived in 2026): the
+# Versity S3 Gateway on a POSIX directory (Apache-2.0, about a minute to
+# build once).
+PM_VERSITYGW_MODULE=github.com/versity/versitygw/cmd/versitygw
+PM_VERSITYGW_VERSION=v1.8.0
 # PM_PG_MIN_MAJOR is the oldest PostgreSQL the migrations are written for.
 PM_PG_MIN_MAJOR=15
 # PM_DEB_PACKAGES are the Debian packages the stack and the scripts need.
@@ -229,6 +235,10 @@ pm_tools_minio() {
 	pm_tools_go_tool minio "$PM_MINIO_MODULE" "$PM_MINIO_VERSION" minio
 }
 
+pm_tools_versitygw() {
+	pm_tools_go_tool versitygw "$PM_VERSITYGW_MODULE" "$PM_VERSITYGW_VERSION" versitygw
+}
+
 # pm_tools_libvips_prefix prints where the pinned libvips lives. The name
 # carries libvips' version and a hash of everything that shapes the build
 # (both pins, the options, the Debian release it links against), so a new
@@ -412,6 +422,7 @@ pm_tools_ensure() {
 	pm_tools_pg_bin >/dev/null
 	pm_tools_nats_server >/dev/null
 	pm_tools_minio >/dev/null
+	pm_tools_versitygw >/dev/null
 	pm_tools_libvips >/dev/null
 }
 
@@ -420,11 +431,12 @@ pm_tools_path() {
 	case ${1:-} in
 	nats-server) pm_tools_nats_server ;;
 	minio) pm_tools_minio ;;
+	versitygw) pm_tools_versitygw ;;
 	libvips) pm_tools_libvips ;;
 	pg_bin)
 		pm_tools_pg_bin 2>/dev/null || { pm_tools_ensure_debs && pm_tools_pg_bin; }
 		;;
-	*) pm_tools_die "unknown tool '${1:-}' (want nats-server, minio, pg_bin or libvips)" ;;
+	*) pm_tools_die "unknown tool '${1:-}' (want nats-server, minio, versitygw, pg_bin or libvips)" ;;
 	esac
 }
 

@@ -33,11 +33,42 @@ func Config(t testing.TB) objstore.Config {
 	return c
 }
 
-// NewStore returns a store on a new bucket that is emptied and removed at
-// cleanup.
+// NewStore returns a store on a new MinIO bucket that is emptied and
+// removed at cleanup.
 func NewStore(t testing.TB) (*objstore.Store, objstore.Config) {
 	t.Helper()
 	cfg := Config(t)
+	return Open(t, cfg), cfg
+}
+
+// Server is one S3 server `make test` runs.
+type Server struct {
+	Name   string // "minio", "versitygw"
+	Config objstore.Config
+}
+
+// Servers are every S3 server `make test` runs: MinIO (PIXELMILL_TEST_S3_*)
+// and a second one that is not MinIO (PIXELMILL_TEST_S3B_*), each with a
+// fresh bucket name. It fails the test when either is missing.
+func Servers(t testing.TB) []Server {
+	t.Helper()
+	second := objstore.Config{
+		Endpoint:  os.Getenv("PIXELMILL_TEST_S3B_ENDPOINT"),
+		AccessKey: os.Getenv("PIXELMILL_TEST_S3B_ACCESS_KEY"),
+		SecretKey: os.Getenv("PIXELMILL_TEST_S3B_SECRET_KEY"),
+		Region:    "us-east-1",
+		Bucket:    fmt.Sprintf("pmtest-%d-%d-%d", os.Getpid(), time.Now().UnixNano()%1e6, counter.Add(1)),
+	}
+	if second.Endpoint == "" {
+		t.Fatal("PIXELMILL_TEST_S3B_ENDPOINT is not set: run the tests with `make test`, which starts a second S3 server")
+	}
+	return []Server{{"minio", Config(t)}, {os.Getenv("PIXELMILL_TEST_S3B_NAME"), second}}
+}
+
+// Open returns a store on cfg's bucket, created now and emptied and
+// removed at cleanup.
+func Open(t testing.TB, cfg objstore.Config) *objstore.Store {
+	t.Helper()
 	s, err := objstore.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -57,5 +88,5 @@ func NewStore(t testing.TB) (*objstore.Store, objstore.Config) {
 			t.Errorf("remove bucket %s: %v", cfg.Bucket, err)
 		}
 	})
-	return s, cfg
+	return s
 }
