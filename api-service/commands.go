@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -78,7 +79,7 @@ func migrate(ctx context.Context, getenv func(string) string, out io.Writer) err
 // the running API replicas' relays publish it.
 func requeue(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: api-service requeue ID...")
+		return errors.New("usage: api-service requeue ID [ID]")
 	}
 	var ids []int64
 	for _, a := range args {
