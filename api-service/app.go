@@ -158,6 +158,8 @@ func (a *app) Close() {
 type background struct {
 	stop func()
 	done chan struct{}
+	// beat ends once the replica has left the replicas' table.
+	beat chan struct{}
 	// observing reads the backlog gauges at each scrape.
 	observing metric.Registration
 }
@@ -169,6 +171,7 @@ func (b *background) Stop() {
 	}
 	b.stop()
 	<-b.done
+	<-b.beat
 }
 
 // startBackground starts the work beside the requests, on a context of its
@@ -179,7 +182,8 @@ func startBackground(ctx context.Context, cfg Config, d *deps, a *app, log *slog
 		return nil, err
 	}
 	bctx, stop := context.WithCancel(context.Background())
-	b := &background{stop: stop, done: make(chan struct{})}
+	b := &background{stop: stop, done: make(chan struct{}), beat: make(chan struct{})}
+	go func() { defer close(b.beat); beatReplica(bctx, postgres.NewReplicaStore(d.db), a.limiter, log) }()
 	go func() { defer close(b.done); a.relay.Run(bctx) }()
 	// Any process's commit to the outbox (a worker's status event, another
 	// replica's job) wakes this relay at once rather than at its next poll.

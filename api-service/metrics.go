@@ -5,10 +5,12 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/google/uuid"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
 	"github.com/pixelmill/pixelmill/services/jobqueue"
 	"github.com/pixelmill/pixelmill/services/postgres"
 )
@@ -64,4 +66,43 @@ func observeBacklog(outbox *postgres.OutboxStore, nc *jobqueue.Conn, log *slog.L
 		}
 		return nil
 	}, outboxPending, outboxAge, processing, processingAge, pending, ackPending, dead)
+}
+
+// beatReplica says every few seconds that this replica is alive, and
+// divides the rate limits' budgets among the replicas alive (a beat within
+// the last 15 s), logging when their number changes. At ctx's end the
+// replica leaves, so the others take its share at their next beat.
+func beatReplica(ctx context.Context, store *postgres.ReplicaStore, limiter *httpx.RateLimiter, log *slog.Logger) {
+	id := uuid.New()
+	last := 0
+	beat := func() {
+		bctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		n, err := store.Beat(bctx, id, 15*time.Second)
+		if err != nil {
+			log.WarnContext(ctx, "replica_beat_failed", "err", err)
+			return
+		}
+		if n != last {
+			limiter.SetShare(n)
+			log.InfoContext(ctx, "api_replicas", "alive", n)
+			last = n
+		}
+	}
+	beat()
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			lctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			if err := store.Leave(lctx, id); err != nil {
+				log.Warn("replica_leave_failed", "err", err)
+			}
+			return
+		case <-t.C:
+			beat()
+		}
+	}
 }

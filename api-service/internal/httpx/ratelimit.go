@@ -37,6 +37,8 @@ type RateLimiter struct {
 	buckets map[string]*bucket
 	swept   time.Time
 	now     func() time.Time
+	// share is how many API replicas the budgets are divided among.
+	share int
 }
 
 type bucket struct {
@@ -46,7 +48,23 @@ type bucket struct {
 
 // NewRateLimiter returns a limiter with cfg's budgets.
 func NewRateLimiter(cfg RateLimitConfig) *RateLimiter {
-	return &RateLimiter{cfg: cfg, buckets: map[string]*bucket{}, now: time.Now}
+	return &RateLimiter{cfg: cfg, buckets: map[string]*bucket{}, now: time.Now, share: 1}
+}
+
+// SetShare divides every budget among n API replicas: each replica allows
+// a client its budget / n (rounded up), so a client the load balancer
+// spreads over them gets its budget in all, within n requests a minute.
+func (l *RateLimiter) SetShare(n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.share = max(n, 1)
+}
+
+// Share is the number of replicas the budgets are divided among.
+func (l *RateLimiter) Share() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.share
 }
 
 // idleBucket is how long an unused bucket is kept; a full bucket is the
@@ -142,6 +160,8 @@ func (l *RateLimiter) Take(key string, perMinute int) Decision {
 		}
 		l.swept = now
 	}
+	// This replica's part of the budget; the headers show it.
+	perMinute = (perMinute + l.share - 1) / l.share
 	b, found := l.buckets[key]
 	if !found || b.lim.Burst() != perMinute {
 		b = &bucket{lim: rate.NewLimiter(rate.Limit(float64(perMinute)/60), perMinute)}
