@@ -19,14 +19,7 @@ import (
 // unknown command must exit 2 with the usage.
 func TestBinariesAnswerHelpAndVersion(t *testing.T) {
 	t.Parallel()
-	worker, err := buildWorker()
-	if err != nil {
-		t.Fatal(err)
-	}
-	api := filepath.Join(t.TempDir(), "api-service")
-	if out, err := exec.Command("go", "build", "-o", api, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build api-service: %v\n%s", err, out)
-	}
+	api, worker := binaries(t)
 	for _, bin := range []struct{ path, name string }{{api, "api-service"}, {worker, "worker-service"}} {
 		for _, args := range [][]string{{"--help"}, {"help"}, {"-h"}, {"version"}, {"--version"}, {"no-such-command"}} {
 			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
@@ -71,14 +64,7 @@ func TestBinariesAnswerHelpAndVersion(t *testing.T) {
 // runs to ready again.
 func TestOperatorCommands(t *testing.T) {
 	s := startStack(t, 1)
-	worker, err := buildWorker()
-	if err != nil {
-		t.Fatal(err)
-	}
-	api := filepath.Join(t.TempDir(), "api-service")
-	if out, err := exec.Command("go", "build", "-o", api, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build api-service: %v\n%s", err, out)
-	}
+	api, worker := binaries(t)
 	run := func(bin string, env map[string]string, args ...string) (int, string) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
@@ -139,4 +125,17 @@ func TestOperatorCommands(t *testing.T) {
 	if code, _ := run(api, with(nil), "requeue", "999999"); code != 1 {
 		t.Errorf("requeue of no such item: exit %d, want 1", code)
 	}
+}
+
+// binaries are both services' binaries, built once for the test process.
+func binaries(t *testing.T) (api, worker string) {
+	t.Helper()
+	worker, err := buildWorker()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if api, err = buildAPI(); err != nil {
+		t.Fatal(err)
+	}
+	return api, worker
 }

@@ -21,11 +21,11 @@ func command(ctx context.Context, args []string, getenv func(string) string, out
 	var err error
 	switch args[0] {
 	case "health":
-		err = health(ctx, getenv)
+		err = cmdHealth(ctx, getenv)
 	case "migrate":
-		err = migrate(ctx, getenv, out)
+		err = cmdMigrate(ctx, getenv, out)
 	case "requeue":
-		err = requeue(ctx, args[1:], getenv, out)
+		err = cmdRequeue(ctx, args[1:], getenv, out)
 	default:
 		return 0, false
 	}
@@ -36,9 +36,9 @@ func command(ctx context.Context, args []string, getenv func(string) string, out
 	return 0, true
 }
 
-// health asks the service on PIXELMILL_HTTP_ADDR whether it is ready
+// cmdHealth asks the service on PIXELMILL_HTTP_ADDR whether it is ready
 // (Postgres, NATS and S3 answer), for a container's health check.
-func health(ctx context.Context, getenv func(string) string) error {
+func cmdHealth(ctx context.Context, getenv func(string) string) error {
 	addr := getenv("PIXELMILL_HTTP_ADDR")
 	if addr == "" {
 		addr = "127.0.0.1:8080"
@@ -46,8 +46,8 @@ func health(ctx context.Context, getenv func(string) string) error {
 	return cli.Ready(ctx, addr)
 }
 
-// openDB opens Postgres as the service would.
-func openDB(ctx context.Context, getenv func(string) string) (*postgres.DB, error) {
+// commandDB opens Postgres as the service would.
+func commandDB(ctx context.Context, getenv func(string) string) (*postgres.DB, error) {
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
@@ -55,10 +55,10 @@ func openDB(ctx context.Context, getenv func(string) string) (*postgres.DB, erro
 	return postgres.Open(ctx, cfg.Postgres)
 }
 
-// migrate applies the migrations the binary carries, as the service does
+// cmdMigrate applies the migrations the binary carries, as the service does
 // at start, for an upgrade that migrates before it rolls.
-func migrate(ctx context.Context, getenv func(string) string, out io.Writer) error {
-	db, err := openDB(ctx, getenv)
+func cmdMigrate(ctx context.Context, getenv func(string) string, out io.Writer) error {
+	db, err := commandDB(ctx, getenv)
 	if err != nil {
 		return err
 	}
@@ -74,12 +74,12 @@ func migrate(ctx context.Context, getenv func(string) string, out io.Writer) err
 	return nil
 }
 
-// requeue gives each item a new job for its missing files (its kind's:
+// cmdRequeue gives each item a new job for its missing files (its kind's:
 // renditions, a preview, its facts and poster), as a post-process does;
 // the running API replicas' relays publish it.
-func requeue(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+func cmdRequeue(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: api-service requeue ID [ID]")
+		return errors.New("name the items: api-service requeue ID [ID]")
 	}
 	var ids []int64
 	for _, a := range args {
@@ -89,7 +89,7 @@ func requeue(ctx context.Context, args []string, getenv func(string) string, out
 		}
 		ids = append(ids, id)
 	}
-	db, err := openDB(ctx, getenv)
+	db, err := commandDB(ctx, getenv)
 	if err != nil {
 		return err
 	}

@@ -16,19 +16,26 @@ import (
 
 var counter atomic.Int64
 
-// Config returns the server settings from the environment with a fresh
+// Config returns MinIO's settings from the environment with a fresh
 // bucket name, failing the test when they are missing.
 func Config(t testing.TB) objstore.Config {
 	t.Helper()
+	return fromEnv(t, "PIXELMILL_TEST_S3_", "MinIO")
+}
+
+// fromEnv reads a server's settings from the variables under prefix
+// (ENDPOINT, ACCESS_KEY, SECRET_KEY), with a fresh bucket name.
+func fromEnv(t testing.TB, prefix, what string) objstore.Config {
+	t.Helper()
 	c := objstore.Config{
-		Endpoint:  os.Getenv("PIXELMILL_TEST_S3_ENDPOINT"),
-		AccessKey: os.Getenv("PIXELMILL_TEST_S3_ACCESS_KEY"),
-		SecretKey: os.Getenv("PIXELMILL_TEST_S3_SECRET_KEY"),
+		Endpoint:  os.Getenv(prefix + "ENDPOINT"),
+		AccessKey: os.Getenv(prefix + "ACCESS_KEY"),
+		SecretKey: os.Getenv(prefix + "SECRET_KEY"),
 		Region:    "us-east-1",
 		Bucket:    fmt.Sprintf("pmtest-%d-%d-%d", os.Getpid(), time.Now().UnixNano()%1e6, counter.Add(1)),
 	}
 	if c.Endpoint == "" {
-		t.Fatal("PIXELMILL_TEST_S3_ENDPOINT is not set: run the tests with `make test`, which starts Postgres, NATS and MinIO")
+		t.Fatalf("%sENDPOINT is not set: run the tests with `make test`, which starts %s", prefix, what)
 	}
 	return c
 }
@@ -52,16 +59,7 @@ type Server struct {
 // fresh bucket name. It fails the test when either is missing.
 func Servers(t testing.TB) []Server {
 	t.Helper()
-	second := objstore.Config{
-		Endpoint:  os.Getenv("PIXELMILL_TEST_S3B_ENDPOINT"),
-		AccessKey: os.Getenv("PIXELMILL_TEST_S3B_ACCESS_KEY"),
-		SecretKey: os.Getenv("PIXELMILL_TEST_S3B_SECRET_KEY"),
-		Region:    "us-east-1",
-		Bucket:    fmt.Sprintf("pmtest-%d-%d-%d", os.Getpid(), time.Now().UnixNano()%1e6, counter.Add(1)),
-	}
-	if second.Endpoint == "" {
-		t.Fatal("PIXELMILL_TEST_S3B_ENDPOINT is not set: run the tests with `make test`, which starts a second S3 server")
-	}
+	second := fromEnv(t, "PIXELMILL_TEST_S3B_", "a second S3 server")
 	return []Server{{"minio", Config(t)}, {os.Getenv("PIXELMILL_TEST_S3B_NAME"), second}}
 }
 
