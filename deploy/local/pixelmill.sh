@@ -121,6 +121,7 @@ up() {
 
 Pixelmill is up at $base  (logs: $DATA/logs, pids: $DATA/run)
 Administrator: $user / $ADMIN_PASSWORD
+Metrics: http://${PIXELMILL_METRICS_ADDR:-127.0.0.1:9464}/metrics (API), http://127.0.0.1:8091/metrics (first worker)
 
 Upload an image, then poll until processing_status is "ready":
 
