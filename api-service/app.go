@@ -6,11 +6,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"go.opentelemetry.io/otel/metric"
 	"io"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/pixelmill/pixelmill/api-service/internal/core"
 	"github.com/pixelmill/pixelmill/api-service/internal/delivery"
@@ -230,14 +232,21 @@ func mountDialects(closing context.Context, cfg Config, d *deps, a *app, log *sl
 }
 
 // newServer is the HTTP server: health and readiness, the dialects' routes
-// behind WordPress's rewrites, the per-IP rate limit and CORS.
-func newServer(cfg Config, d *deps, a *app, dialects httpx.Dialects, log *slog.Logger) (*http.Server, error) {
+// behind WordPress's rewrites, the per-IP rate limit and CORS. Once
+// stopping is set, /readyz fails so load balancers take the replica out.
+func newServer(cfg Config, d *deps, a *app, dialects httpx.Dialects, stopping *atomic.Bool, log *slog.Logger) (*http.Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", httpx.HandleHealthz)
 	mux.HandleFunc("GET /readyz", httpx.HandleReadyz(
 		httpx.Check{Name: "postgres", Ping: d.db.Ping},
 		httpx.Check{Name: "nats", Ping: d.nc.Ping},
 		httpx.Check{Name: "minio", Ping: d.objects.Ping},
+		httpx.Check{Name: "serving", Ping: func(context.Context) error {
+			if stopping.Load() {
+				return errors.New("shutting down")
+			}
+			return nil
+		}},
 	))
 	dialects.Register(mux)
 	cors, err := httpx.NewCORS(cfg.CORS, dialects.CORS()...)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -61,7 +62,8 @@ func TestBinariesAnswerHelpAndVersion(t *testing.T) {
 // stack: health answers the container check (0 when ready, 1 when the
 // service is not there), migrate brings an empty database to the last
 // migration, and requeue gives a ready item a new job, which a worker
-// runs to ready again.
+// runs to ready again; env lists the variables read, and keys makes,
+// lists and revokes API keys that the running API honours.
 func TestOperatorCommands(t *testing.T) {
 	s := startStack(t, 1)
 	api, worker := binaries(t)
@@ -125,6 +127,54 @@ func TestOperatorCommands(t *testing.T) {
 	if code, _ := run(api, with(nil), "requeue", "999999"); code != 1 {
 		t.Errorf("requeue of no such item: exit %d, want 1", code)
 	}
+
+	// env lists what the binary reads with its defaults, never the values
+	// set (which may be secrets).
+	code, out = run(api, with(map[string]string{"PIXELMILL_HTTP_ADDR": "0.0.0.0:1234", "PIXELMILL_URL_SIGNING_KEY": "a-secret-set-here"}), "env")
+	if code != 0 || !strings.Contains(out, "PIXELMILL_HTTP_ADDR=127.0.0.1:8080\n") ||
+		!strings.Contains(out, "PIXELMILL_SHUTDOWN_DELAY=0s\n") || strings.Contains(out, "a-secret-set-here") {
+		t.Errorf("api-service env: %d\n%s", code, out)
+	}
+	if code, out = run(worker, nil, "env"); code != 0 || !strings.Contains(out, "PIXELMILL_DRAIN_TIMEOUT=30s\n") {
+		t.Errorf("worker-service env: %d\n%s", code, out)
+	}
+
+	// keys: a key made on the command line opens /v1, is listed without
+	// itself, and stops working on the running API once revoked.
+	code, out = run(api, with(nil), "keys", "create", "--scopes", "read", "ci-robot")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	key := lines[len(lines)-1]
+	if code != 0 || !strings.HasPrefix(key, "pm_") {
+		t.Fatalf("api-service keys create: %d %q", code, out)
+	}
+	id := strings.Fields(lines[0])[1]
+	v1Status := func() int {
+		req, _ := http.NewRequest("GET", s.base+"/v1/media", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if st := v1Status(); st != 200 {
+		t.Errorf("GET /v1/media with the new key: %d", st)
+	}
+	code, out = run(api, with(nil), "keys", "list")
+	if code != 0 || !strings.Contains(out, "ci-robot") || !strings.Contains(out, key[:9]+"…") || strings.Contains(out, key) {
+		t.Errorf("api-service keys list: %d\n%s", code, out)
+	}
+	if code, out = run(api, with(nil), "keys", "create", "--owner", "nobody", "x"); code != 1 || !strings.Contains(out, `no user "nobody"`) {
+		t.Errorf("keys create for no such owner: %d %q", code, out)
+	}
+	if code, out = run(api, with(nil), "keys", "create", "--scopes", "admin", "x"); code != 1 || !strings.Contains(out, "unknown scope") {
+		t.Errorf("keys create with a bad scope: %d %q", code, out)
+	}
+	if code, out = run(api, with(nil), "keys", "revoke", id); code != 0 || !strings.Contains(out, "revoked") {
+		t.Fatalf("api-service keys revoke %s: %d %q", id, code, out)
+	}
+	waitFor(t, 10*time.Second, "the revoked key to be refused", func() bool { return v1Status() == 401 })
 }
 
 // binaries are both services' binaries, built once for the test process.

@@ -11,7 +11,7 @@ import (
 	"github.com/pixelmill/pixelmill/services/postgres"
 )
 
-// command runs an operator command (health, migrate, requeue) with the
+// command runs an operator command (env, health, keys, migrate, requeue) with the
 // service's configuration from getenv, and returns its exit code; ok is
 // false for anything else.
 func command(ctx context.Context, args []string, getenv func(string) string, out, errOut io.Writer) (code int, ok bool) {
@@ -20,12 +20,16 @@ func command(ctx context.Context, args []string, getenv func(string) string, out
 	}
 	var err error
 	switch args[0] {
+	case "env":
+		cli.PrintEnv(out, EnvVars())
 	case "health":
 		err = cmdHealth(ctx, getenv)
 	case "migrate":
 		err = cmdMigrate(ctx, getenv, out)
 	case "requeue":
 		err = cmdRequeue(ctx, args[1:], getenv, out)
+	case "keys":
+		err = cmdKeys(ctx, args[1:], getenv, out)
 	default:
 		return 0, false
 	}

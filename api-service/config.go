@@ -43,6 +43,11 @@ type Config struct {
 	// MetricsAddr serves /metrics for Prometheus (PIXELMILL_METRICS_ADDR),
 	// on its own listener; empty serves none.
 	MetricsAddr string
+	// ShutdownDelay is the lame-duck time between the stop signal and the
+	// end of serving (PIXELMILL_SHUTDOWN_DELAY): /readyz answers 503 while
+	// requests are still served, so a load balancer stops sending new ones
+	// before the listener closes. 0 by default; a few seconds behind one.
+	ShutdownDelay time.Duration
 	// PprofAddr, when set, serves net/http/pprof there (PIXELMILL_PPROF_ADDR),
 	// on its own listener so it is never exposed with the API.
 	PprofAddr string
@@ -80,7 +85,18 @@ type Config struct {
 // LoadConfig reads the configuration through getenv and reports every bad
 // variable at once.
 func LoadConfig(getenv func(string) string) (Config, error) {
-	env := config.NewEnv(getenv)
+	return readConfig(config.NewEnv(getenv))
+}
+
+// EnvVars lists every variable the API service reads, with its default.
+func EnvVars() []config.Var {
+	env := config.NewEnv(func(string) string { return "" })
+	_, _ = readConfig(env) // the defaults are what is listed, valid or not
+	return env.Vars()
+}
+
+// readConfig reads the configuration through env.
+func readConfig(env *config.Env) (Config, error) {
 	c := Config{
 		HTTPAddr:       env.String("PIXELMILL_HTTP_ADDR", "127.0.0.1:8080"),
 		AdminUser:      env.String("PIXELMILL_ADMIN_USER", "admin"),
@@ -126,6 +142,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		OTLPEndpoint:       env.String("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
 		MetricsAddr:        env.String("PIXELMILL_METRICS_ADDR", "127.0.0.1:9464"),
 		PprofAddr:          env.String("PIXELMILL_PPROF_ADDR", ""),
+		ShutdownDelay:      env.Duration("PIXELMILL_SHUTDOWN_DELAY", 0),
 		MediaTypesFile:     env.String("PIXELMILL_MEDIA_TYPES_FILE", ""),
 		Delivery: delivery.Config{
 			Enabled:      env.Bool("PIXELMILL_DELIVERY_ENABLED", true),
@@ -173,6 +190,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.ImageWait < 0 || c.ImageWait > 5*time.Minute {
 		env.Check("PIXELMILL_IMAGE_WAIT", errors.New("must be between 0 and 5m"))
 	}
+	if c.ShutdownDelay < 0 || c.ShutdownDelay > time.Minute {
+		env.Check("PIXELMILL_SHUTDOWN_DELAY", errors.New("must be between 0 and 1m"))
+	}
 	if c.ReadCacheItems < 0 {
 		env.Check("PIXELMILL_READ_CACHE_ITEMS", errors.New("must not be negative"))
 	}
@@ -211,6 +231,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("otlp_endpoint", c.OTLPEndpoint),
 		slog.String("metrics_addr", c.MetricsAddr),
 		slog.String("pprof_addr", c.PprofAddr),
+		slog.Duration("shutdown_delay", c.ShutdownDelay),
 		slog.Int("v1_rate_limit", c.V1.RateLimit),
 		slog.Duration("v1_upload_ttl", c.V1.UploadTTL),
 		slog.Int64("v1_max_image_bytes", c.V1.MaxImageBytes),

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 	_ "time/tzdata" // site timezones resolve in minimal containers too
@@ -31,9 +32,11 @@ jobs to NATS JetStream through a Postgres outbox, items to Postgres.
 
 Usage:
   api-service               serve until SIGINT or SIGTERM, then shut down gracefully
+  api-service env           print every variable it reads, NAME=default, and exit
   api-service health        exit 0 when the service on PIXELMILL_HTTP_ADDR is ready
                             (Postgres, NATS and S3 answer), 1 otherwise: a container
                             health check
+  api-service keys ...      list, create or revoke API keys (keys list | create NAME | revoke ID)
   api-service migrate       apply the database migrations this build carries and exit
   api-service requeue ID... give items new jobs for their missing files
   api-service version       print the build and exit
@@ -136,17 +139,19 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer, read
 	if err != nil {
 		return err
 	}
-	srv, err := newServer(cfg, d, a, dialects, log)
+	var stopping atomic.Bool
+	srv, err := newServer(cfg, d, a, dialects, &stopping, log)
 	if err != nil {
 		return err
 	}
 	srv.RegisterOnShutdown(startClosing)
-	return serve(ctx, srv, ln, ready, log)
+	return serve(ctx, srv, ln, ready, cfg.ShutdownDelay, &stopping, log)
 }
 
 // serve serves on ln until ctx ends or serving fails, then shuts srv down
-// within 30 s.
-func serve(ctx context.Context, srv *http.Server, ln net.Listener, ready chan<- string, log *slog.Logger) error {
+// within 30 s. Between the two it is a lame duck for lameDuck: stopping is
+// set, so /readyz fails while requests are still answered.
+func serve(ctx context.Context, srv *http.Server, ln net.Listener, ready chan<- string, lameDuck time.Duration, stopping *atomic.Bool, log *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.InfoContext(ctx, "listening", "addr", ln.Addr().String())
@@ -157,6 +162,15 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, ready chan<- 
 	case <-ctx.Done():
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
+	}
+	stopping.Store(true)
+	if lameDuck > 0 {
+		log.Info("lame_duck", "for", lameDuck)
+		select {
+		case <-time.After(lameDuck):
+		case err := <-errc:
+			return fmt.Errorf("serve: %w", err)
+		}
 	}
 	log.Info("shutting_down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -11,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -40,14 +43,14 @@ type apiProcess struct {
 var listeningRE = regexp.MustCompile(`"msg":"listening".*?"addr":"([^"]+)"`)
 
 // startAPIProcess starts another API replica on the stack's database,
-// broker and bucket.
-func startAPIProcess(t *testing.T, s *stack) *apiProcess {
+// broker and bucket; extra are more NAME=value variables.
+func startAPIProcess(t *testing.T, s *stack, extra ...string) *apiProcess {
 	t.Helper()
 	bin, err := buildAPI()
 	if err != nil {
 		t.Fatal(err)
 	}
-	proc := startProcess(t, "api replica", bin, s.env)
+	proc := startProcess(t, "api replica", bin, s.env, extra...)
 	p := &apiProcess{cmd: proc.cmd, out: proc.out}
 	waitFor(t, 60*time.Second, "the API replica listening", func() bool { return listeningRE.MatchString(p.out.String()) })
 	p.base = "http://" + listeningRE.FindStringSubmatch(p.out.String())[1]
@@ -125,5 +128,56 @@ func TestReadCacheAcrossReplicas(t *testing.T) {
 		start := time.Now()
 		waitFor(t, 5*time.Second, "the other replica to read the change", func() bool { return title(reader) == want })
 		t.Logf("the other replica read the change after %s", time.Since(start))
+	}
+}
+
+// TestLameDuck stops a replica with PIXELMILL_SHUTDOWN_DELAY set: from the
+// signal on, /readyz answers 503 (a load balancer's probe takes the replica
+// out) while requests are still answered, and only after the delay does it
+// stop listening and exit cleanly.
+func TestLameDuck(t *testing.T) {
+	s := startStack(t, 0)
+	p := startAPIProcess(t, s, "PIXELMILL_SHUTDOWN_DELAY=3s")
+	status := func(path string) (int, string) {
+		resp, err := http.Get(p.base + path)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if code, body := status("/readyz"); code != 200 {
+		t.Fatalf("/readyz before the signal: %d %s", code, body)
+	}
+	signalled := time.Now()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 2*time.Second, "/readyz to fail once stopping", func() bool {
+		code, body := status("/readyz")
+		return code == 503 && strings.Contains(body, "shutting down")
+	})
+	if code, body := status("/wp-json/wp/v2/media"); code != 200 {
+		t.Errorf("a request during the lame duck: %d %s, want it answered", code, body)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- p.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if took := time.Since(signalled); took < 3*time.Second {
+			t.Errorf("exited %v after the signal, before its 3 s lame duck", took)
+		}
+		if err != nil {
+			t.Errorf("exit: %v\n%s", err, p.out.String())
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatal("the replica did not exit within 40 s of SIGTERM")
+	}
+	if code, _ := status("/healthz"); code != 0 {
+		t.Errorf("still answering after exit: %d", code)
+	}
+	if !strings.Contains(p.out.String(), `"msg":"lame_duck"`) {
+		t.Errorf("no lame_duck log line:\n%s", p.out.String())
 	}
 }

@@ -29,7 +29,18 @@ type Config struct {
 // LoadConfig reads the configuration through getenv and reports every bad
 // variable at once.
 func LoadConfig(getenv func(string) string) (Config, error) {
-	env := config.NewEnv(getenv)
+	return readConfig(config.NewEnv(getenv))
+}
+
+// EnvVars lists every variable the worker service reads, with its default.
+func EnvVars() []config.Var {
+	env := config.NewEnv(func(string) string { return "" })
+	_, _ = readConfig(env) // the defaults are what is listed, valid or not
+	return env.Vars()
+}
+
+// readConfig reads the configuration through env.
+func readConfig(env *config.Env) (Config, error) {
 	wd, id := worker.DefaultConfig(), imaging.DefaultConfig()
 	c := Config{
 		Name:         env.String("PIXELMILL_WORKER_NAME", "worker"),

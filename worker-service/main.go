@@ -37,6 +37,7 @@ Run as many as the load needs; they share one durable consumer.
 Usage:
   worker-service            run a worker until SIGINT or SIGTERM, then drain
   worker-service dlq ...    list or replay dead-lettered jobs (dlq --help)
+  worker-service env        print every variable it reads, NAME=default, and exit
   worker-service health     exit 0 when the worker on PIXELMILL_WORKER_HTTP_ADDR is ready
                             (Postgres, NATS and S3 answer), 1 otherwise: a container
                             health check
@@ -52,6 +53,10 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && os.Args[1] == "env" {
+		cli.PrintEnv(os.Stdout, EnvVars())
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "health" {
 		if err := health(ctx, os.Getenv); err != nil {
 			fmt.Fprintln(os.Stderr, "worker-service health:", err)

@@ -9,6 +9,8 @@ import (
 	"io"
 	"runtime/debug"
 	"strings"
+
+	"github.com/pixelmill/pixelmill/services/config"
 )
 
 // Handle answers args when they ask for help (-h, --help, help) or the
@@ -61,4 +63,13 @@ func describe(name string, info *debug.BuildInfo) string {
 		parts = append(parts, "from "+t)
 	}
 	return strings.Join(append(parts, info.GoVersion), " ")
+}
+
+// PrintEnv prints the variables a binary reads, one NAME=default a line,
+// for its `env` command: what an operator may set, and what a deployment
+// check compares its manifests with.
+func PrintEnv(out io.Writer, vars []config.Var) {
+	for _, v := range vars {
+		fmt.Fprintf(out, "%s=%s\n", v.Name, v.Default)
+	}
 }

@@ -8,26 +8,53 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Env reads variables through getenv and remembers what was wrong.
+// Env reads variables through getenv and remembers what was wrong, and
+// which variables it was asked for with their defaults (Vars), so a binary
+// can list what it reads.
 type Env struct {
 	getenv func(string) string
 	errs   []error
+	vars   map[string]string
 }
 
 // NewEnv returns an Env reading through getenv (os.Getenv, or a map in tests).
-func NewEnv(getenv func(string) string) *Env { return &Env{getenv: getenv} }
+func NewEnv(getenv func(string) string) *Env {
+	return &Env{getenv: getenv, vars: map[string]string{}}
+}
 
 // Err returns every problem found so far, joined.
 func (e *Env) Err() error { return errors.Join(e.errs...) }
 
+// Var is a variable an Env was asked for and its default, as text.
+type Var struct{ Name, Default string }
+
+// Vars returns every variable read so far, sorted by name.
+func (e *Env) Vars() []Var {
+	vs := make([]Var, 0, len(e.vars))
+	for n, d := range e.vars {
+		vs = append(vs, Var{n, d})
+	}
+	slices.SortFunc(vs, func(a, b Var) int { return strings.Compare(a.Name, b.Name) })
+	return vs
+}
+
+// read returns the variable's value and records it with its default.
+func (e *Env) read(name, def string) string {
+	if _, seen := e.vars[name]; !seen {
+		e.vars[name] = def
+	}
+	return e.getenv(name)
+}
+
 // String returns the variable or def when unset.
 func (e *Env) String(name, def string) string {
-	if v := strings.TrimSpace(e.getenv(name)); v != "" {
+	if v := strings.TrimSpace(e.read(name, def)); v != "" {
 		return v
 	}
 	return def
@@ -35,7 +62,7 @@ func (e *Env) String(name, def string) string {
 
 // Int returns the variable as an int, or def when unset.
 func (e *Env) Int(name string, def int) int {
-	v := e.getenv(name)
+	v := e.read(name, strconv.Itoa(def))
 	if v == "" {
 		return def
 	}
@@ -49,7 +76,7 @@ func (e *Env) Int(name string, def int) int {
 
 // Int64 returns the variable as an int64, or def when unset.
 func (e *Env) Int64(name string, def int64) int64 {
-	v := e.getenv(name)
+	v := e.read(name, strconv.FormatInt(def, 10))
 	if v == "" {
 		return def
 	}
@@ -63,7 +90,7 @@ func (e *Env) Int64(name string, def int64) int64 {
 
 // Bool returns the variable as a bool, or def when unset.
 func (e *Env) Bool(name string, def bool) bool {
-	v := e.getenv(name)
+	v := e.read(name, strconv.FormatBool(def))
 	if v == "" {
 		return def
 	}
@@ -77,7 +104,7 @@ func (e *Env) Bool(name string, def bool) bool {
 
 // Duration returns the variable as a time.Duration ("30s"), or def.
 func (e *Env) Duration(name string, def time.Duration) time.Duration {
-	v := e.getenv(name)
+	v := e.read(name, def.String())
 	if v == "" {
 		return def
 	}
