@@ -1,6 +1,6 @@
 # Pixelmill's commands. `make` alone lists them.
 SHELL := /bin/bash
-MODULES := services api-service worker-service
+MODULES := services api-service worker-service deploy
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 # VIPS_ENV makes a recipe's cgo builds of worker-service (vet, staticcheck,

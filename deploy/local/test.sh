@@ -11,7 +11,7 @@ set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 ROOT=$(cd "$SCRIPT_DIR/../.." && pwd -P)
-MODULES=(services api-service worker-service)
+MODULES=(services api-service worker-service deploy)
 
 # shellcheck source=teststack.sh
 . "$SCRIPT_DIR/teststack.sh"

@@ -23,6 +23,9 @@ pm_test_prepare() {
 	# shellcheck source=tools.sh
 	. "$PM_LOCAL_DIR/tools.sh"
 	pm_tools_vips_env
+	# The deploy module's tests render the Helm chart with this helm.
+	PIXELMILL_HELM=$(pm_tools_helm)
+	export PIXELMILL_HELM
 	export PIXELMILL_TESTDATA_DIR=${PIXELMILL_TESTDATA_DIR:-$HOME/.cache/pixelmill/testdata}
 	"$PM_LOCAL_DIR/testdata.sh" "$PIXELMILL_TESTDATA_DIR"
 }

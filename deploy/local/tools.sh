@@ -35,6 +35,10 @@ PM_MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 # build once).
 PM_VERSITYGW_MODULE=github.com/versity/versitygw/cmd/versitygw
 PM_VERSITYGW_VERSION=v1.8.0
+# Helm renders deploy/helm/pixelmill in make test (helm template, helm lint)
+# and is what operators install the chart with; built once like NATS.
+PM_HELM_MODULE=helm.sh/helm/v4/cmd/helm
+PM_HELM_VERSION=v4.3.2
 # PM_PG_MIN_MAJOR is the oldest PostgreSQL the migrations are written for.
 PM_PG_MIN_MAJOR=15
 # PM_DEB_PACKAGES are the Debian packages the stack and the scripts need.
@@ -239,6 +243,10 @@ pm_tools_versitygw() {
 	pm_tools_go_tool versitygw "$PM_VERSITYGW_MODULE" "$PM_VERSITYGW_VERSION" versitygw
 }
 
+pm_tools_helm() {
+	pm_tools_go_tool helm "$PM_HELM_MODULE" "$PM_HELM_VERSION" helm
+}
+
 # pm_tools_libvips_prefix prints where the pinned libvips lives. The name
 # carries libvips' version and a hash of everything that shapes the build
 # (both pins, the options, the Debian release it links against), so a new
@@ -423,6 +431,7 @@ pm_tools_ensure() {
 	pm_tools_nats_server >/dev/null
 	pm_tools_minio >/dev/null
 	pm_tools_versitygw >/dev/null
+	pm_tools_helm >/dev/null
 	pm_tools_libvips >/dev/null
 }
 
@@ -432,18 +441,19 @@ pm_tools_path() {
 	nats-server) pm_tools_nats_server ;;
 	minio) pm_tools_minio ;;
 	versitygw) pm_tools_versitygw ;;
+	helm) pm_tools_helm ;;
 	libvips) pm_tools_libvips ;;
 	pg_bin)
 		pm_tools_pg_bin 2>/dev/null || { pm_tools_ensure_debs && pm_tools_pg_bin; }
 		;;
-	*) pm_tools_die "unknown tool '${1:-}' (want nats-server, minio, versitygw, pg_bin or libvips)" ;;
+	*) pm_tools_die "unknown tool '${1:-}' (want nats-server, minio, versitygw, helm, pg_bin or libvips)" ;;
 	esac
 }
 
 pm_tools_usage() {
 	cat >&2 <<'EOF'
 usage: tools.sh ensure
-       tools.sh path nats-server|minio|pg_bin|libvips
+       tools.sh path nats-server|minio|versitygw|helm|pg_bin|libvips
        tools.sh env
 EOF
 }
