@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/pixelmill/pixelmill/services/cli"
+	"github.com/pixelmill/pixelmill/services/config"
 	"github.com/pixelmill/pixelmill/services/postgres"
 )
 
@@ -21,7 +22,7 @@ func command(ctx context.Context, args []string, getenv func(string) string, out
 	var err error
 	switch args[0] {
 	case "env":
-		cli.PrintEnv(out, EnvVars())
+		cli.PrintEnv(out, config.Defaults(readConfig))
 	case "health":
 		err = cmdHealth(ctx, getenv)
 	case "migrate":

@@ -29,14 +29,7 @@ type Config struct {
 // LoadConfig reads the configuration through getenv and reports every bad
 // variable at once.
 func LoadConfig(getenv func(string) string) (Config, error) {
-	return readConfig(config.NewEnv(getenv))
-}
-
-// EnvVars lists every variable the worker service reads, with its default.
-func EnvVars() []config.Var {
-	env := config.NewEnv(func(string) string { return "" })
-	_, _ = readConfig(env) // the defaults are what is listed, valid or not
-	return env.Vars()
+	return config.Load(getenv, readConfig)
 }
 
 // readConfig reads the configuration through env.

@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/pixelmill/pixelmill/services/cli"
+	"github.com/pixelmill/pixelmill/services/config"
 	"github.com/pixelmill/pixelmill/services/jobqueue"
 	"github.com/pixelmill/pixelmill/services/objstore"
 	"github.com/pixelmill/pixelmill/services/postgres"
@@ -54,7 +55,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if len(os.Args) > 1 && os.Args[1] == "env" {
-		cli.PrintEnv(os.Stdout, EnvVars())
+		cli.PrintEnv(os.Stdout, config.Defaults(readConfig))
 		return
 	}
 	if len(os.Args) > 1 && os.Args[1] == "health" {

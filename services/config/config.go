@@ -31,6 +31,20 @@ func NewEnv(getenv func(string) string) *Env {
 // Err returns every problem found so far, joined.
 func (e *Env) Err() error { return errors.Join(e.errs...) }
 
+// Load reads a configuration through getenv with read, which reads every
+// variable through the Env it is given and reports what was wrong.
+func Load[C any](getenv func(string) string, read func(*Env) (C, error)) (C, error) {
+	return read(NewEnv(getenv))
+}
+
+// Defaults lists every variable read reads, with its default: what a
+// binary's `env` command prints. Nothing is set, so nothing secret shows.
+func Defaults[C any](read func(*Env) (C, error)) []Var {
+	env := NewEnv(func(string) string { return "" })
+	_, _ = read(env) // the defaults are what is listed, valid or not
+	return env.Vars()
+}
+
 // Var is a variable an Env was asked for and its default, as text.
 type Var struct{ Name, Default string }
 

@@ -57,3 +57,20 @@ func TestMaskURL(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultsListsWithoutValues(t *testing.T) {
+	type conf struct{ addr string }
+	read := func(e *Env) (conf, error) {
+		c := conf{addr: e.String("X_ADDR", "127.0.0.1:1")}
+		e.Bool("X_ON", false)
+		return c, e.Err()
+	}
+	t.Setenv("X_ADDR", "0.0.0.0:9")
+	if got := Defaults(read); !slices.Equal(got, []Var{{"X_ADDR", "127.0.0.1:1"}, {"X_ON", "false"}}) {
+		t.Errorf("Defaults = %v", got)
+	}
+	c, err := Load(func(n string) string { return map[string]string{"X_ADDR": "0.0.0.0:9"}[n] }, read)
+	if err != nil || c.addr != "0.0.0.0:9" {
+		t.Errorf("Load = %+v, %v", c, err)
+	}
+}
