@@ -223,7 +223,7 @@ func mountDialects(closing context.Context, cfg Config, d *deps, a *app, log *sl
 	}
 	return httpx.Dialects{
 		wp.New(a.svc, a.users, a.accounts, postgres.NewPostStore(d.db), a.auth, log, wp.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes,
-			Location: cfg.SiteLocation, Views: cfg.ReadCacheItems}),
+			Location: cfg.SiteLocation, Views: cfg.ReadCacheItems, Events: d.nc, Closing: closing}),
 		v1Handler,
 		heartcore.New(a.svc, a.types, a.keyAuth, a.users, log, heartcore.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes}),
 		delivery.New(a.svc, a.types, log, cfg.Delivery),

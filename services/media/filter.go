@@ -25,6 +25,9 @@ type Filter struct {
 	// MIMEs and MIMEPrefixes (e.g. "image/") combine as a union.
 	MIMEs        []string
 	MIMEPrefixes []string
+	// Statuses, when set, keeps the items in one of these processing
+	// statuses (processing, ready, failed).
+	Statuses []Status
 	// APIKeyID, when set, keeps only the items of that key's library.
 	APIKeyID *int64
 	// IncludeUploading lists presigned uploads not yet completed, which

@@ -76,6 +76,13 @@ func filterSQL(f media.Filter) (string, []any) {
 	if !f.IncludeUploading {
 		conds = append(conds, "status <> 'uploading'")
 	}
+	if len(f.Statuses) > 0 {
+		ss := make([]string, len(f.Statuses))
+		for i, st := range f.Statuses {
+			ss[i] = string(st)
+		}
+		conds = append(conds, "status = ANY("+arg(ss)+")")
+	}
 	if f.APIKeyID != nil {
 		conds = append(conds, "api_key_id = "+arg(*f.APIKeyID))
 	}

@@ -214,6 +214,7 @@ func (h *Handler) attachment(m *media.Attachment) object {
 	o = append(o,
 		field{"processing_status", string(m.Status), "vem"},
 		field{"processing_error", m.StatusError, "ve"},
+		field{"pixelmill", h.pixelmillField(m), "e"},
 	)
 	return o
 }

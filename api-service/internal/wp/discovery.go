@@ -51,6 +51,7 @@ func collectionArgs() []arg {
 		{"status", argSpec("array", "Limit result set to posts assigned one or more statuses.", arrayOf(object{{"enum", []string{"inherit", "private", "trash"}, ""}, {"type", "string", ""}}), field{"default", "inherit", ""})},
 		{"media_type", argSpec("array", "Limit result set to attachments of a particular media type or media types.", arrayOf(object{{"type", "string", ""}, {"enum", mediaTypes, ""}}))},
 		{"mime_type", argSpec("array", "Limit result set to attachments of a particular MIME type or MIME types.", arrayOf(strs))},
+		{"processing_status", argSpec("array", "Limit result set to attachments in one or more processing statuses (Pixelmill).", arrayOf(object{{"enum", []string{"processing", "ready", "failed"}, ""}, {"type", "string", ""}}))},
 	}
 }
 

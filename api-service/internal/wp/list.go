@@ -67,6 +67,10 @@ func (h *Handler) handleMediaList(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Visibilities = append(f.Visibilities, media.Visibility(st))
 	}
+	// Pixelmill's own filter: where items are in the pipeline.
+	for _, st := range p.enumList("processing_status", string(media.StatusProcessing), string(media.StatusReady), string(media.StatusFailed)) {
+		f.Statuses = append(f.Statuses, media.Status(st))
+	}
 	types := p.enumList("media_type", mediaTypes...)
 	for _, t := range types {
 		f.MIMEPrefixes = append(f.MIMEPrefixes, t+"/")

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
+	"github.com/pixelmill/pixelmill/services/media"
 )
 
 // stringField reads a string field that may also be sent as {"raw": …}.
@@ -76,6 +77,7 @@ func (h *Handler) handleMediaUpdate(w http.ResponseWriter, r *http.Request) {
 	current, _ := h.core.FindAttachment(r.Context(), id)
 	p := newParams(vals)
 	f := h.readFields(p, vals, current)
+	focal, setFocal := focalUpdate(p, vals)
 	if err := p.err(); err != nil {
 		h.writeError(w, r, err)
 		return
@@ -111,6 +113,18 @@ func (h *Handler) handleMediaUpdate(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.writeError(w, r, err)
 		return
+	}
+	if setFocal {
+		// The crops are cut again around the new point by a job; the item
+		// is processing until they are.
+		if _, err := h.core.UpdateNode(r.Context(), m.Key, media.NodeUpdate{Focal: focal, ClearFocal: focal == nil}); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		if m, err = h.core.FindAttachment(r.Context(), id); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
 	}
 	h.headers(w)
 	httpx.WriteJSON(w, http.StatusOK, h.render(r, m, "edit", fieldsParam(r)))

@@ -30,12 +30,14 @@ type Handler struct {
 	sizes     []media.Size
 	loc       *time.Location // the site's timezone, for date and modified
 	views     *views         // encoded anonymous views of cached items
+	events    httpx.EventReader
+	closing   context.Context // ends event streams when the server shuts down
 }
 
 // New returns the WordPress dialect.
 func New(c *core.Service, users Users, accounts *core.Accounts, posts Posts, auth *httpx.Authenticator, log *slog.Logger, cfg Config) *Handler {
 	return &Handler{core: c, users: users, accounts: accounts, posts: posts, auth: auth, log: log, publicURL: cfg.PublicURL, maxUpload: cfg.MaxUpload,
-		sizes: media.DefaultSizes(), loc: cfg.Location, views: newViews(cfg.Views)}
+		sizes: media.DefaultSizes(), loc: cfg.Location, views: newViews(cfg.Views), events: cfg.Events, closing: cfg.Closing}
 }
 
 // Config is what the dialect needs to know about the site.
@@ -46,6 +48,10 @@ type Config struct {
 	// Views bounds the encoded anonymous views kept of items the core's
 	// item cache holds (see views); 0 keeps none.
 	Views int
+	// Events feed /wp-json/pixelmill/v1/events; Closing ends its streams
+	// when the server shuts down.
+	Events  httpx.EventReader
+	Closing context.Context
 }
 
 // Register adds every route of the dialect to mux: the whole table is here.
@@ -83,6 +89,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /wp-json/wp/v2/"+t.base+"/{id}", h.handlePostGet(t.typ))
 		mux.HandleFunc("DELETE /wp-json/wp/v2/"+t.base+"/{id}", h.handlePostDelete(t.typ))
 	}
+	mux.HandleFunc("GET /wp-json/pixelmill/v1/events", h.handleEvents)
 	mux.HandleFunc("GET /wp-content/uploads/{path...}", h.handleFileGet)
 	mux.HandleFunc("OPTIONS /wp-json/", h.handleOptions)
 	mux.HandleFunc("/wp-json/", h.handleNoRoute)
