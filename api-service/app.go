@@ -19,6 +19,7 @@ import (
 	"github.com/pixelmill/pixelmill/api-service/internal/heartcore"
 	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
 	"github.com/pixelmill/pixelmill/api-service/internal/imageurl"
+	"github.com/pixelmill/pixelmill/api-service/internal/library"
 	"github.com/pixelmill/pixelmill/api-service/internal/live"
 	"github.com/pixelmill/pixelmill/api-service/internal/umbraco"
 	v1 "github.com/pixelmill/pixelmill/api-service/internal/v1"
@@ -221,13 +222,18 @@ func mountDialects(closing context.Context, cfg Config, d *deps, a *app, log *sl
 	if err != nil {
 		return nil, err
 	}
+	lib, err := library.New()
+	if err != nil {
+		return nil, err
+	}
 	return httpx.Dialects{
 		wp.New(a.svc, a.users, a.accounts, postgres.NewPostStore(d.db), a.auth, log, wp.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes,
-			Location: cfg.SiteLocation, Views: cfg.ReadCacheItems, Events: d.nc, Closing: closing}),
+			Location: cfg.SiteLocation, Views: cfg.ReadCacheItems, Keys: a.keyAuth, Events: d.nc, Closing: closing}),
 		v1Handler,
 		heartcore.New(a.svc, a.types, a.keyAuth, a.users, log, heartcore.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes}),
 		delivery.New(a.svc, a.types, log, cfg.Delivery),
 		imageurl.New(a.svc, a.types, log, cfg.ImageWait),
+		lib,
 	}, nil
 }
 

@@ -27,6 +27,8 @@ pm_test_prepare() {
 	PIXELMILL_HELM=$(pm_tools_helm)
 	export PIXELMILL_HELM
 	export PIXELMILL_TESTDATA_DIR=${PIXELMILL_TESTDATA_DIR:-$HOME/.cache/pixelmill/testdata}
+	# The browser tests keep their screenshots here.
+	export PIXELMILL_TEST_ARTIFACTS=${PIXELMILL_TEST_ARTIFACTS:-$(cd "$PM_LOCAL_DIR/../.." && pwd -P)/test-artifacts}
 	"$PM_LOCAL_DIR/testdata.sh" "$PIXELMILL_TESTDATA_DIR"
 }
 

@@ -25,6 +25,10 @@ type Filter struct {
 	// MIMEs and MIMEPrefixes (e.g. "image/") combine as a union.
 	MIMEs        []string
 	MIMEPrefixes []string
+	// Folder, when set, keeps the items directly in that folder of the
+	// media tree (a folder's row id); InRootFolder keeps those at the top.
+	Folder       *int64
+	InRootFolder bool
 	// Statuses, when set, keeps the items in one of these processing
 	// statuses (processing, ready, failed).
 	Statuses []Status

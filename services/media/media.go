@@ -148,6 +148,16 @@ func (m *Media) Renditions() []File {
 	return out
 }
 
+// MediaPath is the item's address among the image URLs, relative to the
+// site: "/media/{folder}/{name}", the upload as received, which takes image
+// URL parameters (?width=…, ?crop=alias); "" for a folder.
+func (m *Media) MediaPath() string {
+	if m.IsFolder() {
+		return ""
+	}
+	return "/media/" + m.Dir + "/" + m.OriginalName()
+}
+
 // FileByRole returns the first file of the role, if any.
 func (m *Media) FileByRole(role FileRole) (File, bool) {
 	for _, f := range m.Files {

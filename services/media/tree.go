@@ -293,6 +293,13 @@ type SortKey struct {
 	Desc  bool
 }
 
+// Folder is a folder of the media tree as a picker lists it.
+type Folder struct {
+	Key       string
+	Name      string
+	ParentKey string // "" at the top
+}
+
 // NodeUpdate changes an item's place and Umbraco fields; nil fields stay.
 type NodeUpdate struct {
 	Name *string

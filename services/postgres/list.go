@@ -76,6 +76,11 @@ func filterSQL(f media.Filter) (string, []any) {
 	if !f.IncludeUploading {
 		conds = append(conds, "status <> 'uploading'")
 	}
+	if f.Folder != nil {
+		conds = append(conds, "id IN (SELECT media_id FROM media_nodes WHERE parent_id = "+arg(*f.Folder)+")")
+	} else if f.InRootFolder {
+		conds = append(conds, "id IN (SELECT media_id FROM media_nodes WHERE parent_id IS NULL)")
+	}
 	if len(f.Statuses) > 0 {
 		ss := make([]string, len(f.Statuses))
 		for i, st := range f.Statuses {

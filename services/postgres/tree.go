@@ -612,3 +612,25 @@ func (s *MediaStore) ReplaceFile(ctx context.Context, id int64, r *media.Media, 
 	}
 	return job, old, nil
 }
+
+// FindFolders returns every folder of the tree, each after its parent,
+// siblings in their order.
+func (s *MediaStore) FindFolders(ctx context.Context) ([]media.Folder, error) {
+	rows, err := s.db.Pool.Query(ctx, `WITH RECURSIVE t AS (
+			SELECT m.id, m.key, m.title, ''::text AS parent_key, ARRAY[n.sort_order, m.id::int] AS path
+			FROM media m JOIN media_nodes n ON n.media_id = m.id
+			WHERE m.mime = '' AND n.parent_id IS NULL
+			UNION ALL
+			SELECT m.id, m.key, m.title, t.key::text, t.path || ARRAY[n.sort_order, m.id::int]
+			FROM media m JOIN media_nodes n ON n.media_id = m.id JOIN t ON n.parent_id = t.id
+			WHERE m.mime = '')
+		SELECT key, title, parent_key FROM t ORDER BY path`)
+	if err != nil {
+		return nil, translate(err, "media")
+	}
+	folders, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (media.Folder, error) {
+		var f media.Folder
+		return f, r.Scan(&f.Key, &f.Name, &f.ParentKey)
+	})
+	return folders, translate(err, "media")
+}

@@ -22,6 +22,7 @@ type TreeStore interface {
 	ReplaceFile(ctx context.Context, id int64, r *media.Media, original media.File, trace map[string]string) (*media.Job, []string, error)
 	DeleteNode(ctx context.Context, id int64) ([]*media.Media, error)
 	SaveMediaTypes(ctx context.Context, types []media.MediaType) error
+	FindFolders(ctx context.Context) ([]media.Folder, error)
 }
 
 // DeriveStore is what image URL parameters need of the media store.
@@ -115,6 +116,11 @@ func (s *Service) Children(ctx context.Context, parentKey string, q media.ChildQ
 		parent = &id
 	}
 	return s.tree.Children(ctx, parent, q)
+}
+
+// Folders returns every folder of the tree, each after its parent.
+func (s *Service) Folders(ctx context.Context) ([]media.Folder, error) {
+	return s.tree.FindFolders(ctx)
 }
 
 // NodeID returns the row id of a tree item's key.

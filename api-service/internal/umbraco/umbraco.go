@@ -58,10 +58,7 @@ func (t *Types) Of(m *media.Media) media.MediaType {
 // to the site: "/media/{folder}/{name}", the upload as received; "" for a
 // folder.
 func FileURL(m *media.Media) string {
-	if m.IsFolder() {
-		return ""
-	}
-	return "/media/" + m.Dir + "/" + m.OriginalName()
+	return m.MediaPath()
 }
 
 // Size is the upload's width and height as stored with its original file

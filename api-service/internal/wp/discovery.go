@@ -51,6 +51,7 @@ func collectionArgs() []arg {
 		{"status", argSpec("array", "Limit result set to posts assigned one or more statuses.", arrayOf(object{{"enum", []string{"inherit", "private", "trash"}, ""}, {"type", "string", ""}}), field{"default", "inherit", ""})},
 		{"media_type", argSpec("array", "Limit result set to attachments of a particular media type or media types.", arrayOf(object{{"type", "string", ""}, {"enum", mediaTypes, ""}}))},
 		{"mime_type", argSpec("array", "Limit result set to attachments of a particular MIME type or MIME types.", arrayOf(strs))},
+		{"pixelmill_folder", argSpec("string", "Limit result set to attachments directly in a folder of the media tree, by its key, or \"root\" (Pixelmill).")},
 		{"processing_status", argSpec("array", "Limit result set to attachments in one or more processing statuses (Pixelmill).", arrayOf(object{{"enum", []string{"processing", "ready", "failed"}, ""}, {"type", "string", ""}}))},
 	}
 }

@@ -67,7 +67,9 @@ func (h *Handler) handleMediaList(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Visibilities = append(f.Visibilities, media.Visibility(st))
 	}
-	// Pixelmill's own filter: where items are in the pipeline.
+	// Pixelmill's own filters: where items are in the pipeline, and in
+	// the media tree.
+	h.folderFilter(r, p, &f)
 	for _, st := range p.enumList("processing_status", string(media.StatusProcessing), string(media.StatusReady), string(media.StatusFailed)) {
 		f.Statuses = append(f.Statuses, media.Status(st))
 	}

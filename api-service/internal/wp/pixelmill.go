@@ -1,6 +1,7 @@
 package wp
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -17,8 +18,9 @@ import (
 // clients that don't know them see WordPress.
 
 // pixelmillField is the edit context's "pixelmill" object: the item's key
-// (its id in the Umbraco dialects and the media tree), its focal point and
-// its named crops, cut around that point.
+// (its id in the Umbraco dialects and the media tree), its address among
+// the image URLs (which take ?width=…&height=…), its focal point and its
+// named crops, cut around that point.
 func (h *Handler) pixelmillField(m *media.Attachment) object {
 	var focal any
 	if m.Focal != nil {
@@ -33,7 +35,7 @@ func (h *Handler) pixelmillField(m *media.Attachment) object {
 			{"source_url", h.fileURL(m, f.Name), ""}})
 	}
 	slices.SortFunc(crops, func(a, b object) int { return strings.Compare(a[0].value.(string), b[0].value.(string)) })
-	return object{{"key", m.Key, ""}, {"focal_point", focal, ""}, {"crops", crops, ""}}
+	return object{{"key", m.Key, ""}, {"media_url", h.publicURL + m.MediaPath(), ""}, {"focal_point", focal, ""}, {"crops", crops, ""}}
 }
 
 // focalUpdate reads pixelmill.focal_point from an update: set reports
@@ -104,4 +106,101 @@ func (h *Handler) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return string(ev.Event.Type), object{{"id", ev.Event.MediaID, ""}, {"processing_status", string(ev.Event.Status), ""},
 			{"processing_error", ev.Event.Error, ""}}, true
 	})
+}
+
+// handleFolders is GET /wp-json/pixelmill/v1/folders: the media tree's
+// folders (key, name, parent key), each after its parent, for a picker;
+// the media list takes a key as pixelmill_folder. For users who may
+// upload, as the tree is where uploads go.
+func (h *Handler) handleFolders(w http.ResponseWriter, r *http.Request) {
+	u, err := h.user(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if !u.CanUpload() {
+		h.writeError(w, r, errorf(authRequired(u), "rest_forbidden", "Sorry, you are not allowed to do that."))
+		return
+	}
+	folders, err := h.core.Folders(r.Context())
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	out := make([]object, len(folders))
+	for i, f := range folders {
+		var parent any
+		if f.ParentKey != "" {
+			parent = f.ParentKey
+		}
+		out[i] = object{{"key", f.Key, ""}, {"name", f.Name, ""}, {"parent", parent, ""}}
+	}
+	h.headers(w)
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+// folderFilter reads pixelmill_folder: a folder's key, or "root" for the
+// top of the tree.
+func (h *Handler) folderFilter(r *http.Request, p *params, f *media.Filter) {
+	key := p.scalar("pixelmill_folder", "string")
+	switch key {
+	case "":
+	case "root":
+		f.InRootFolder = true
+	default:
+		id, err := h.core.NodeID(r.Context(), key)
+		if err != nil {
+			p.fail("pixelmill_folder", "rest_invalid_param", "pixelmill_folder is not a folder of the media tree.")
+			return
+		}
+		f.Folder = &id
+	}
+}
+
+// keyUser authenticates an API key sent as a Bearer token. A key made with
+// the shared library's scopes acts for the administrator who made it:
+// with umbraco:write as an editor of the library (never more: keys manage
+// no users), with umbraco:read alone as a subscriber (reading, never
+// changing). A key made for its own /v1 library alone is refused here.
+func (h *Handler) keyUser(ctx context.Context, token string) (*media.User, error) {
+	k, err := h.keys.Authenticate(ctx, token)
+	if media.ErrorCode(err) == media.CodeUnauth {
+		return nil, errorf(http.StatusUnauthorized, "rest_invalid_api_key", "Invalid or expired API key.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !k.Allows(media.ScopeUmbracoRead) && !k.Allows(media.ScopeUmbracoWrite) {
+		return nil, errorf(http.StatusForbidden, "rest_forbidden_api_key",
+			"This API key reaches only its own /v1 library; the shared library needs the umbraco:read or umbraco:write scope.")
+	}
+	owner, err := h.users.FindUserByID(ctx, k.UserID)
+	if err != nil {
+		return nil, err
+	}
+	acting := *owner
+	switch {
+	case !k.Allows(media.ScopeUmbracoWrite):
+		acting.Role = media.RoleSubscriber
+	case owner.CanManageUsers():
+		acting.Role = media.RoleEditor
+	}
+	return &acting, nil
+}
+
+// noKeys refuses API keys on the routes of users and their application
+// passwords: a key acts on media only, and may only ask who it acts as
+// (GET users/me).
+func (h *Handler) noKeys(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == "/wp-json/wp/v2/users/me" {
+			next(w, r)
+			return
+		}
+		if _, ok := httpx.BearerToken(r.Header.Get("Authorization")); ok && h.keys != nil {
+			h.writeError(w, r, errorf(http.StatusForbidden, "rest_forbidden_api_key", "API keys can't manage users or application passwords; sign in with a password."))
+			return
+		}
+		next(w, r)
+	}
 }

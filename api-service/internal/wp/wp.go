@@ -28,8 +28,9 @@ type Handler struct {
 	publicURL string // e.g. http://127.0.0.1:8080, no trailing slash
 	maxUpload int64
 	sizes     []media.Size
-	loc       *time.Location // the site's timezone, for date and modified
-	views     *views         // encoded anonymous views of cached items
+	loc       *time.Location          // the site's timezone, for date and modified
+	views     *views                  // encoded anonymous views of cached items
+	keys      *httpx.KeyAuthenticator // API keys of the shared library
 	events    httpx.EventReader
 	closing   context.Context // ends event streams when the server shuts down
 }
@@ -37,7 +38,7 @@ type Handler struct {
 // New returns the WordPress dialect.
 func New(c *core.Service, users Users, accounts *core.Accounts, posts Posts, auth *httpx.Authenticator, log *slog.Logger, cfg Config) *Handler {
 	return &Handler{core: c, users: users, accounts: accounts, posts: posts, auth: auth, log: log, publicURL: cfg.PublicURL, maxUpload: cfg.MaxUpload,
-		sizes: media.DefaultSizes(), loc: cfg.Location, views: newViews(cfg.Views), events: cfg.Events, closing: cfg.Closing}
+		sizes: media.DefaultSizes(), loc: cfg.Location, views: newViews(cfg.Views), keys: cfg.Keys, events: cfg.Events, closing: cfg.Closing}
 }
 
 // Config is what the dialect needs to know about the site.
@@ -48,6 +49,9 @@ type Config struct {
 	// Views bounds the encoded anonymous views kept of items the core's
 	// item cache holds (see views); 0 keeps none.
 	Views int
+	// Keys, when set, authenticate API keys sent as Bearer tokens (see
+	// keyUser).
+	Keys *httpx.KeyAuthenticator
 	// Events feed /wp-json/pixelmill/v1/events; Closing ends its streams
 	// when the server shuts down.
 	Events  httpx.EventReader
@@ -68,28 +72,30 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /wp-json/wp/v2/media/{id}", h.handleMediaDelete)
 	mux.HandleFunc("POST /wp-json/wp/v2/media/{id}/post-process", h.handleMediaPostProcess)
 	mux.HandleFunc("POST /wp-json/wp/v2/media/{id}/edit", h.handleMediaEdit)
-	mux.HandleFunc("GET /wp-json/wp/v2/users", h.handleUserList)
-	mux.HandleFunc("POST /wp-json/wp/v2/users", h.handleUserCreate)
-	mux.HandleFunc("GET /wp-json/wp/v2/users/{id}", h.handleUserGet)
-	mux.HandleFunc("POST /wp-json/wp/v2/users/{id}", h.handleUserUpdate)
-	mux.HandleFunc("PUT /wp-json/wp/v2/users/{id}", h.handleUserUpdate)
-	mux.HandleFunc("PATCH /wp-json/wp/v2/users/{id}", h.handleUserUpdate)
-	mux.HandleFunc("DELETE /wp-json/wp/v2/users/{id}", h.handleUserDelete)
-	mux.HandleFunc("GET /wp-json/wp/v2/users/{id}/application-passwords", h.handleAppPasswordList)
-	mux.HandleFunc("POST /wp-json/wp/v2/users/{id}/application-passwords", h.handleAppPasswordCreate)
-	mux.HandleFunc("DELETE /wp-json/wp/v2/users/{id}/application-passwords", h.handleAppPasswordDelete)
-	mux.HandleFunc("DELETE /wp-json/wp/v2/users/{id}/application-passwords/{uuid}", h.handleAppPasswordDelete)
-	mux.HandleFunc("GET /wp-json/wp/v2/users/{id}/application-passwords/introspect", h.handleAppPasswordIntrospect)
-	mux.HandleFunc("GET /wp-json/wp/v2/users/{id}/application-passwords/{uuid}", h.handleAppPasswordGet)
+	mux.HandleFunc("GET /wp-json/wp/v2/users", h.noKeys(h.handleUserList))
+	mux.HandleFunc("POST /wp-json/wp/v2/users", h.noKeys(h.handleUserCreate))
+	mux.HandleFunc("GET /wp-json/wp/v2/users/{id}", h.noKeys(h.handleUserGet))
+	mux.HandleFunc("POST /wp-json/wp/v2/users/{id}", h.noKeys(h.handleUserUpdate))
+	mux.HandleFunc("PUT /wp-json/wp/v2/users/{id}", h.noKeys(h.handleUserUpdate))
+	mux.HandleFunc("PATCH /wp-json/wp/v2/users/{id}", h.noKeys(h.handleUserUpdate))
+	mux.HandleFunc("DELETE /wp-json/wp/v2/users/{id}", h.noKeys(h.handleUserDelete))
+	mux.HandleFunc("GET /wp-json/wp/v2/users/{id}/application-passwords", h.noKeys(h.handleAppPasswordList))
+	mux.HandleFunc("POST /wp-json/wp/v2/users/{id}/application-passwords", h.noKeys(h.handleAppPasswordCreate))
+	mux.HandleFunc("DELETE /wp-json/wp/v2/users/{id}/application-passwords", h.noKeys(h.handleAppPasswordDelete))
+	mux.HandleFunc("DELETE /wp-json/wp/v2/users/{id}/application-passwords/{uuid}", h.noKeys(h.handleAppPasswordDelete))
+	mux.HandleFunc("GET /wp-json/wp/v2/users/{id}/application-passwords/introspect", h.noKeys(h.handleAppPasswordIntrospect))
+	mux.HandleFunc("GET /wp-json/wp/v2/users/{id}/application-passwords/{uuid}", h.noKeys(h.handleAppPasswordGet))
 	for _, m := range []string{"POST", "PUT", "PATCH"} {
-		mux.HandleFunc(m+" /wp-json/wp/v2/users/{id}/application-passwords/{uuid}", h.handleAppPasswordUpdate)
+		mux.HandleFunc(m+" /wp-json/wp/v2/users/{id}/application-passwords/{uuid}", h.noKeys(h.handleAppPasswordUpdate))
 	}
 	for _, t := range []struct{ base, typ string }{{"posts", "post"}, {"pages", "page"}} {
 		mux.HandleFunc("POST /wp-json/wp/v2/"+t.base, h.handlePostCreate(t.typ))
 		mux.HandleFunc("GET /wp-json/wp/v2/"+t.base+"/{id}", h.handlePostGet(t.typ))
 		mux.HandleFunc("DELETE /wp-json/wp/v2/"+t.base+"/{id}", h.handlePostDelete(t.typ))
 	}
+	mux.HandleFunc("GET /{$}", h.handleRoot)
 	mux.HandleFunc("GET /wp-json/pixelmill/v1/events", h.handleEvents)
+	mux.HandleFunc("GET /wp-json/pixelmill/v1/folders", h.handleFolders)
 	mux.HandleFunc("GET /wp-content/uploads/{path...}", h.handleFileGet)
 	mux.HandleFunc("OPTIONS /wp-json/", h.handleOptions)
 	mux.HandleFunc("/wp-json/", h.handleNoRoute)
@@ -183,6 +189,9 @@ func (h *Handler) headers(w http.ResponseWriter) {
 // user authenticates the request: nil for anonymous, an error for bad
 // credentials (WordPress answers 401 even where the route is public).
 func (h *Handler) user(r *http.Request) (*media.User, error) {
+	if token, ok := httpx.BearerToken(r.Header.Get("Authorization")); ok && h.keys != nil {
+		return h.keyUser(r.Context(), token)
+	}
 	login, pass, ok := r.BasicAuth()
 	return h.auth.Authenticate(r.Context(), login, pass, ok)
 }

@@ -1,0 +1,209 @@
+// Drives the media library page (/library/) in headless Chromium (Debian's,
+// through playwright-core) as a person would: sign in, upload two photos
+// and watch them arrive, open one, set its focal point, edit its alt text,
+// search, delete one; checks accessibility with axe-core, at a desktop's
+// and a phone's width; saves screenshots. Prints one JSON report for the
+// Go test TestLibraryBrowser, which checks it:
+//
+//   node library-browser.mjs BASE LOGIN APP_PASSWORD PHOTO_A PHOTO_B SCREENSHOT_DIR
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { chromium } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
+
+const [base, login, password, photoA, photoB, shots] = process.argv.slice(2);
+if (!shots) {
+  console.error('usage: node library-browser.mjs BASE LOGIN APP_PASSWORD PHOTO_A PHOTO_B SCREENSHOT_DIR');
+  process.exit(2);
+}
+const report = { steps: [], console: [], csp: [], axe: {}, failed: [], requests: { list: 0, item: 0, events: 0 } };
+const step = (name, data = {}) => report.steps.push({ name, ...data });
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+async function openPage(viewport) {
+  const context = await browser.newContext({ viewport, permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    report.console.push(`${m.type()}: ${m.text()}`);
+    if (/Content.Security.Policy/i.test(m.text())) report.csp.push(m.text());
+  });
+  page.on('pageerror', (e) => report.console.push(`pageerror: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) report.failed.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+  });
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname === '/wp-json/wp/v2/media' && r.method() === 'GET') report.requests.list++;
+    if (/^\/wp-json\/wp\/v2\/media\/\d+$/.test(u.pathname) && r.method() === 'GET') report.requests.item++;
+    if (u.pathname === '/wp-json/pixelmill/v1/events') report.requests.events++;
+  });
+  return { context, page };
+}
+
+async function signIn(page) {
+  await page.goto(`${base}/library/`);
+  await page.getByLabel('User name').fill(login);
+  await page.getByLabel('Application password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#library').waitFor({ state: 'visible', timeout: 15_000 });
+}
+
+async function axe(page, name) {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  report.axe[name] = result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }));
+}
+
+async function sha(page, url) {
+  const bytes = await page.evaluate(async (u) => {
+    const res = await fetch(u, { cache: 'no-store' });
+    return Array.from(new Uint8Array(await res.arrayBuffer()));
+  }, url);
+  return createHash('sha256').update(Buffer.from(bytes)).digest('hex');
+}
+
+try {
+  const { page } = await openPage({ width: 1280, height: 900 });
+  await signIn(page);
+  await page.evaluate(() => {
+    window.__noReload = true;
+    window.__progress = [];
+    new MutationObserver((records) => {
+      for (const r of records) {
+        for (const n of r.addedNodes) {
+          if (n.nodeType === 1 && n.matches('li.tile.uploading')) {
+            const bar = n.querySelector('progress');
+            window.__progress.push({ name: n.textContent, values: [bar.value] });
+            const entry = window.__progress[window.__progress.length - 1];
+            new MutationObserver(() => entry.values.push(bar.value)).observe(bar, { attributes: true });
+            bar.addEventListener('change', () => entry.values.push(bar.value));
+          }
+        }
+      }
+    }).observe(document.querySelector('#grid'), { childList: true });
+  });
+  step('signed in', { who: await page.locator('#who').textContent() });
+  await axe(page, 'grid-empty-or-listed');
+
+  const listBefore = report.requests.list;
+  await page.setInputFiles('#files', [
+    { name: 'library-harbour.jpg', mimeType: 'image/jpeg', buffer: readFileSync(photoA) },
+    { name: 'library-phone.jpg', mimeType: 'image/jpeg', buffer: readFileSync(photoB) },
+  ]);
+  const progress = await page.evaluate(() => window.__progress);
+  step('uploading', { progressBars: progress.length });
+  // Each tile turns into its thumbnail when its renditions are ready, told
+  // by the event stream.
+  for (const title of ['library-harbour', 'library-phone']) {
+    const tile = page.locator('li.tile', { hasText: title });
+    await tile.locator('img').waitFor({ state: 'visible', timeout: 90_000 });
+    await page.waitForFunction((t) => {
+      const li = [...document.querySelectorAll('li.tile')].find((x) => x.textContent.includes(t));
+      return li && li.dataset.status === 'ready' && li.querySelector('img').complete && li.querySelector('img').naturalWidth > 0;
+    }, title, { timeout: 30_000 });
+  }
+  step('thumbnails arrived', {
+    noReload: await page.evaluate(() => window.__noReload === true),
+    listRequestsDuringUpload: report.requests.list - listBefore,
+    itemRequests: report.requests.item,
+    eventStreams: report.requests.events,
+    srcset: await page.locator('li.tile', { hasText: 'library-harbour' }).locator('img').getAttribute('srcset'),
+    pageInfo: await page.locator('#page-info').textContent(),
+  });
+  await page.screenshot({ path: join(shots, 'library-grid.png') });
+
+  // The detail of one, its crops, and a new focal point.
+  await page.locator('li.tile', { hasText: 'library-harbour' }).getByRole('button').click();
+  const dialog = page.locator('#detail');
+  await dialog.waitFor({ state: 'visible' });
+  await page.locator('#crops img').first().waitFor({ state: 'visible', timeout: 30_000 });
+  const crops = await page.locator('#crops img').evaluateAll((imgs) => imgs.map((i) => ({ alias: i.dataset.alias, src: i.src })));
+  const before = {};
+  for (const c of crops) before[c.alias] = await sha(page, c.src);
+  const rows = await page.locator('#files-table tbody tr').count();
+  await axe(page, 'detail');
+  const img = page.locator('#detail-img');
+  const box = await img.boundingBox();
+  await page.mouse.click(box.x + box.width * 0.08, box.y + box.height * 0.5);
+  await page.locator('#focal-marker').waitFor({ state: 'visible' });
+  // The crops are cut again by a worker; the event stream says when.
+  await page.waitForFunction((old) => {
+    const imgs = [...document.querySelectorAll('#crops img')];
+    return imgs.length > 0 && imgs.every((i) => i.src !== old[i.dataset.alias] && i.complete && i.naturalWidth > 0)
+      && document.querySelector('#detail-status').textContent === '';
+  }, Object.fromEntries(crops.map((c) => [c.alias, c.src])), { timeout: 60_000 });
+  const after = {};
+  for (const src of await page.locator('#crops img').evaluateAll((imgs) => imgs.map((i) => [i.dataset.alias, i.src]))) {
+    after[src[0]] = await sha(page, src[1]);
+  }
+  step('focal point', {
+    fileRows: rows,
+    crops: crops.map((c) => c.alias),
+    changed: crops.filter((c) => before[c.alias] !== after[c.alias]).map((c) => c.alias),
+    marker: await page.locator('#focal-marker').evaluate((m) => [m.style.left, m.style.top]),
+  });
+
+  await page.getByLabel('Alternative text').fill('Boats in a harbour at dusk');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#edit-result', { hasText: 'Saved.' }).waitFor();
+  step('alt text saved');
+  await page.getByRole('button', { name: /^Copy URL/ }).first().click();
+  step('copied', { clipboard: await page.evaluate(() => navigator.clipboard.readText()) });
+  await page.screenshot({ path: join(shots, 'library-detail.png') });
+  await page.getByRole('button', { name: 'Close' }).click();
+
+  await page.getByLabel('Search').fill('library-phone');
+  await page.waitForFunction(() => {
+    const titles = [...document.querySelectorAll('li.tile .tile-title')].map((t) => t.textContent);
+    return titles.length === 1 && titles[0].includes('library-phone');
+  }, null, { timeout: 15_000 });
+  step('searched', { tiles: await page.locator('li.tile').count() });
+
+  await page.locator('li.tile', { hasText: 'library-phone' }).getByRole('button').click();
+  await dialog.waitFor({ state: 'visible' });
+  await page.getByRole('button', { name: 'Delete…' }).click();
+  await page.getByRole('button', { name: 'Delete permanently' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  await page.locator('li.tile', { hasText: 'library-phone' }).waitFor({ state: 'detached' });
+  await page.getByLabel('Search').fill('');
+  await page.waitForFunction(() => document.querySelectorAll('li.tile').length >= 1);
+  step('deleted', { tiles: await page.locator('li.tile .tile-title').allTextContents() });
+  await axe(page, 'grid');
+
+  // A phone's width: the same page, usable, nothing wider than the screen.
+  const phone = await openPage({ width: 390, height: 844 });
+  await signIn(phone.page);
+  await phone.page.locator('li.tile img').first().waitFor({ state: 'visible', timeout: 15_000 });
+  step('phone', {
+    overflow: await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+    tiles: await phone.page.locator('li.tile').count(),
+  });
+  await axe(phone.page, 'phone');
+  await phone.page.screenshot({ path: join(shots, 'library-phone.png') });
+  await phone.page.locator('li.tile').first().getByRole('button').click();
+  await phone.page.locator('#detail').waitFor({ state: 'visible' });
+  step('phone detail', { overflow: await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth) });
+  await axe(phone.page, 'phone-detail');
+
+  // The attachment page WordPress's link points to.
+  const id = await page.locator('li.tile').first().getAttribute('data-id');
+  const res = await page.goto(`${base}/?attachment_id=${id}`);
+  step('attachment page', {
+    id,
+    status: res.status(),
+    csp: res.headers()['content-security-policy'] || '',
+    h1: await page.locator('h1').textContent(),
+    img: await page.locator('main img').count(),
+  });
+  await axe(page, 'attachment');
+} catch (e) {
+  report.error = String(e && e.stack || e);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(report));
