@@ -839,6 +839,7 @@ type sseEvent struct {
 		Status        string  `json:"status"`
 		FailureReason *string `json:"failure_reason"`
 	}
+	Raw json.RawMessage // the data as sent
 }
 
 type sseStream struct {
@@ -851,18 +852,28 @@ type sseStream struct {
 
 func openStream(t *testing.T, c v1Client, lastID string) *sseStream {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", c.base+"/v1/media/events", nil)
-	req.Header.Set("Authorization", "Bearer "+c.key)
+	header := map[string]string{"Authorization": "Bearer " + c.key}
 	if lastID != "" {
-		req.Header.Set("Last-Event-ID", lastID)
+		header["Last-Event-ID"] = lastID
+	}
+	return openSSE(t, c.base+"/v1/media/events", header, func(resp *http.Response) bool { return resp.Header.Get("X-RateLimit-Limit") != "" })
+}
+
+// openSSE opens a Server-Sent Events stream and reads it in the
+// background; ok checks more of the answer than its status and type.
+func openSSE(t *testing.T, url string, header map[string]string, ok func(*http.Response) bool) *sseStream {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
 	}
-	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" || resp.Header.Get("X-RateLimit-Limit") == "" {
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" || (ok != nil && !ok(resp)) {
 		cancel()
 		t.Fatalf("event stream: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
@@ -891,7 +902,8 @@ func openStream(t *testing.T, c v1Client, lastID string) *sseStream {
 			case strings.HasPrefix(line, "event: "):
 				ev.Event = strings.TrimPrefix(line, "event: ")
 			case strings.HasPrefix(line, "data: "):
-				_ = json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &ev.Data)
+				ev.Raw = json.RawMessage(strings.TrimPrefix(line, "data: "))
+				_ = json.Unmarshal(ev.Raw, &ev.Data)
 			}
 		}
 	}()
