@@ -120,6 +120,7 @@ up() {
 	cat <<MSG
 
 Pixelmill is up at $base  (logs: $DATA/logs, pids: $DATA/run)
+Media library: $base/library/  (sign in as $user with the password below)
 Administrator: $user / $ADMIN_PASSWORD
 Metrics: http://${PIXELMILL_METRICS_ADDR:-127.0.0.1:9464}/metrics (API), http://127.0.0.1:8091/metrics (first worker)
 
