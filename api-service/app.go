@@ -222,19 +222,32 @@ func mountDialects(closing context.Context, cfg Config, d *deps, a *app, log *sl
 	if err != nil {
 		return nil, err
 	}
-	lib, err := library.New()
+	lib, err := library.New(library.Config{UploadOrigin: uploadOrigin(cfg.ObjStore)})
 	if err != nil {
 		return nil, err
 	}
 	return httpx.Dialects{
 		wp.New(a.svc, a.users, a.accounts, postgres.NewPostStore(d.db), a.auth, log, wp.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes,
-			Location: cfg.SiteLocation, Views: cfg.ReadCacheItems, Keys: a.keyAuth, Events: d.nc, Closing: closing}),
+			Location: cfg.SiteLocation, Views: cfg.ReadCacheItems, Keys: a.keyAuth, Events: d.nc, Closing: closing, UploadTTL: cfg.V1.UploadTTL}),
 		v1Handler,
 		heartcore.New(a.svc, a.types, a.keyAuth, a.users, log, heartcore.Config{PublicURL: cfg.PublicURL, MaxUpload: cfg.MaxUploadBytes}),
 		delivery.New(a.svc, a.types, log, cfg.Delivery),
 		imageurl.New(a.svc, a.types, log, cfg.ImageWait),
 		lib,
 	}, nil
+}
+
+// uploadOrigin is where clients send presigned uploads: the storage's
+// public address, or its address when it has none.
+func uploadOrigin(c objstore.Config) string {
+	host, tls := c.PublicEndpoint, c.PublicUseTLS
+	if host == "" {
+		host, tls = c.Endpoint, c.UseTLS
+	}
+	if tls {
+		return "https://" + host
+	}
+	return "http://" + host
 }
 
 // newServer is the HTTP server: health and readiness, the dialects' routes

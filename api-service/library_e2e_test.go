@@ -130,6 +130,14 @@ func TestLibraryBrowser(t *testing.T) {
 		t.Errorf("thumbnail srcset %q, want several sizes", srcset)
 	}
 
+	large := rep.step(t, "large upload")
+	if large["presign"].(float64) != 1 || large["storagePuts"].(float64) != 1 {
+		t.Errorf("the 17 MiB file: %v presigned uploads begun, %v PUTs to storage; want 1 and 1", large["presign"], large["storagePuts"])
+	}
+	if p, _ := large["progress"].([]any); len(p) != 1 || len(p[0].([]any)) < 2 {
+		t.Errorf("the large upload's progress values %v, want it to move", large["progress"])
+	}
+
 	focal := rep.step(t, "focal point")
 	if changed, _ := focal["changed"].([]any); len(changed) == 0 {
 		t.Errorf("no crop changed after the focal point moved (crops %v)", focal["crops"])

@@ -734,7 +734,9 @@ func TestWordPressDialect(t *testing.T) {
 			args = append(args, k)
 		}
 		slices.Sort(args)
-		want := []string{"after", "author", "author_exclude", "before", "context", "exclude", "include", "media_type", "mime_type", "modified_after", "modified_before", "offset", "order", "orderby", "page", "parent", "parent_exclude", "per_page", "search", "search_columns", "search_semantics", "slug", "status"}
+		want := []string{"after", "author", "author_exclude", "before", "context", "exclude", "include", "media_type", "mime_type", "modified_after", "modified_before", "offset", "order", "orderby", "page", "parent", "parent_exclude", "per_page",
+			"pixelmill_folder", "processing_status", // Pixelmill's own, as a plugin registers them
+			"search", "search_columns", "search_semantics", "slug", "status"}
 		if !slices.Equal(args, want) {
 			t.Errorf("collection args %v", args)
 		}

@@ -222,7 +222,9 @@ func TestWordPressPixelmillAdditions(t *testing.T) {
 	})
 
 	t.Run("API keys", func(t *testing.T) {
-		list := func(key string) wpResponse { return anon.do("GET", "/wp-json/wp/v2/media?context=edit", nil, bearer(key)) }
+		list := func(key string) wpResponse {
+			return anon.do("GET", "/wp-json/wp/v2/media?context=edit", nil, bearer(key))
+		}
 		expect(t, list(writeKey.key), 200, "")
 		expect(t, list(readKey.key), 403, "rest_forbidden_context") // a subscriber reads, but not the edit context
 		expect(t, anon.do("GET", "/wp-json/wp/v2/media", nil, bearer(readKey.key)), 200, "")
@@ -250,6 +252,72 @@ func TestWordPressPixelmillAdditions(t *testing.T) {
 		expect(t, anon.do("POST", "/wp-json/wp/v2/users/me/application-passwords", strings.NewReader(`{"name":"x"}`),
 			map[string]string{"Authorization": "Bearer " + writeKey.key, "Content-Type": "application/json"}), 403, "rest_forbidden_api_key")
 		expect(t, anon.do("GET", "/wp-json/wp/v2/users", nil, bearer(writeKey.key)), 403, "rest_forbidden_api_key")
+	})
+
+	t.Run("presigned uploads", func(t *testing.T) {
+		photo := readFile(t, filepath.Join(testdataDir(t), "photo-1800x1200.jpg"))
+		begin := func(c wpClient, v map[string]any) wpResponse {
+			body, h := jsonBody(v)
+			return c.do("POST", "/wp-json/pixelmill/v1/uploads", body, h)
+		}
+		ask := map[string]any{"filename": "straight.jpg", "content_type": "image/jpeg", "size": len(photo)}
+		expect(t, begin(anon, ask), 401, "rest_cannot_create")
+		expect(t, begin(admin, map[string]any{"filename": "x.exe", "content_type": "application/x-msdownload", "size": 10}), 400, "rest_invalid_param")
+		expect(t, begin(admin, map[string]any{"filename": "big.jpg", "content_type": "image/jpeg", "size": 1 << 40}), 413, "rest_upload_file_too_big")
+		var ticket struct {
+			ID           int64  `json:"id"`
+			Key          string `json:"key"`
+			UploadURL    string `json:"upload_url"`
+			UploadMethod struct {
+				Method  string            `json:"method"`
+				Headers map[string]string `json:"headers"`
+			} `json:"upload_method"`
+			ExpiresIn int `json:"expires_in"`
+		}
+		r := begin(admin, ask)
+		expect(t, r, 201, "")
+		r.json(t, &ticket)
+		if ticket.UploadMethod.Method != "PUT" || ticket.UploadMethod.Headers["Content-Type"] != "image/jpeg" || ticket.ExpiresIn <= 0 ||
+			strings.HasPrefix(ticket.UploadURL, s.base) {
+			t.Fatalf("ticket: %+v", ticket)
+		}
+		complete := func(c wpClient, key string) wpResponse {
+			return c.do("POST", "/wp-json/pixelmill/v1/uploads/"+key+"/complete?context=edit", nil, nil)
+		}
+		expect(t, complete(admin, ticket.Key), 409, "rest_upload_incomplete")
+		expect(t, complete(author, ticket.Key), 404, "rest_post_invalid_id") // not the author's
+		put := func(url, ctype string, body []byte) {
+			req, _ := http.NewRequest("PUT", url, bytes.NewReader(body))
+			req.Header.Set("Content-Type", ctype)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("PUT to the upload URL: %d", resp.StatusCode)
+			}
+		}
+		put(ticket.UploadURL, "image/jpeg", photo)
+		r = complete(admin, ticket.Key)
+		expect(t, r, 200, "")
+		var done pxAttachment
+		r.json(t, &done)
+		if done.ID != ticket.ID || done.ProcessingStatus != "processing" || done.Pixelmill.Key != ticket.Key {
+			t.Fatalf("completed: %+v", done)
+		}
+		expect(t, complete(admin, ticket.Key), 200, "") // again: the same attachment
+		if got := s.waitDone(t, ticket.ID); got.ProcessingStatus != "ready" || got.Title.Raw != "straight" {
+			t.Errorf("the presigned upload ended %s, titled %q", got.ProcessingStatus, got.Title.Raw)
+		}
+
+		// Bytes that are not what was declared are refused, and the item
+		// stays waiting for the right ones.
+		r = begin(admin, map[string]any{"filename": "liar.png", "content_type": "image/png", "size": len(photo)})
+		expect(t, r, 201, "")
+		r.json(t, &ticket)
+		put(ticket.UploadURL, "image/png", photo)
+		expect(t, complete(admin, ticket.Key), 400, "rest_invalid_param")
 	})
 
 	t.Run("attachment page and library", func(t *testing.T) {

@@ -170,3 +170,26 @@ func AcceptedTypes() []FileType {
 	}
 	return out
 }
+
+// DeclaredTypes are the content types a client may declare for a file it
+// is about to upload (a presigned upload's type, before any byte is
+// seen), each with the type it stands for: the rendered images, HEIF as
+// HEIC, and every type of AcceptedTypes. The bytes must then agree.
+func DeclaredTypes() map[string]FileType {
+	out := map[string]FileType{
+		"image/jpeg":      {MIME: "image/jpeg", Ext: "jpg"},
+		"image/png":       {MIME: "image/png", Ext: "png"},
+		"image/gif":       {MIME: "image/gif", Ext: "gif"},
+		"image/webp":      {MIME: "image/webp", Ext: "webp"},
+		"image/heic":      {MIME: "image/heic", Ext: "heic"},
+		"image/heif":      {MIME: "image/heic", Ext: "heic"},
+		"video/mp4":       {MIME: "video/mp4", Ext: "mp4"},
+		"application/pdf": {MIME: "application/pdf", Ext: "pdf"},
+	}
+	for _, ft := range AcceptedTypes() {
+		if _, ok := out[ft.MIME]; !ok {
+			out[ft.MIME] = ft
+		}
+	}
+	return out
+}

@@ -90,7 +90,7 @@ func (s *MediaStore) createMediaOnce(ctx context.Context, m *media.Media, origin
 func insertMedia(ctx context.Context, tx pgx.Tx, m *media.Media, original media.File, post *media.AttachmentFields, at *media.Placement, baseStem string, titleFromStem bool, trace map[string]string) (*media.Job, error) {
 	var job *media.Job
 	err := func() error {
-		if m.APIKeyID == nil && m.Status != media.StatusUploading {
+		if m.APIKeyID == nil {
 			// A place in the tree: its sort order and its parent hold
 			// only under the tree lock.
 			if err := lockTree(ctx, tx); err != nil {

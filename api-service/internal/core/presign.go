@@ -43,7 +43,11 @@ type UploadSession struct {
 	Type     media.FileType // from the declared content type
 	Size     int64
 	Author   *media.User
+	// APIKeyID makes the item its key's, in that key's library; Post, when
+	// APIKeyID is 0, makes it a WordPress attachment with those fields,
+	// in the media tree like any other upload.
 	APIKeyID int64
+	Post     *media.AttachmentFields
 	TTL      time.Duration
 }
 
@@ -62,13 +66,20 @@ func (s *Service) BeginUpload(ctx context.Context, us UploadSession) (*media.Med
 		Stem: stem, Ext: ext, ClientFilename: us.Filename, Visibility: media.VisibilityPrivate,
 		Status: media.StatusUploading, UploadSize: us.Size, UploadExpires: &expires, APIKeyID: &keyID,
 	}
+	facets := media.Facets{}
+	if us.APIKeyID == 0 {
+		if us.Post == nil {
+			return nil, "", errors.New("core: a presigned upload needs a key's library or a post's fields")
+		}
+		m.APIKeyID, m.Visibility, facets.Post = nil, media.VisibilityInherit, us.Post
+	}
 	key := objstore.OriginalKey(m.Key)
 	// Signed before the row is written, so a failure leaves nothing.
 	url, err := s.presign.PresignPut(ctx, key, us.Size, us.Type.MIME, us.TTL)
 	if err != nil {
 		return nil, "", err
 	}
-	if _, err := s.store.CreateMediaWith(ctx, m, media.File{Key: key, MIME: m.MIME}, media.Facets{}, nil); err != nil {
+	if _, err := s.store.CreateMediaWith(ctx, m, media.File{Key: key, MIME: m.MIME}, facets, nil); err != nil {
 		return nil, "", err
 	}
 	return m, url, nil

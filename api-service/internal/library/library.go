@@ -26,10 +26,24 @@ const Prefix = "/library/"
 //go:embed static
 var static embed.FS
 
-// CSP is the library page's policy: its own scripts, styles and images and
-// nothing else, no inline code, no framing.
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; " +
-	"media-src 'self'; connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// csp is the library page's policy: its own scripts, styles and images and
+// nothing else, no inline code, no framing; it may send bytes to the
+// storage that presigned uploads go to, and nowhere else.
+func csp(uploadOrigin string) string {
+	connect := "'self'"
+	if uploadOrigin != "" {
+		connect += " " + uploadOrigin
+	}
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; " +
+		"media-src 'self'; connect-src " + connect + "; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+}
+
+// Config is what the library needs to know of the site.
+type Config struct {
+	// UploadOrigin is where presigned uploads go (scheme://host:port of
+	// the storage clients reach), for the page's connect-src.
+	UploadOrigin string
+}
 
 // asset is an embedded file under its content-hashed name.
 type asset struct {
@@ -41,11 +55,12 @@ type asset struct {
 type Handler struct {
 	assets map[string]asset // hashed name → file
 	index  []byte           // the page, with the hashed names in it
+	csp    string
 }
 
 // New builds the library from the embedded files.
-func New() (*Handler, error) {
-	h := &Handler{assets: map[string]asset{}}
+func New(cfg Config) (*Handler, error) {
+	h := &Handler{assets: map[string]asset{}, csp: csp(cfg.UploadOrigin)}
 	names := map[string]string{} // "app.js" → "app.3f2a….js"
 	err := fs.WalkDir(static, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasSuffix(p, ".html") {
@@ -100,9 +115,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 }
 
 // securityHeaders are set on every answer of the library.
-func securityHeaders(w http.ResponseWriter) {
+func (h *Handler) securityHeaders(w http.ResponseWriter) {
 	hd := w.Header()
-	hd.Set("Content-Security-Policy", CSP)
+	hd.Set("Content-Security-Policy", h.csp)
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("X-Frame-Options", "DENY")
@@ -110,7 +125,7 @@ func securityHeaders(w http.ResponseWriter) {
 }
 
 func (h *Handler) handleIndex(w http.ResponseWriter, r *http.Request) {
-	securityHeaders(w)
+	h.securityHeaders(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	// The page names its assets by hash: it must be asked for again.
 	w.Header().Set("Cache-Control", "no-cache")
@@ -120,11 +135,11 @@ func (h *Handler) handleIndex(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) handleAsset(w http.ResponseWriter, r *http.Request) {
 	a, ok := h.assets[r.PathValue("name")]
 	if !ok {
-		securityHeaders(w)
+		h.securityHeaders(w)
 		http.NotFound(w, r)
 		return
 	}
-	securityHeaders(w)
+	h.securityHeaders(w)
 	w.Header().Set("Content-Type", a.mime)
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	_, _ = w.Write(a.body)

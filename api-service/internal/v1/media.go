@@ -215,27 +215,9 @@ func (h *Handler) waitForItem(r *http.Request, wait time.Duration) (*media.Media
 // settled reports whether a status is final until someone acts again.
 func settled(s media.Status) bool { return s == media.StatusReady || s == media.StatusFailed }
 
-// v1Types are the content types the dialect accepts: PostEverywhere's
-// (images, MP4, PDF), and every other type the core accepts by default
-// (init), as the media kinds issue asks of each dialect.
-var v1Types = map[string]media.FileType{
-	"image/jpeg":      {MIME: "image/jpeg", Ext: "jpg"},
-	"image/png":       {MIME: "image/png", Ext: "png"},
-	"image/gif":       {MIME: "image/gif", Ext: "gif"},
-	"image/webp":      {MIME: "image/webp", Ext: "webp"},
-	"image/heic":      {MIME: "image/heic", Ext: "heic"},
-	"image/heif":      {MIME: "image/heic", Ext: "heic"},
-	"video/mp4":       {MIME: "video/mp4", Ext: "mp4"},
-	"application/pdf": {MIME: "application/pdf", Ext: "pdf"},
-}
-
-func init() {
-	for _, ft := range media.AcceptedTypes() {
-		if _, ok := v1Types[ft.MIME]; !ok {
-			v1Types[ft.MIME] = ft
-		}
-	}
-}
+// v1Types are the content types the dialect accepts: every type a client
+// may declare for its file (media.DeclaredTypes).
+var v1Types = media.DeclaredTypes()
 
 // accept is what a direct upload may be (core.Upload.Accept): the types of
 // v1Types, each up to its maxSize. The core refuses the rest before

@@ -3,10 +3,13 @@ package wp
 import (
 	"context"
 	"net/http"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/pixelmill/pixelmill/api-service/internal/core"
 	"github.com/pixelmill/pixelmill/api-service/internal/httpx"
 	"github.com/pixelmill/pixelmill/services/jobqueue"
 	"github.com/pixelmill/pixelmill/services/media"
@@ -203,4 +206,93 @@ func (h *Handler) noKeys(next http.HandlerFunc) http.HandlerFunc {
 		}
 		next(w, r)
 	}
+}
+
+// handleUploadBegin is POST /wp-json/pixelmill/v1/uploads, step 1 of a
+// presigned upload, for files too large to send through the API: the
+// declared filename, content_type and size give an attachment waiting for
+// its bytes and a URL that takes exactly those bytes with a PUT, straight
+// into storage, for the upload TTL. Step 2 is the PUT; step 3 is
+// …/uploads/{key}/complete.
+func (h *Handler) handleUploadBegin(w http.ResponseWriter, r *http.Request) {
+	u, err := h.user(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if !u.CanUpload() {
+		h.writeError(w, r, errorf(authRequired(u), "rest_cannot_create", "Sorry, you are not allowed to create posts as this user."))
+		return
+	}
+	vals, err := requestValues(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	p := newParams(vals)
+	name := path.Base(strings.ReplaceAll(strings.TrimSpace(p.scalar("filename", "string")), `\`, "/"))
+	declared := strings.ToLower(strings.TrimSpace(p.scalar("content_type", "string")))
+	size, sizeErr := strconv.ParseInt(p.scalar("size", "integer"), 10, 64)
+	ft, known := media.DeclaredTypes()[declared]
+	switch {
+	case name == "" || name == "." || name == "/" || len(name) > 255:
+		p.fail("filename", "rest_invalid_param", "filename is the file's name, 1 to 255 characters.")
+	case !known:
+		p.fail("content_type", "rest_invalid_param", "content_type is not a type this site accepts.")
+	case sizeErr != nil || size < 1:
+		p.fail("size", "rest_invalid_param", "size is the file's length in bytes.")
+	}
+	if err := p.err(); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if size > h.maxUpload {
+		h.writeError(w, r, errorf(http.StatusRequestEntityTooLarge, "rest_upload_file_too_big", "The uploaded file exceeds the maximum upload size for this site."))
+		return
+	}
+	m, url, err := h.core.BeginUpload(r.Context(), core.UploadSession{Filename: name, Type: ft, Size: size, Author: u,
+		Post: &media.AttachmentFields{}, TTL: h.uploadTTL})
+	if err != nil {
+		h.writeError(w, r, uploadError(err, "rest_upload_sideload_error"))
+		return
+	}
+	h.headers(w)
+	httpx.WriteJSON(w, http.StatusCreated, object{{"id", m.ID, ""}, {"key", m.Key, ""}, {"upload_url", url, ""},
+		{"upload_method", object{{"method", http.MethodPut, ""}, {"headers", object{{"Content-Type", ft.MIME, ""}}, ""}}, ""},
+		{"expires_in", int(h.uploadTTL.Seconds()), ""}})
+}
+
+// handleUploadComplete is POST /wp-json/pixelmill/v1/uploads/{key}/complete:
+// the stored bytes are checked (there, of the declared size and type) and
+// the attachment starts processing; it answers with the attachment. Calling
+// it again answers the same.
+func (h *Handler) handleUploadComplete(w http.ResponseWriter, r *http.Request) {
+	u, err := h.user(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	m, err := h.core.FindMediaByKey(r.Context(), r.PathValue("key"))
+	if err != nil || m.APIKeyID != nil || u == nil || (m.AuthorID != u.ID && !u.CanEditOthers()) {
+		h.writeError(w, r, errorf(http.StatusNotFound, "rest_post_invalid_id", "Invalid post ID."))
+		return
+	}
+	if m.Status == media.StatusUploading && m.UploadExpires != nil && time.Now().After(*m.UploadExpires) {
+		h.writeError(w, r, errorf(http.StatusGone, "rest_upload_expired", "The upload URL expired before the upload was completed; begin again."))
+		return
+	}
+	if _, err := h.core.CompleteUpload(r.Context(), m); err != nil {
+		if media.ErrorCode(err) == media.CodeConflict {
+			err = errorf(http.StatusConflict, "rest_upload_incomplete", media.ErrorMessage(err))
+		}
+		h.writeError(w, r, err)
+		return
+	}
+	a, err := h.core.FindAttachment(r.Context(), m.ID)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.headers(w)
+	httpx.WriteJSON(w, http.StatusOK, h.render(r, a, "edit", fieldsParam(r)))
 }

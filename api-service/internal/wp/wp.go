@@ -31,6 +31,7 @@ type Handler struct {
 	loc       *time.Location          // the site's timezone, for date and modified
 	views     *views                  // encoded anonymous views of cached items
 	keys      *httpx.KeyAuthenticator // API keys of the shared library
+	uploadTTL time.Duration           // how long a presigned upload URL works
 	events    httpx.EventReader
 	closing   context.Context // ends event streams when the server shuts down
 }
@@ -38,7 +39,7 @@ type Handler struct {
 // New returns the WordPress dialect.
 func New(c *core.Service, users Users, accounts *core.Accounts, posts Posts, auth *httpx.Authenticator, log *slog.Logger, cfg Config) *Handler {
 	return &Handler{core: c, users: users, accounts: accounts, posts: posts, auth: auth, log: log, publicURL: cfg.PublicURL, maxUpload: cfg.MaxUpload,
-		sizes: media.DefaultSizes(), loc: cfg.Location, views: newViews(cfg.Views), keys: cfg.Keys, events: cfg.Events, closing: cfg.Closing}
+		sizes: media.DefaultSizes(), loc: cfg.Location, views: newViews(cfg.Views), keys: cfg.Keys, events: cfg.Events, closing: cfg.Closing, uploadTTL: cfg.UploadTTL}
 }
 
 // Config is what the dialect needs to know about the site.
@@ -49,6 +50,8 @@ type Config struct {
 	// Views bounds the encoded anonymous views kept of items the core's
 	// item cache holds (see views); 0 keeps none.
 	Views int
+	// UploadTTL is how long a presigned upload's URL works.
+	UploadTTL time.Duration
 	// Keys, when set, authenticate API keys sent as Bearer tokens (see
 	// keyUser).
 	Keys *httpx.KeyAuthenticator
@@ -96,6 +99,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", h.handleRoot)
 	mux.HandleFunc("GET /wp-json/pixelmill/v1/events", h.handleEvents)
 	mux.HandleFunc("GET /wp-json/pixelmill/v1/folders", h.handleFolders)
+	mux.HandleFunc("POST /wp-json/pixelmill/v1/uploads", h.handleUploadBegin)
+	mux.HandleFunc("POST /wp-json/pixelmill/v1/uploads/{key}/complete", h.handleUploadComplete)
 	mux.HandleFunc("GET /wp-content/uploads/{path...}", h.handleFileGet)
 	mux.HandleFunc("OPTIONS /wp-json/", h.handleOptions)
 	mux.HandleFunc("/wp-json/", h.handleNoRoute)

@@ -17,7 +17,7 @@ if (!shots) {
   console.error('usage: node library-browser.mjs BASE LOGIN APP_PASSWORD PHOTO_A PHOTO_B SCREENSHOT_DIR');
   process.exit(2);
 }
-const report = { steps: [], console: [], csp: [], axe: {}, failed: [], requests: { list: 0, item: 0, events: 0 } };
+const report = { steps: [], console: [], csp: [], axe: {}, failed: [], requests: { list: 0, item: 0, events: 0, presign: 0, storagePuts: 0 } };
 const step = (name, data = {}) => report.steps.push({ name, ...data });
 
 const browser = await chromium.launch({
@@ -42,6 +42,8 @@ async function openPage(viewport) {
     if (u.pathname === '/wp-json/wp/v2/media' && r.method() === 'GET') report.requests.list++;
     if (/^\/wp-json\/wp\/v2\/media\/\d+$/.test(u.pathname) && r.method() === 'GET') report.requests.item++;
     if (u.pathname === '/wp-json/pixelmill/v1/events') report.requests.events++;
+    if (u.pathname === '/wp-json/pixelmill/v1/uploads' && r.method() === 'POST') report.requests.presign++;
+    if (u.origin !== new URL(base).origin && r.method() === 'PUT') report.requests.storagePuts++;
   });
   return { context, page };
 }
@@ -117,6 +119,32 @@ try {
   });
   await page.screenshot({ path: join(shots, 'library-grid.png') });
 
+  // A large file goes straight to storage: the API signs the upload and
+  // checks it. 17 MiB of a WAV's silence, which a worker then reads.
+  const wav = Buffer.alloc(17 * 1024 * 1024 + 44);
+  wav.write('RIFF', 0);
+  wav.writeUInt32LE(wav.length - 8, 4);
+  wav.write('WAVEfmt ', 8);
+  wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(1, 20);
+  wav.writeUInt16LE(2, 22);
+  wav.writeUInt32LE(44100, 24);
+  wav.writeUInt32LE(44100 * 4, 28);
+  wav.writeUInt16LE(4, 32);
+  wav.writeUInt16LE(16, 34);
+  wav.write('data', 36);
+  wav.writeUInt32LE(wav.length - 44, 40);
+  await page.setInputFiles('#files', [{ name: 'library-long.wav', mimeType: 'audio/wav', buffer: wav }]);
+  await page.waitForFunction(() => {
+    const li = [...document.querySelectorAll('li.tile')].find((x) => x.textContent.includes('library-long'));
+    return li && li.dataset.status === 'ready';
+  }, null, { timeout: 90_000 });
+  step('large upload', {
+    presign: report.requests.presign,
+    storagePuts: report.requests.storagePuts,
+    progress: await page.evaluate(() => window.__progress.filter((p) => p.name.includes('library-long')).map((p) => p.values)),
+  });
+
   // The detail of one, its crops, and a new focal point.
   await page.locator('li.tile', { hasText: 'library-harbour' }).getByRole('button').click();
   const dialog = page.locator('#detail');
@@ -191,7 +219,7 @@ try {
   await axe(phone.page, 'phone-detail');
 
   // The attachment page WordPress's link points to.
-  const id = await page.locator('li.tile').first().getAttribute('data-id');
+  const id = await page.locator('li.tile', { hasText: 'library-harbour' }).getAttribute('data-id');
   const res = await page.goto(`${base}/?attachment_id=${id}`);
   step('attachment page', {
     id,

@@ -196,7 +196,6 @@ function fillTile(li, item) {
   const button = document.createElement('button');
   button.type = 'button';
   button.className = 'tile-button';
-  button.setAttribute('aria-label', `${title}: ${statusWord(item)}`);
   button.addEventListener('click', () => openDetail(item.id));
   const pics = pictureOf(item);
   if (pics.length && item.processing_status === 'ready') {
@@ -221,6 +220,12 @@ function fillTile(li, item) {
   label.className = 'tile-title';
   label.textContent = title;
   button.append(label);
+  if (item.processing_status === 'ready') {
+    const status = document.createElement('span');
+    status.className = 'visually-hidden';
+    status.textContent = ', ready';
+    button.append(status);
+  }
   if (item.processing_status !== 'ready') {
     const badge = document.createElement('span');
     badge.className = `badge ${item.processing_status}`;
@@ -248,6 +253,10 @@ function uploadAll(files) {
   for (const file of files) upload(file);
 }
 
+// Files from this size on go straight to storage through a presigned
+// upload (the API only signs and checks); smaller ones through the API.
+const PRESIGN_FROM = 16 * 1024 * 1024;
+
 function upload(file) {
   const li = document.createElement('li');
   li.className = 'tile uploading';
@@ -261,49 +270,73 @@ function upload(file) {
   li.append(bar, name);
   $('#grid').prepend(li);
   $('#empty').hidden = true;
-
-  const xhr = new XMLHttpRequest();
-  xhr.open('POST', '/wp-json/wp/v2/media?context=edit');
-  xhr.setRequestHeader('Authorization', state.auth);
-  xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
-  const ascii = file.name.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  xhr.setRequestHeader('Content-Disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.name)}`);
-  xhr.upload.addEventListener('progress', (e) => {
+  const progress = (e) => {
     if (e.lengthComputable) bar.value = e.loaded / e.total;
-  });
-  xhr.addEventListener('load', () => {
-    let body = null;
-    try {
-      body = JSON.parse(xhr.responseText);
-    } catch {
-      body = null;
-    }
-    if (xhr.status !== 201 || !body) {
-      li.classList.add('failed');
-      bar.remove();
-      const why = document.createElement('span');
-      why.className = 'why';
-      why.textContent = (body && body.message) || `Upload failed (${xhr.status}).`;
-      li.append(why);
-      announce(`${file.name} was not uploaded: ${why.textContent}`);
-      return;
-    }
+  };
+  const sent = file.size >= PRESIGN_FROM ? uploadPresigned(file, progress) : uploadDirect(file, progress);
+  sent.then((item) => {
     li.className = 'tile';
-    li.dataset.id = body.id;
-    state.items.set(body.id, body);
-    state.tiles.set(body.id, li);
-    fillTile(li, body);
+    li.dataset.id = item.id;
+    state.items.set(item.id, item);
+    state.tiles.set(item.id, li);
+    fillTile(li, item);
     state.total++;
     showPageInfo();
     announce(`${file.name} uploaded; processing.`);
-    if (state.readySeen.has(body.id)) refreshItem(body.id);
-  });
-  xhr.addEventListener('error', () => {
+    if (state.readySeen.has(item.id)) refreshItem(item.id);
+  }, (ex) => {
     li.classList.add('failed');
     bar.remove();
-    announce(`${file.name} was not uploaded: the connection failed.`);
+    const why = document.createElement('span');
+    why.className = 'why';
+    why.textContent = ex.message;
+    li.append(why);
+    announce(`${file.name} was not uploaded: ${ex.message}`);
   });
-  xhr.send(file);
+}
+
+// send is an XMLHttpRequest as a promise, for its upload progress events.
+function send(method, url, headers, body, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(method, url);
+    for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
+    xhr.upload.addEventListener('progress', onProgress);
+    xhr.addEventListener('load', () => {
+      let data = null;
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      } catch {
+        data = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data);
+      else reject(new APIError(xhr.status, data));
+    });
+    xhr.addEventListener('error', () => reject(new Error('the connection failed')));
+    xhr.send(body);
+  });
+}
+
+function uploadDirect(file, onProgress) {
+  const ascii = file.name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return send('POST', '/wp-json/wp/v2/media?context=edit', {
+    Authorization: state.auth,
+    'Content-Type': file.type || 'application/octet-stream',
+    'Content-Disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.name)}`,
+  }, file, onProgress);
+}
+
+// uploadPresigned asks the API for an upload URL, puts the bytes there
+// with progress, and has the API check them.
+async function uploadPresigned(file, onProgress) {
+  const type = file.type || 'application/octet-stream';
+  const { data: ticket } = await api('/wp-json/pixelmill/v1/uploads', {
+    method: 'POST',
+    body: { filename: file.name, content_type: type, size: file.size },
+  });
+  await send(ticket.upload_method.method, ticket.upload_url, ticket.upload_method.headers, file, onProgress);
+  const { data } = await api(`/wp-json/pixelmill/v1/uploads/${ticket.key}/complete?context=edit`, { method: 'POST' });
+  return data;
 }
 
 $('#files').addEventListener('change', (e) => {
