@@ -6,7 +6,7 @@
 # upload-to-ready latency through two workers, (3) API throughput from wrk
 # and latency at a set request rate from vegeta,
 # and (4) the peak memory of an API streaming a 1 GB upload and of a worker
-# over many jobs. It prints; it asserts nothing about speed, so a slow
+# over many jobs, and (5) the media library's list queries on 10,000 items. It prints; it asserts nothing about speed, so a slow
 # machine never fails it. docs/benchmarks.md records results.
 #
 # (1) ends with Pixelmill's ratio to sharp per photo and over the set, and
@@ -112,3 +112,6 @@ echo
 echo "== 2-4. The running system: end to end against sharp, latency, API throughput, memory"
 pm_test_stack bench
 (cd "$ROOT/api-service" && go test -tags bench -count=1 -timeout 60m -run TestBenchStack -v . 2>&1 | grep -E 'BENCH|^\s+(Latency|Req/Sec|[0-9]+%|Requests/sec|Transfer/sec|Non-2xx)|^(--- |ok|FAIL|PASS)' | sed 's/^ *[a-z_]*_test.go:[0-9]*: //')
+echo
+echo "== 5. The media library's list queries on 10,000 items (WordPress's list, 40 a page, newest first)"
+(cd "$ROOT/services" && go test -count=1 -run '^$' -bench BenchmarkLibraryPages -benchtime 200x ./postgres 2>&1 | grep -E '^(Benchmark|ok|FAIL)')

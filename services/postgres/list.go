@@ -25,8 +25,13 @@ func (s *MediaStore) FindAttachments(ctx context.Context, f media.Filter) ([]*me
 	whereArgs := slices.Clone(args)
 	order := orderSQL(f, &args)
 	args = append(args, f.Limit, f.Offset)
-	q := fmt.Sprintf(`SELECT %s, %s, %s, count(*) OVER () FROM %s WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d`,
-		mediaColumns, attachmentColumns, filesJSON, fromAttachments, where, order, len(args)-1, len(args))
+	// The page's ids and the total first; the page's columns and files
+	// only for its rows, not for every row the total counts.
+	q := fmt.Sprintf(`WITH page AS MATERIALIZED (
+			SELECT media.id AS page_id, count(*) OVER () AS page_total, row_number() OVER (ORDER BY %[5]s) AS page_pos
+			FROM %[4]s WHERE %[6]s ORDER BY %[5]s LIMIT $%[7]d OFFSET $%[8]d)
+		SELECT %[1]s, %[2]s, %[3]s, page.page_total FROM page JOIN %[4]s ON media.id = page.page_id ORDER BY page.page_pos`,
+		mediaColumns, attachmentColumns, filesJSON, fromAttachments, order, where, len(args)-1, len(args))
 	rows, err := s.db.Pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, 0, translate(err, "media")
