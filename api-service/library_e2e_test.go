@@ -54,7 +54,7 @@ func artifactsDir(t *testing.T) string {
 }
 
 // TestLibraryBrowser drives the media library page in headless Chromium:
-// sign in with an application password, upload two photos and watch their
+// sign in with an application password (and, apart, with an API key), upload two photos and watch their
 // progress and thumbnails arrive without a reload or polling, open one,
 // set its focal point and see its crops cut again, edit its alt text, copy
 // a file's address, search, delete one, use it at a phone's width, open
@@ -78,9 +78,11 @@ func TestLibraryBrowser(t *testing.T) {
 	// One item from before, so the grid is not empty when the page opens.
 	s.uploadRaw(t, filepath.Join(testdataDir(t), "photo-640x480.jpg"), "earlier.jpg")
 
+	key := newAPIKey(t, s.base, map[string]any{"name": "library", "scopes": []string{"umbraco:read"}})
+
 	shots := artifactsDir(t)
 	cmd := exec.Command("node", "library-browser.mjs", s.base, "admin", ap.Password,
-		filepath.Join(testdataDir(t), "photo-1800x1200.jpg"), filepath.Join(testdataDir(t), "sideways-1200x1800.jpg"), shots)
+		filepath.Join(testdataDir(t), "photo-1800x1200.jpg"), filepath.Join(testdataDir(t), "sideways-1200x1800.jpg"), shots, key.key)
 	cmd.Dir = filepath.Join("testdata", "js")
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
@@ -199,6 +201,10 @@ func TestLibraryBrowser(t *testing.T) {
 	}
 	if o := rep.step(t, "phone detail")["overflow"].(float64); o > 0 {
 		t.Errorf("at a phone's width the detail is %vpx wider than the screen", o)
+	}
+	keyed := rep.step(t, "signed in with a key")
+	if keyed["who"] != "Signed in as admin" || keyed["tiles"].(float64) < 2 {
+		t.Errorf("signed in with an API key: %v", keyed)
 	}
 	page := rep.step(t, "attachment page")
 	if page["status"].(float64) != 200 || page["h1"] != "library-harbour" || page["img"].(float64) != 1 ||

@@ -34,7 +34,7 @@ if docker compose version >/dev/null 2>&1; then
 	echo "test.sh: checking docker-compose.yml with docker compose config"
 	(cd "$ROOT" && docker compose config --quiet)
 else
-	echo "test.sh: NOTICE: no docker compose client here; docker-compose.yml was not checked"
+	echo "test.sh: NOTICE: no docker compose client here; docker-compose.yml is checked by the deploy module's compose-go tests only"
 fi
 
 pm_test_stack test

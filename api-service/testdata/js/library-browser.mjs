@@ -5,16 +5,16 @@
 // and a phone's width; saves screenshots. Prints one JSON report for the
 // Go test TestLibraryBrowser, which checks it:
 //
-//   node library-browser.mjs BASE LOGIN APP_PASSWORD PHOTO_A PHOTO_B SCREENSHOT_DIR
+//   node library-browser.mjs BASE LOGIN APP_PASSWORD PHOTO_A PHOTO_B SCREENSHOT_DIR API_KEY
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
 
-const [base, login, password, photoA, photoB, shots] = process.argv.slice(2);
-if (!shots) {
-  console.error('usage: node library-browser.mjs BASE LOGIN APP_PASSWORD PHOTO_A PHOTO_B SCREENSHOT_DIR');
+const [base, login, password, photoA, photoB, shots, apiKey] = process.argv.slice(2);
+if (!apiKey) {
+  console.error('usage: node library-browser.mjs BASE LOGIN APP_PASSWORD PHOTO_A PHOTO_B SCREENSHOT_DIR API_KEY');
   process.exit(2);
 }
 const report = { steps: [], console: [], csp: [], axe: {}, failed: [], requests: { list: 0, item: 0, events: 0, presign: 0, storagePuts: 0 } };
@@ -48,10 +48,10 @@ async function openPage(viewport) {
   return { context, page };
 }
 
-async function signIn(page) {
+async function signIn(page, user = login, secret = password) {
   await page.goto(`${base}/library/`);
-  await page.getByLabel('User name').fill(login);
-  await page.getByLabel('Application password').fill(password);
+  await page.getByLabel('User name').fill(user);
+  await page.getByLabel('Application password').fill(secret);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('#library').waitFor({ state: 'visible', timeout: 15_000 });
 }
@@ -217,6 +217,16 @@ try {
   await phone.page.locator('#detail').waitFor({ state: 'visible' });
   step('phone detail', { overflow: await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth) });
   await axe(phone.page, 'phone-detail');
+
+  // An API key of the shared library signs in too (user name left empty).
+  const keyed = await openPage({ width: 1024, height: 768 });
+  await signIn(keyed.page, '', apiKey);
+  await keyed.page.locator('li.tile img').first().waitFor({ state: 'visible', timeout: 15_000 });
+  step('signed in with a key', {
+    who: await keyed.page.locator('#who').textContent(),
+    tiles: await keyed.page.locator('li.tile').count(),
+  });
+  await keyed.context.close();
 
   // The attachment page WordPress's link points to.
   const id = await page.locator('li.tile', { hasText: 'library-harbour' }).getAttribute('data-id');

@@ -67,8 +67,11 @@ async function signIn(auth) {
   $('#signout').hidden = false;
   $('#signin').hidden = true;
   $('#library').hidden = false;
+  // What this user may do decides what the page offers.
+  $('#tools .upload').hidden = !can('upload_files');
+  $('.drop-hint').hidden = !can('upload_files');
   listen();
-  loadFolders();
+  if (can('upload_files')) loadFolders();
   await loadPage(1);
   $('#search').focus();
 }
@@ -101,8 +104,20 @@ $('#signout').addEventListener('click', signOut);
 
 // --- the grid --------------------------------------------------------------
 
+// can reports whether the signed-in user has a WordPress capability.
+function can(cap) {
+  const caps = (state.user && state.user.capabilities) || {};
+  return Boolean(caps[cap]);
+}
+
+// context is the view of items this user may have: edit (with the raw
+// fields and Pixelmill's) for those who may edit, view for readers.
+function context() {
+  return can('edit_posts') ? 'edit' : 'view';
+}
+
 function query(page) {
-  const q = new URLSearchParams({ context: 'edit', per_page: PER_PAGE, page });
+  const q = new URLSearchParams({ context: context(), per_page: PER_PAGE, page });
   const [orderby, order] = $('#sort').value.split(':');
   q.set('orderby', orderby);
   q.set('order', order);
@@ -112,13 +127,8 @@ function query(page) {
   if ($('#status').value) q.set('processing_status', $('#status').value);
   if ($('#folder').value) q.set('pixelmill_folder', $('#folder').value);
   // Private items too, for those who may see them.
-  if (state.user && canEditOthers()) q.set('status', 'inherit,private');
+  if (can('read_private_posts')) q.set('status', 'inherit,private');
   return q;
-}
-
-function canEditOthers() {
-  const caps = (state.user && state.user.capabilities) || {};
-  return Boolean(caps.edit_others_posts);
 }
 
 let loading = 0;
@@ -413,7 +423,7 @@ function onEvent(block) {
 async function refreshItem(id) {
   let item;
   try {
-    ({ data: item } = await api(`/wp-json/wp/v2/media/${id}?context=edit`));
+    ({ data: item } = await api(`/wp-json/wp/v2/media/${id}?context=${context()}`));
   } catch (ex) {
     if (ex.status === 404) return;
     throw ex;
@@ -473,7 +483,7 @@ async function openDetail(id) {
   $('#edit-result').textContent = '';
   $('#detail-status').textContent = '';
   try {
-    const { data } = await api(`/wp-json/wp/v2/media/${id}?context=edit`);
+    const { data } = await api(`/wp-json/wp/v2/media/${id}?context=${context()}`);
     state.items.set(id, data);
     showDetail(data);
   } catch (ex) {
@@ -504,7 +514,10 @@ function showDetail(item) {
     img.hidden = true;
   }
   const px = item.pixelmill || {};
-  const focalOK = item.media_type === 'image' && item.processing_status !== 'failed';
+  const editable = can('edit_posts');
+  $('#edit-form').hidden = !editable;
+  $('.danger').hidden = !editable;
+  const focalOK = editable && item.media_type === 'image' && item.processing_status !== 'failed';
   stage.classList.toggle('can-focus', Boolean(pic && focalOK));
   $('#focal-form').hidden = !focalOK;
   $('#focal-help').hidden = !focalOK;
