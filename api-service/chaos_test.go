@@ -397,7 +397,8 @@ func consumerIdle(t *testing.T, timeout time.Duration) {
 // TestChaosWorkerKills: 200 uploads while a worker is SIGKILLed every 2–3 s
 // and started again. Every item ends ready with the right sizes, and no
 // job's effect is recorded twice: one job_done per item over every worker
-// process that ever ran.
+// process that ever ran, or, where a kill landed between the commit and
+// the log line, none and a redelivery that found the job recorded.
 func TestChaosWorkerKills(t *testing.T) {
 	const n = 200
 	photo := readTestdata(t, "photo-640x480.jpg")
@@ -508,9 +509,18 @@ func TestChaosWorkerKills(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	twice := 0
+	twice, lostLines := 0, 0
 	for _, id := range ids {
-		if c := lines["job_done"][id]; c != 1 {
+		c := lines["job_done"][id]
+		if c == 0 && lines["job_dropped"][id] > 0 {
+			// A kill between the result's commit and the job_done line:
+			// the redelivery finds the job recorded and drops it (every
+			// item here has one job, so a drop means exactly that). The
+			// item was still recorded once; only the line was lost.
+			lostLines++
+			continue
+		}
+		if c != 1 {
 			twice++
 			t.Errorf("media %d: %d job_done lines (job_dropped %d, job_retry %d, job_failed %d)", id, c,
 				lines["job_dropped"][id], lines["job_retry"][id], lines["job_failed"][id])
@@ -526,9 +536,9 @@ func TestChaosWorkerKills(t *testing.T) {
 	if kills < 2 || sum(lines["job_done_redelivered"]) == 0 {
 		t.Errorf("%d kills, %d jobs finished on a redelivery: no kill interrupted a job, so the test proved nothing", kills, sum(lines["job_done_redelivered"]))
 	}
-	chaosLogf(t, "worker lines over %d processes: job_done %d (%d of them on a redelivery, mean %d ms), job_dropped %d, job_retry %d, job_failed %d; items without exactly one job_done: %d",
+	chaosLogf(t, "worker lines over %d processes: job_done %d (%d of them on a redelivery, mean %d ms), job_dropped %d, job_retry %d, job_failed %d; items without exactly one job_done: %d (and %d whose done line a kill cut off, recorded once all the same)",
 		len(f.outs), sum(lines["job_done"]), sum(lines["job_done_redelivered"]), sum(lines["duration_ms"])/max(sum(lines["job_done"]), 1),
-		sum(lines["job_dropped"]), sum(lines["job_retry"]), sum(lines["job_failed"]), twice)
+		sum(lines["job_dropped"]), sum(lines["job_retry"]), sum(lines["job_failed"]), twice, lostLines)
 }
 
 // TestChaosNATSOutage: with NATS down every upload still gets its 201 (the
